@@ -1,0 +1,338 @@
+"""The knowledge base: `faq/*.yaml` loaded into validated, immutable objects.
+
+The files are edited by clinic staff, so every check names the file and line and says what
+to fix in plain words. Loading walks PyYAML's node tree (not plain dicts) because only the
+nodes remember where they came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+import yaml
+
+from bot.language import Form, Lang, ascii_digits, script_counts
+
+ARTICLE_PATH = Path("source") / "article.txt"
+CLINICS_FILE = "clinics.yaml"
+TRIGGERS_FILE = "triggers.yaml"
+OUT_OF_SCOPE_FILE = "out-of-scope.yaml"
+MAX_TITLE = 40
+MAX_ANSWER = 1000
+
+_ID = regex.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_NUMBER = regex.compile(r"\d+(?:[.,]\d+)*")
+_PHONE = regex.compile(r"^0\d{10}$")
+
+
+class KnowledgeBaseError(ValueError):
+    """A problem in a knowledge-base file, with the place to fix it."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    section_id: str
+    title: dict[Lang, str]
+    answer: dict[Lang, str]
+    questions: dict[Form, tuple[str, ...]]
+    related: tuple[str, ...]
+    source: tuple[str, ...]
+    where: str  # "faq/30-evidence.yaml:12", for messages about this entry
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: dict[Lang, str]
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: dict[Lang, str]
+    phone: str
+
+
+TRIGGER_KINDS = ("emergency", "greeting", "thanks", "appointment")
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    sections: tuple[Section, ...]
+    entries: dict[str, Entry]
+    clinics: tuple[Clinic, ...]
+    # kind -> form -> phrases, e.g. triggers["emergency"][Form.BN]
+    triggers: dict[str, dict[Form, tuple[str, ...]]]
+    # Questions the article does not answer: closest to one of these means "fallback".
+    out_of_scope: dict[Form, tuple[str, ...]]
+    article: str
+
+    def section_of(self, entry_id: str) -> Section:
+        entry = self.entries[entry_id]
+        return next(s for s in self.sections if s.id == entry.section_id)
+
+
+class _File:
+    """One YAML file's node tree, with helpers that fail with file and line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise KnowledgeBaseError(f"{path}: not saved as UTF-8 ({exc.reason})") from exc
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = f":{mark.line + 1}" if mark else ""
+            raise KnowledgeBaseError(f"{path}{line}: not valid YAML: {exc.problem}") from exc
+        if node is None:
+            raise KnowledgeBaseError(f"{path}:1: the file is empty")
+        self.root = node
+
+    def fail(self, node: yaml.Node, message: str) -> KnowledgeBaseError:
+        return KnowledgeBaseError(f"{self.where(node)}: {message}")
+
+    def where(self, node: yaml.Node) -> str:
+        return f"{self.path}:{node.start_mark.line + 1}"
+
+    def mapping(
+        self, node: yaml.Node, what: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a set of 'key: value' lines")
+        result: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in result:
+                raise self.fail(key_node, f"'{key}' appears twice in {what}")
+            if key not in required and key not in optional:
+                allowed = ", ".join(required + optional)
+                raise self.fail(key_node, f"unknown key '{key}' in {what} (allowed: {allowed})")
+            result[key] = value_node
+        for key in required:
+            if key not in result:
+                raise self.fail(node, f"{what} is missing '{key}'")
+        return result
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            raise self.fail(node, f"{what} must be text")
+        value = str(node.value).strip()
+        if not value:
+            raise self.fail(node, f"{what} is empty")
+        return value
+
+    def texts(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node]]:
+        """A list of texts; a single text is accepted as a one-item list."""
+        if isinstance(node, yaml.ScalarNode):
+            return [(self.text(node, what), node)]
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, f"{what} must be a non-empty list")
+        return [(self.text(item, f"an item of {what}"), item) for item in node.value]
+
+    def bilingual(
+        self,
+        node: yaml.Node,
+        what: str,
+        max_len: int,
+        check: Callable[[_File, yaml.Node, str], None] | None = None,
+    ) -> dict[Lang, str]:
+        fields = self.mapping(node, what, required=("en", "bn"))
+        result = {}
+        for lang in Lang:
+            value = self.text(fields[lang.value], f"{what} ({lang.value})")
+            if check:
+                check(self, fields[lang.value], value)
+            _check_script(self, fields[lang.value], value, Form(lang.value), f"{what} ({lang})")
+            if len(value) > max_len:
+                raise self.fail(
+                    fields[lang.value],
+                    f"{what} ({lang.value}) has {len(value)} characters; keep it under {max_len}",
+                )
+            result[lang] = value
+        return result
+
+
+def _check_script(file: _File, node: yaml.Node, value: str, form: Form, what: str) -> None:
+    bangla, latin = script_counts(value)
+    if form is Form.BN and bangla <= latin:
+        raise file.fail(node, f"{what} should be written in Bangla script")
+    if form is not Form.BN and bangla > 0:
+        raise file.fail(node, f"{what} should be written in Latin letters, not Bangla script")
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_knowledge_base(faq_dir: Path) -> KnowledgeBase:
+    """Load and validate every file in `faq_dir`; raise KnowledgeBaseError on the first problem."""
+    article_path = faq_dir / ARTICLE_PATH
+    try:
+        article = article_path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"{article_path}: the source article is missing") from exc
+    checker = _ArticleChecker(article)
+
+    sections: list[Section] = []
+    entries: dict[str, Entry] = {}
+    related_refs: list[tuple[_File, yaml.Node, str, str]] = []
+    section_files = sorted(p for p in faq_dir.glob("*.yaml") if p.name[:1].isdigit())
+    if not section_files:
+        raise KnowledgeBaseError(f"{faq_dir}: no section files (like 10-about.yaml) found")
+    for path in section_files:
+        file = _File(path)
+        top = file.mapping(file.root, "the file", required=("section", "entries"))
+        head = file.mapping(top["section"], "section", required=("id", "title"))
+        section_id = _parse_id(file, head["id"], "section id")
+        if any(s.id == section_id for s in sections):
+            raise file.fail(head["id"], f"section id '{section_id}' is used by another file too")
+        title = file.bilingual(head["title"], "section title", MAX_TITLE)
+        if not isinstance(top["entries"], yaml.SequenceNode) or not top["entries"].value:
+            raise file.fail(top["entries"], "entries must be a non-empty list")
+        ids = []
+        for node in top["entries"].value:
+            entry = _parse_entry(file, node, section_id, checker, related_refs)
+            if entry.id in entries:
+                raise file.fail(
+                    node, f"entry id '{entry.id}' is already used at {entries[entry.id].where}"
+                )
+            entries[entry.id] = entry
+            ids.append(entry.id)
+        sections.append(Section(section_id, title, tuple(ids)))
+
+    for file, node, owner, target in related_refs:
+        if target == owner:
+            raise file.fail(node, f"entry '{owner}' lists itself as related")
+        if target not in entries:
+            raise file.fail(node, f"related id '{target}' is not an entry id")
+
+    return KnowledgeBase(
+        sections=tuple(sections),
+        entries=entries,
+        clinics=_load_clinics(faq_dir / CLINICS_FILE),
+        triggers=_load_triggers(faq_dir / TRIGGERS_FILE),
+        out_of_scope=_load_out_of_scope(faq_dir / OUT_OF_SCOPE_FILE),
+        article=article,
+    )
+
+
+def _parse_id(file: _File, node: yaml.Node, what: str) -> str:
+    value = file.text(node, what)
+    if not _ID.match(value):
+        raise file.fail(node, f"{what} '{value}' may use only a-z, 0-9 and single dashes")
+    return value
+
+
+class _ArticleChecker:
+    def __init__(self, article: str) -> None:
+        self.text = _collapse(article)
+        self.numbers = set(_NUMBER.findall(article))
+
+    def check_source(self, file: _File, node: yaml.Node, quote: str) -> None:
+        if _collapse(quote) not in self.text:
+            raise file.fail(node, "this source quote is not found word for word in the article")
+
+    def check_numbers(self, file: _File, node: yaml.Node, answer: str) -> None:
+        for number in _NUMBER.findall(ascii_digits(answer)):
+            if number not in self.numbers:
+                raise file.fail(
+                    node, f"the number {number} in this answer does not appear in the article"
+                )
+
+
+def _parse_entry(
+    file: _File,
+    node: yaml.Node,
+    section_id: str,
+    checker: _ArticleChecker,
+    related_refs: list[tuple[_File, yaml.Node, str, str]],
+) -> Entry:
+    fields = file.mapping(
+        node, "an entry", required=("id", "title", "answer", "questions", "source"),
+        optional=("related",),
+    )
+    entry_id = _parse_id(file, fields["id"], "entry id")
+    answer = file.bilingual(
+        fields["answer"], f"answer of '{entry_id}'", MAX_ANSWER, check=checker.check_numbers
+    )
+
+    q_fields = file.mapping(
+        fields["questions"], f"questions of '{entry_id}'", required=tuple(f.value for f in Form)
+    )
+    questions: dict[Form, tuple[str, ...]] = {}
+    for form in Form:
+        items = file.texts(q_fields[form.value], f"questions ({form.value}) of '{entry_id}'")
+        for text, item in items:
+            _check_script(file, item, text, form, f"question ({form.value}) '{text}'")
+        questions[form] = tuple(text for text, _ in items)
+
+    related: list[str] = []
+    if "related" in fields:
+        for target, item in file.texts(fields["related"], f"related of '{entry_id}'"):
+            related_refs.append((file, item, entry_id, target))
+            related.append(target)
+
+    sources = file.texts(fields["source"], f"source of '{entry_id}'")
+    for quote, item in sources:
+        checker.check_source(file, item, quote)
+
+    return Entry(
+        id=entry_id,
+        section_id=section_id,
+        title=file.bilingual(fields["title"], f"title of '{entry_id}'", MAX_TITLE),
+        answer=answer,
+        questions=questions,
+        related=tuple(related),
+        source=tuple(quote for quote, _ in sources),
+        where=file.where(node),
+    )
+
+
+def _load_clinics(path: Path) -> tuple[Clinic, ...]:
+    file = _File(path)
+    top = file.mapping(file.root, "the file", required=("clinics",))
+    if not isinstance(top["clinics"], yaml.SequenceNode) or not top["clinics"].value:
+        raise file.fail(top["clinics"], "clinics must be a non-empty list")
+    clinics = []
+    for node in top["clinics"].value:
+        fields = file.mapping(node, "a clinic", required=("id", "name", "phone"))
+        clinic_id = _parse_id(file, fields["id"], "clinic id")
+        phone = file.text(fields["phone"], "phone")
+        if not _PHONE.match(phone):
+            raise file.fail(fields["phone"], f"phone '{phone}' must be 11 digits starting with 0")
+        if any(c.id == clinic_id for c in clinics):
+            raise file.fail(fields["id"], f"clinic id '{clinic_id}' is used twice")
+        name = file.bilingual(fields["name"], "clinic name", MAX_TITLE)
+        clinics.append(Clinic(clinic_id, name, phone))
+    return tuple(clinics)
+
+
+def _phrases_by_form(file: _File, node: yaml.Node, what: str) -> dict[Form, tuple[str, ...]]:
+    forms = file.mapping(node, what, required=tuple(f.value for f in Form))
+    result = {}
+    for form in Form:
+        items = file.texts(forms[form.value], f"{what} ({form.value})")
+        for text, item in items:
+            _check_script(file, item, text, form, f"{what} phrase '{text}'")
+        result[form] = tuple(text for text, _ in items)
+    return result
+
+
+def _load_triggers(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
+    file = _File(path)
+    top = file.mapping(file.root, "the file", required=TRIGGER_KINDS)
+    return {kind: _phrases_by_form(file, top[kind], kind) for kind in TRIGGER_KINDS}
+
+
+def _load_out_of_scope(path: Path) -> dict[Form, tuple[str, ...]]:
+    file = _File(path)
+    top = file.mapping(file.root, "the file", required=("questions",))
+    return _phrases_by_form(file, top["questions"], "out-of-scope questions")

@@ -1,0 +1,229 @@
+"""Language handling: Unicode repair, script/form detection and the matching key.
+
+Patients write the same question three ways (English, Bangla script, Banglish). The matcher
+compares everything in one Latin "phonetic key" space: Bangla script is romanized with
+bangla-nlpkit, then Banglish and romanized Bangla are folded so that common spelling
+variants (bh/v, chh/ch/c, sh/s, doubled letters, dropped vowels) meet.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import lru_cache
+
+import regex
+from bangla_nlpkit import romanize_word
+from bnunicodenormalizer import Normalizer
+
+
+class Form(StrEnum):
+    """How a message is written."""
+
+    EN = "en"
+    BN = "bn"  # Bangla script
+    BANGLISH = "banglish"  # Bangla in Latin letters
+
+
+class Lang(StrEnum):
+    """The language the bot replies in."""
+
+    EN = "en"
+    BN = "bn"
+
+
+def reply_language(form: Form) -> Lang:
+    return Lang.EN if form is Form.EN else Lang.BN
+
+
+# `re`'s \w stops at Bangla vowel signs and hasant; the `regex` module treats marks as word parts.
+_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)?")
+_BANGLA_LETTER = regex.compile(r"[\u0980-\u09FF]")
+_LATIN_LETTER = regex.compile(r"[A-Za-z]")
+_BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Khanda-ta typed as ta + hasant + ZWJ (old keyboards); the normaliser would drop the hasant.
+_KHANDA_TA_ZWJ = "\u09a4\u09cd\u200d"
+
+_normalizer = Normalizer(allow_english=True)
+
+
+@lru_cache(maxsize=65536)
+def _repair_bangla_word(word: str) -> str:
+    fixed = _normalizer(word)["normalized"]
+    # bnunicodenormalizer emits precomposed য় (U+09DF); NFC brings it back to the standard form.
+    return unicodedata.normalize("NFC", fixed or word)
+
+
+def normalize_text(text: str) -> str:
+    """Repair Bangla Unicode defects and tidy whitespace, keeping the text readable.
+
+    Used for storage and display as well as matching, so it never changes the meaning:
+    case, punctuation and digits are left as the patient typed them.
+    """
+    text = unicodedata.normalize("NFC", text.replace(_KHANDA_TA_ZWJ, "\u09ce"))
+    text = text.replace("\u00a0", " ").translate(_ZERO_WIDTH)
+    if _BANGLA_LETTER.search(text):
+        text = _TOKEN.sub(lambda m: _fix_if_bangla(m.group()), text)
+    return " ".join(text.split())
+
+
+def _fix_if_bangla(word: str) -> str:
+    return _repair_bangla_word(word) if _BANGLA_LETTER.search(word) else word
+
+
+def ascii_digits(text: str) -> str:
+    return text.translate(_BN_DIGITS)
+
+
+def tokenize(text: str) -> list[str]:
+    """Words of `text`, lower-cased, apostrophes dropped ("can't" -> "cant")."""
+    return [t.lower().replace("'", "").replace("’", "") for t in _TOKEN.findall(text)]
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(Bangla letters, Latin letters) in `text`."""
+    return len(_BANGLA_LETTER.findall(text)), len(_LATIN_LETTER.findall(text))
+
+
+class FormDetector:
+    """Tells English from Bangla script and from Banglish.
+
+    Script decides between Bangla and Latin. For Latin text, the words vote: a word counts for
+    Banglish or English when it is in that side's lexicon (built-in function words plus the
+    knowledge base's own phrasings), and a tie goes to English.
+    """
+
+    def __init__(self, banglish_words: Iterable[str], english_words: Iterable[str]) -> None:
+        banglish = set(banglish_words) | BANGLISH_COMMON
+        english = set(english_words) | ENGLISH_COMMON
+        # A word both sides use ("stem", "cell") carries no vote.
+        self._banglish = frozenset(banglish - english)
+        self._english = frozenset(english - banglish)
+
+    def detect(self, text: str) -> Form:
+        bangla, latin = script_counts(text)
+        if bangla >= latin and bangla > 0:
+            return Form.BN
+        votes = 0
+        for word in tokenize(text):
+            if word in self._banglish:
+                votes += 1
+            elif word in self._english:
+                votes -= 1
+        return Form.BANGLISH if votes > 0 else Form.EN
+
+
+# Function words that mark Latin text as Banglish even when the topic words are English.
+BANGLISH_COMMON = frozenset(
+    """
+    ami amar amader apni apnar apnara tumi tomar se tar tara tader oni onar uni unar ora
+    ki kii kivabe kibhabe kemne kmne kemon kmn keno kno kothay kotha kobe kokhon kto koto
+    kon konta kono ache ase achhe aase nai nei na naki to o ar aro abar ekhon ekon akhon
+    hobe hbe hoy hoi hoye hoyeche hoise hoyse hocche hosse hote parbo parbe parben pari pare
+    korbo korbe korben kora kore korte korle korse koreche dile dite nile nite niye
+    jabe jay jai jodi tahole tobe kintu ba ebong shathe sathe jonno jnno theke moddhe vitore
+    valo bhalo kharap onek beshi kom ektu kichu sob shob ekta ekti dui tin bochor bosor mash
+    din ghonta baba ma vai bhai bon chele meye swami stri dada nana nani chacha mama khala
+    amr apnr tmr bolen bolun bolo janate jante chai chaichi dorkar lagbe lage laglo
+    paba pabo pabe paben paowa pawa jabe jete asbe aste chikitsa chikitsha cikitsa
+    dhonnobad dhonyobad donnobad shukriya salam assalamualaikum kemon achen
+    """.split()
+)
+
+ENGLISH_COMMON = frozenset(
+    """
+    a an the is are was were be been being am do does did doing have has had having will
+    would can could should shall may might must i me my we our you your he him his she her
+    it its they them their this that these those what which who whom whose when where why
+    how if then than and or but not no yes of in on at to for from with by about after
+    before into over under again there here so very much many more most some any all each
+    please tell know want need help get got make work works working walk walking treatment
+    patient patients father mother brother sister son daughter husband wife doctor injury
+    hello hi hey thanks thank good safe cost price long time years months
+    """.split()
+)
+
+# Words too common to tell questions apart, in all three forms. Dropping them keeps a long
+# rambling message from scoring against entries on filler alone.
+STOPWORDS = frozenset(
+    """
+    a an the is are was were be been am do does did have has had i me my we our you your he
+    him his she her it its they them their this that these those of in on at to for from
+    with by and or but so if then there here please tell sir madam apu vaiya dear plz pls
+    will would can could should shall may might must just also any some get
+    ami amar amader apni apnar apnara tumi tomar se tar tara oni onar uni unar amr apnr tmr
+    ki kii na naki to o ar je jodi tahole ta ti te e er re ke r k
+    আমি আমার আমাদের আপনি আপনার তুমি তোমার সে তার তারা উনি ওনার তিনি তাঁর কি কী না যে
+    এবং ও আর তো এ এই ওই টা টি জন্য থেকে করে
+    """.split()
+)
+
+
+# Order matters: digraphs first, so "chh" is not read as "c" + "hh".
+_FOLDS: tuple[tuple[str, str], ...] = (
+    ("chh", "c"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("jh", "j"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("bh", "b"),
+    ("rh", "r"),
+    ("v", "b"),
+    ("z", "j"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "o"),
+    ("y", "i"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("ou", "o"),
+)
+_REPEATS = regex.compile(r"([a-z])\1+")
+_VOWELS = regex.compile(r"[aeiou]")
+# English loan words whose Bangla spelling romanizes far from the English ("সেল" -> "sel").
+_ALIASES = {"cell": "sel", "cells": "sel", "sell": "sel"}
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """The phonetic key of one lower-case Latin word."""
+    word = _ALIASES.get(word, word)
+    for a, b in _FOLDS:
+        word = word.replace(a, b)
+    return _REPEATS.sub(r"\1", word)
+
+
+def skeleton(folded: str) -> str:
+    """First letter plus consonants: survives dropped vowels ("hbe"/"hobe") and o/a swaps."""
+    return _REPEATS.sub(r"\1", folded[:1] + _VOWELS.sub("", folded[1:]))
+
+
+# Chandrabindu is often left out when typing Banglish ("hatte" for হাঁটতে).
+_CHANDRABINDU = "\u0981"
+# Consonant + ya-phala is pronounced as a doubled consonant (ধন্যবাদ ~ "dhonnobad").
+_YA_PHALA = regex.compile(r"([\u0995-\u09b9\u09dc-\u09df])\u09cd\u09af")
+
+
+@lru_cache(maxsize=65536)
+def romanize_bangla_word(word: str) -> str:
+    word = _YA_PHALA.sub(r"\1\u09cd\1", word.replace(_CHANDRABINDU, ""))
+    return romanize_word(word).lower()
+
+
+def key_words(text: str) -> list[str]:
+    """Folded Latin keys of the words of `text`, whatever its script; stopwords dropped."""
+    keys = []
+    for token in tokenize(ascii_digits(normalize_text(text))):
+        if token in STOPWORDS:
+            continue
+        latin = romanize_bangla_word(token) if _BANGLA_LETTER.search(token) else token
+        for part in _TOKEN.findall(latin):
+            if part not in STOPWORDS:
+                keys.append(fold(part))
+    return keys
