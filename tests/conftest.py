@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_front_desk
+from bot.config import PROJECT_DIR, Settings
+from bot.frontdesk import FrontDesk
+from bot.knowledge import KnowledgeBase
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(faq_dir=PROJECT_DIR / "faq", locales_dir=PROJECT_DIR / "locales")
+
+
+@pytest.fixture(scope="session")
+def desk(settings: Settings) -> FrontDesk:
+    """The real knowledge base and translations; built once, it is read-only."""
+    return build_front_desk(settings)
+
+
+@pytest.fixture
+def fresh_desk(settings: Settings) -> FrontDesk:
+    """A desk with no conversation memory (for disclaimer tests)."""
+    return build_front_desk(settings)
+
+
+@pytest.fixture(scope="session")
+def kb(desk: FrontDesk) -> KnowledgeBase:
+    return desk.kb
+
+
+@pytest.fixture
+def faq_copy(tmp_path: Path) -> Path:
+    """A writable copy of faq/ for tests that break it on purpose."""
+    import shutil
+
+    target = tmp_path / "faq"
+    shutil.copytree(PROJECT_DIR / "faq", target)
+    return target
