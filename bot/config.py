@@ -80,15 +80,17 @@ class Settings:
             webhook_listen=get("WEBHOOK_LISTEN") or defaults.webhook_listen,
             webhook_port=integer("WEBHOOK_PORT", defaults.webhook_port, 1),
             webhook_secret=get("WEBHOOK_SECRET_TOKEN"),
-            database_path=Path(get("DATABASE_PATH") or defaults.database_path),
+            # Relative paths are relative to the project folder (where .env lives), not to
+            # wherever the bot happens to be started from.
+            database_path=PROJECT_DIR / (get("DATABASE_PATH") or defaults.database_path),
             staff_user_ids=frozenset(staff_ids),
             staff_chat_id=staff_chat_id,
             retention_days=integer("RETENTION_DAYS", defaults.retention_days, 1),
             flood_messages_per_minute=integer(
                 "FLOOD_MESSAGES_PER_MINUTE", defaults.flood_messages_per_minute, 1
             ),
-            faq_dir=Path(get("FAQ_DIR") or defaults.faq_dir),
-            locales_dir=Path(get("LOCALES_DIR") or defaults.locales_dir),
+            faq_dir=PROJECT_DIR / (get("FAQ_DIR") or defaults.faq_dir),
+            locales_dir=PROJECT_DIR / (get("LOCALES_DIR") or defaults.locales_dir),
             log_level=(get("LOG_LEVEL") or defaults.log_level).upper(),
         )
 

@@ -231,8 +231,6 @@ class FrontDesk:
                 "🚨 If this is an emergency, call 999 now or go to the nearest hospital "
                 "emergency department."
             ),
-            _("Do not move a person who may have injured the neck or back unless they are in "
-              "danger."),
             "",
             _("For an appointment (not for emergencies):"),
             self.numbers(lang),

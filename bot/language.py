@@ -56,6 +56,7 @@ def _repair_bangla_word(word: str) -> str:
     return unicodedata.normalize("NFC", fixed or word)
 
 
+@lru_cache(maxsize=8192)
 def normalize_text(text: str) -> str:
     """Repair Bangla Unicode defects and tidy whitespace, keeping the text readable.
 

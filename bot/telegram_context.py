@@ -1,0 +1,109 @@
+"""What every Telegram handler needs: the core, the log, settings, and the patient's language.
+
+Kept apart from the handlers so patient and staff modules share one way of logging an
+inquiry and of choosing the reply language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.flood import FloodGuard
+from bot.frontdesk import FrontDesk
+from bot.language import Form, Lang
+from bot.storage import InquiryLog, InquiryRecord
+
+Context = ContextTypes.DEFAULT_TYPE
+_CHOSEN = "chosen_lang"  # user_data key: the language the patient picked ("" = automatic)
+_LAST = "last_lang"  # user_data key: the language of the last reply
+
+
+@dataclass
+class Services:
+    settings: Settings
+    desk: FrontDesk
+    flood: FloodGuard
+    log: InquiryLog | None = None  # opened in post_init, closed in post_shutdown
+
+
+def services(context: Context) -> Services:
+    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def inquiry_log(context: Context) -> InquiryLog:
+    log = services(context).log
+    if log is None:
+        raise RuntimeError("the inquiry log is not open (post_init has not run)")
+    return log
+
+
+async def chosen_language(update: Update, context: Context) -> Lang | None:
+    """The language the patient picked with /language, if any (persisted in the database)."""
+    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
+    if _CHOSEN not in user_data and update.effective_user:
+        stored = await inquiry_log(context).get_language(update.effective_user.id)
+        user_data[_CHOSEN] = stored or ""
+    value = user_data.get(_CHOSEN) or ""
+    return Lang(value) if value else None
+
+
+async def set_chosen_language(update: Update, context: Context, lang: Lang | None) -> None:
+    if update.effective_user:
+        await inquiry_log(context).set_language(
+            update.effective_user.id, lang.value if lang else None
+        )
+    if context.user_data is not None:
+        context.user_data[_CHOSEN] = lang.value if lang else ""
+
+
+async def ui_language(update: Update, context: Context) -> Lang:
+    """For replies with no text to detect a language from (commands, buttons, stickers)."""
+    chosen = await chosen_language(update, context)
+    if chosen:
+        return chosen
+    if context.user_data and context.user_data.get(_LAST):
+        return Lang(context.user_data[_LAST])
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return Lang.BN if code.lower().startswith("bn") else Lang.EN
+
+
+def remember_reply_language(context: Context, lang: Lang) -> None:
+    if context.user_data is not None:
+        context.user_data[_LAST] = lang.value
+
+
+async def log_inquiry(
+    update: Update,
+    context: Context,
+    *,
+    text: str,
+    kind: str,
+    lang: Lang,
+    form: Form | None = None,
+    entry_id: str | None = None,
+    confidence: float | None = None,
+) -> int | None:
+    """Write the inquiry before the reply goes out; storage keeps it pending if the disk fails."""
+    user, chat = update.effective_user, update.effective_chat
+    record = InquiryRecord(
+        received_at=datetime.now(UTC),
+        update_id=update.update_id,
+        user_id=user.id if user else 0,
+        chat_id=chat.id if chat else 0,
+        display_name=user.full_name if user else "",
+        username=user.username if user else None,
+        lang=lang.value,
+        form=form.value if form else None,
+        text=text,
+        kind=kind,
+        entry_id=entry_id,
+        confidence=confidence,
+    )
+    return await inquiry_log(context).record(record)

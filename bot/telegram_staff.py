@@ -1,0 +1,274 @@
+"""Staff side: review inquiries, unanswered questions, call-backs, statistics and export.
+
+Staff are the user ids in STAFF_USER_IDS, in a private chat with the bot or in STAFF_CHAT_ID.
+To anyone else a staff command is an unknown command, so patients never learn it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatType
+
+from bot.language import Lang
+from bot.storage import write_csv
+from bot.telegram_context import Context, inquiry_log, services, ui_language
+from bot.telegram_ui import Action, bold, button, escape, split_message
+
+logger = logging.getLogger(__name__)
+
+DHAKA = ZoneInfo("Asia/Dhaka")
+# Below this the bot's answer was a guess worth a human look (see frontdesk thresholds).
+LOW_CONFIDENCE = 0.6
+DEFAULT_INQUIRIES, MAX_INQUIRIES = 10, 50
+DEFAULT_STATS_DAYS, DEFAULT_EXPORT_DAYS, MAX_DAYS = 7, 30, 3660
+
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+def is_staff(update: Update, context: Context) -> bool:
+    settings = services(context).settings
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.id not in settings.staff_user_ids:
+        return False
+    return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
+
+
+def staff_only(handler: Handler) -> Handler:
+    async def guarded(update: Update, context: Context) -> None:
+        if is_staff(update, context):
+            await handler(update, context)
+        else:
+            from bot.telegram_patient import unknown_command
+
+            await unknown_command(update, context)
+
+    guarded.__name__ = handler.__name__
+    return guarded
+
+
+def _when(moment: datetime, lang: Lang) -> str:
+    return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
+
+
+def _number_arg(context: Context, default: int, maximum: int) -> int | None:
+    """The command's first argument as a count, `default` if absent, None if not a number."""
+    if not context.args:
+        return default
+    raw = context.args[0]
+    from bot.language import ascii_digits
+
+    raw = ascii_digits(raw)
+    if not raw.isdigit() or int(raw) < 1:
+        return None
+    return min(int(raw), maximum)
+
+
+async def _send_long(update: Update, text: str) -> None:
+    if update.effective_message:
+        for piece in split_message(text):
+            await update.effective_message.reply_text(piece)
+
+
+async def _bad_number(update: Update, lang: Lang, context: Context) -> None:
+    _ = services(context).desk.catalogs(lang).gettext
+    await _send_long(update, escape(_("Please give a whole number, for example /stats 7.")))
+
+
+@staff_only
+async def inquiries(update: Update, context: Context) -> None:
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    limit = _number_arg(context, DEFAULT_INQUIRIES, MAX_INQUIRIES)
+    if limit is None:
+        await _bad_number(update, lang, context)
+        return
+    rows = await inquiry_log(context).latest(limit)
+    if not rows:
+        await _send_long(update, escape(_("No inquiries yet.")))
+        return
+    lines = [bold(_("Latest {count} inquiries").format(count=len(rows)))]
+    for row in rows:
+        who = escape(row.display_name or str(row.user_id))
+        if row.username:
+            who += f" (@{escape(row.username)})"
+        outcome = row.kind + (f": {row.entry_id}" if row.entry_id else "")
+        if row.confidence is not None:
+            outcome += f" ({row.confidence:.2f})"
+        lines += [
+            "",
+            f"🕐 {escape(_when(row.received_at, lang))} · {who} · {row.form or row.lang}",
+            f"💬 {escape(row.text)}",
+            f"↳ {escape(outcome)}",
+        ]
+    await _send_long(update, "\n".join(lines))
+
+
+@staff_only
+async def unanswered(update: Update, context: Context) -> None:
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    days = _number_arg(context, DEFAULT_STATS_DAYS, MAX_DAYS)
+    if days is None:
+        await _bad_number(update, lang, context)
+        return
+    since = datetime.now(UTC) - timedelta(days=days)
+    groups = await inquiry_log(context).unanswered(since, limit=30,
+                                                  answered_below=LOW_CONFIDENCE)
+    if not groups:
+        await _send_long(update, escape(_("No unanswered questions in the last {days} days.")
+                                        .format(days=days)))
+        return
+    lines = [bold(_("Questions the bot could not answer well, last {days} days")
+                  .format(days=days)), ""]
+    for group in groups:
+        when = escape(_when(group.last_at, lang))
+        lines.append(f"{group.count}× “{escape(group.example)}” · {when}")
+    await _send_long(update, "\n".join(lines))
+
+
+def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN001
+    desk = services(context).desk
+    _ = desk.catalogs(lang).gettext
+    clinic = next((c.name[lang] for c in desk.kb.clinics if c.id == request.branch),
+                  request.branch)
+    lines = [
+        "☎️ " + bold(_("Call-back request #{id}").format(id=request.id)),
+        escape(_("Branch: {branch}").format(branch=clinic)),
+        escape(_("Patient: {name}").format(name=request.display_name or request.user_id))
+        + (f" (@{escape(request.username)})" if request.username else ""),
+        escape(_("Phone: {phone}").format(phone=request.phone)),
+        escape(_("Asked at: {time}").format(time=_when(request.created_at, lang))),
+    ]
+    if request.status == "done" and request.done_at:
+        lines.append("✅ " + escape(_("Done at {time}").format(time=_when(request.done_at, lang))))
+    return "\n".join(lines)
+
+
+def _done_keyboard(request_id: int, lang: Lang, context: Context) -> InlineKeyboardMarkup:
+    _ = services(context).desk.catalogs(lang).gettext
+    return InlineKeyboardMarkup([[button(_("✅ Mark done"), Action.DONE, request_id)]])
+
+
+@staff_only
+async def callbacks(update: Update, context: Context) -> None:
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    requests = await inquiry_log(context).open_callbacks()
+    message = update.effective_message
+    if message is None:
+        return
+    if not requests:
+        await message.reply_text(escape(_("No open call-back requests.")))
+        return
+    for request in requests:
+        await message.reply_text(_callback_text(request, lang, context),
+                                 reply_markup=_done_keyboard(request.id, lang, context))
+
+
+async def notify_staff_of_callback(context: Context, request_id: int) -> None:
+    settings = services(context).settings
+    requests = {r.id: r for r in await inquiry_log(context).open_callbacks()}
+    request = requests.get(request_id)
+    if request is None:
+        return
+    targets = (
+        [settings.staff_chat_id] if settings.staff_chat_id else sorted(settings.staff_user_ids)
+    )
+    if not targets:
+        logger.warning("call-back request #%s has no staff chat to go to: set STAFF_CHAT_ID",
+                       request_id)
+    for chat_id in targets:
+        # The staff chat is shared; Bangla is the clinic's working language.
+        lang = Lang.BN
+        try:
+            await context.bot.send_message(chat_id, _callback_text(request, lang, context),
+                                           reply_markup=_done_keyboard(request_id, lang, context))
+        except Exception:  # a staff chat that went away must not fail the patient's request
+            logger.exception("could not notify staff chat %s of call-back #%s", chat_id, request_id)
+
+
+async def mark_done(update: Update, context: Context, args: list[str]) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    if not is_staff(update, context) or len(args) != 1 or not args[0].isdigit():
+        await query.answer(_("Sorry, this button has expired. Please send /start."),
+                           show_alert=True)
+        return
+    user = update.effective_user
+    assert user is not None
+    done = await inquiry_log(context).mark_callback_done(int(args[0]), user.id)
+    if not done:
+        await query.answer(_("This request was already marked done."))
+        return
+    await query.answer(_("Marked done."))
+    if query.message and getattr(query.message, "text_html", None):
+        stamp = _("Done by {name} at {time}").format(
+            name=user.full_name, time=_when(datetime.now(UTC), lang))
+        await query.edit_message_text(f"{query.message.text_html}\n✅ {escape(stamp)}")
+
+
+@staff_only
+async def stats(update: Update, context: Context) -> None:
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    days = _number_arg(context, DEFAULT_STATS_DAYS, MAX_DAYS)
+    if days is None:
+        await _bad_number(update, lang, context)
+        return
+    since = datetime.now(UTC) - timedelta(days=days)
+    s = await inquiry_log(context).stats(since)
+    desk = services(context).desk
+
+    def title(entry_id: str) -> str:
+        entry = desk.kb.entries.get(entry_id)
+        return entry.title[lang] if entry else entry_id
+
+    lines = [bold(_("Statistics, last {days} days").format(days=days)), ""]
+    lines.append(escape(_("{total} inquiries from {people} people.").format(
+        total=s.total, people=s.people)))
+    lines.append(escape(_("Unanswered rate: {rate:.0%}").format(rate=s.unanswered_rate)))
+    lines.append(escape(_("Per day:")))
+    lines += [f"  {escape(format_date(day, 'd MMM', locale=lang.value))}: {n}"
+              for day, n in s.by_day.items()]
+    lines.append(escape(_("By reply kind:")))
+    lines += [f"  {escape(kind)}: {n}" for kind, n in s.by_kind.items()]
+    lines.append(escape(_("By language:")))
+    lines += [f"  {escape(form or '?')}: {n}" for form, n in s.by_form.items()]
+    if s.top_entries:
+        lines.append(escape(_("Most asked:")))
+        lines += [f"  {escape(title(e))}: {n}" for e, n in s.top_entries]
+    if s.most_disliked:
+        lines.append(escape(_("Marked not helpful (👎 / 👍):")))
+        lines += [f"  {escape(title(v.entry_id))}: {v.down} / {v.up}" for v in s.most_disliked]
+    await _send_long(update, "\n".join(lines))
+
+
+@staff_only
+async def export(update: Update, context: Context) -> None:
+    lang = await ui_language(update, context)
+    _ = services(context).desk.catalogs(lang).gettext
+    days = _number_arg(context, DEFAULT_EXPORT_DAYS, MAX_DAYS)
+    if days is None:
+        await _bad_number(update, lang, context)
+        return
+    until = datetime.now(UTC)
+    rows = await inquiry_log(context).export_rows(until - timedelta(days=days), until)
+    buffer = BytesIO()
+    write_csv(rows, buffer)
+    name = f"inquiries-{until.astimezone(DHAKA):%Y-%m-%d}-{days}d.csv"
+    if update.effective_message:
+        await update.effective_message.reply_document(
+            InputFile(buffer.getvalue(), filename=name),
+            caption=escape(_("{count} inquiries from the last {days} days. Opens in Excel.")
+                           .format(count=len(rows), days=days)),
+        )
