@@ -72,11 +72,28 @@ class KnowledgeBase:
     triggers: dict[str, dict[Form, tuple[str, ...]]]
     # Questions the article does not answer: closest to one of these means "fallback".
     out_of_scope: dict[Form, tuple[str, ...]]
+    # Words naming something the article does not cover (matched like trigger phrases).
+    off_topic: dict[Form, tuple[str, ...]]
     article: str
 
     def section_of(self, entry_id: str) -> Section:
         entry = self.entries[entry_id]
         return next(s for s in self.sections if s.id == entry.section_id)
+
+
+def _yaml_error_message(path: Path, text: str, exc: yaml.MarkedYAMLError) -> str:
+    # For an unclosed quote the problem mark is wherever the parser gave up, often far below;
+    # the context mark is where the broken value starts, which is what the editor must fix.
+    mark = exc.context_mark or exc.problem_mark
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    problem = " ".join(p for p in (exc.context, exc.problem) if p)
+    lines = text.splitlines()
+    if exc.problem_mark and exc.problem_mark.line < len(lines):
+        if "\t" in lines[exc.problem_mark.line]:
+            problem += f" (line {exc.problem_mark.line + 1} has a tab: indent with spaces only)"
+        elif exc.context_mark and exc.problem_mark.line != exc.context_mark.line:
+            problem += f" (noticed at line {exc.problem_mark.line + 1})"
+    return f"{where}: not valid YAML: {problem}"
 
 
 class _File:
@@ -91,9 +108,7 @@ class _File:
         try:
             node = yaml.compose(text, Loader=_LOADER)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = f":{mark.line + 1}" if mark else ""
-            raise KnowledgeBaseError(f"{path}{line}: not valid YAML: {exc.problem}") from exc
+            raise KnowledgeBaseError(_yaml_error_message(path, text, exc)) from exc
         if node is None:
             raise KnowledgeBaseError(f"{path}:1: the file is empty")
         self.root = node
@@ -156,7 +171,7 @@ class _File:
             if len(value) > max_len:
                 raise self.fail(
                     fields[lang.value],
-                    f"{what} ({lang.value}) has {len(value)} characters; keep it under {max_len}",
+                    f"{what} ({lang.value}) has {len(value)} characters; at most {max_len} fit",
                 )
             result[lang] = value
         return result
@@ -221,7 +236,7 @@ def load_knowledge_base(faq_dir: Path) -> KnowledgeBase:
         entries=entries,
         clinics=_load_clinics(faq_dir / CLINICS_FILE),
         triggers=_load_triggers(faq_dir / TRIGGERS_FILE),
-        out_of_scope=_load_out_of_scope(faq_dir / OUT_OF_SCOPE_FILE),
+        **_load_out_of_scope(faq_dir / OUT_OF_SCOPE_FILE),
         article=article,
     )
 
@@ -246,7 +261,7 @@ class _ArticleChecker:
         for number in _NUMBER.findall(ascii_digits(answer)):
             if number not in self.numbers:
                 raise file.fail(
-                    node, f"the number {number} in this answer does not appear in the article"
+                    node, f"the number {number} here does not appear in the article"
                 )
 
 
@@ -289,7 +304,9 @@ def _parse_entry(
     return Entry(
         id=entry_id,
         section_id=section_id,
-        title=file.bilingual(fields["title"], f"title of '{entry_id}'", MAX_TITLE),
+        title=file.bilingual(
+            fields["title"], f"title of '{entry_id}'", MAX_TITLE, check=checker.check_numbers
+        ),
         answer=answer,
         questions=questions,
         related=tuple(related),
@@ -334,7 +351,10 @@ def _load_triggers(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
     return {kind: _phrases_by_form(file, top[kind], kind) for kind in TRIGGER_KINDS}
 
 
-def _load_out_of_scope(path: Path) -> dict[Form, tuple[str, ...]]:
+def _load_out_of_scope(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
     file = _File(path)
-    top = file.mapping(file.root, "the file", required=("questions",))
-    return _phrases_by_form(file, top["questions"], "out-of-scope questions")
+    top = file.mapping(file.root, "the file", required=("topics", "questions"))
+    return {
+        "off_topic": _phrases_by_form(file, top["topics"], "out-of-scope topics"),
+        "out_of_scope": _phrases_by_form(file, top["questions"], "out-of-scope questions"),
+    }

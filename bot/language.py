@@ -42,7 +42,10 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)?")
 _BANGLA_LETTER = regex.compile(r"[\u0980-\u09FF]")
 _LATIN_LETTER = regex.compile(r"[A-Za-z]")
 _BN_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Joiners only shape Bangla glyphs and are dropped; a zero-width *space* separates words.
+_ZERO_WIDTH: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "\u200c\u200d\u2060\ufeff"), None), 0x200B: " "
+}
 # Khanda-ta typed as ta + hasant + ZWJ (old keyboards); the normaliser would drop the hasant.
 _KHANDA_TA_ZWJ = "\u09a4\u09cd\u200d"
 
@@ -104,16 +107,19 @@ class FormDetector:
         self._english = frozenset(english - banglish)
 
     def detect(self, text: str) -> Form:
-        bangla, latin = script_counts(text)
-        if bangla >= latin and bangla > 0:
-            return Form.BN
-        votes = 0
+        banglish = english = bangla = 0
         for word in tokenize(text):
-            if word in self._banglish:
-                votes += 1
+            if _BANGLA_LETTER.search(word):
+                bangla += 1
+            elif word in self._banglish:
+                banglish += 1
             elif word in self._english:
-                votes -= 1
-        return Form.BANGLISH if votes > 0 else Form.EN
+                english += 1
+        # Bangla script with English medical terms ("stem cell therapy কি নিরাপদ?") is
+        # Bangla: the English words are loan words, the sentence around them is Bangla.
+        if bangla and bangla >= english:
+            return Form.BN
+        return Form.BANGLISH if banglish > english else Form.EN
 
 
 # Function words that mark Latin text as Banglish even when the topic words are English.
@@ -153,7 +159,7 @@ STOPWORDS = frozenset(
     a an the is are was were be been am do does did have has had i me my we our you your he
     him his she her it its they them their this that these those of in on at to for from
     with by and or but so if then there here please tell sir madam apu vaiya dear plz pls
-    will would can could should shall may might must just also any some get
+    will would can could should shall may might must just also any some get much lot very
     ami amar amader apni apnar apnara tumi tomar se tar tara oni onar uni unar amr apnr tmr
     ki kii na naki to o ar je jodi tahole ta ti te e er re ke r k
     আমি আমার আমাদের আপনি আপনার তুমি তোমার সে তার তারা উনি ওনার তিনি তাঁর কি কী না যে

@@ -12,8 +12,9 @@ Two indexes answer two different questions (measured on tests/eval, see README):
 
 Words the knowledge base has never seen keep their (highest) weight in the message's vector,
 so a message about something else scores low. Questions the article does not answer are
-listed in `faq/out-of-scope.yaml`; when the closest phrasing is one of them, the only match
-returned is OUT_OF_SCOPE.
+listed in `faq/out-of-scope.yaml`, with words that name other topics ("MRI", "dengue"); when
+the closest phrasing is one of those questions, or the message names such a topic, the only
+match returned is OUT_OF_SCOPE.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from dataclasses import dataclass
 
 from bot.knowledge import KnowledgeBase
 from bot.language import key_words, skeleton
+from bot.triggers import PhraseSet
 
 # Ranked like an entry id, but never a valid one (ids have no spaces or brackets).
 OUT_OF_SCOPE = "(out of scope)"
 
+# An out-of-scope example must be clearly closer than every entry: a tie is not a verdict.
+OUT_OF_SCOPE_MARGIN = 0.05
 _WORD_WEIGHT = 1.0
 _SKELETON_WEIGHT = 0.5
 _TRIGRAM_WEIGHT = 0.35
@@ -64,7 +68,7 @@ class _Index:
         n = len(docs)
         self._idf = {f: math.log((n + 1) / (d + 1)) + 1.0 for f, d in df.items()}
         # A feature no document has is the strongest sign the message is about something else.
-        self._unseen_idf = math.log(n + 1) + 1.0
+        self._unseen_idf = (math.log(n + 1) + 1.0)
         self._labels: list[str] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for doc_id, (label, doc) in enumerate(docs):
@@ -110,6 +114,8 @@ class Matcher:
         self._phrasings = _Index(phrasings, sublinear=False)
         self._entries = _Index(entries, sublinear=True)
 
+        self._off_topic = PhraseSet(p for phrases in kb.off_topic.values() for p in phrases)
+
     def rank(self, text: str, limit: int = 3) -> list[Match]:
         """The best `limit` entries for `text`, best first; empty when nothing is close."""
         query = features(text)
@@ -118,9 +124,10 @@ class Matcher:
         closest = self._phrasings.best_by_label(query)
         if not closest:
             return []
-        nearest = max(closest, key=closest.__getitem__)
-        if nearest == OUT_OF_SCOPE:
-            return [Match(OUT_OF_SCOPE, closest[nearest], closest[nearest])]
+        oos = closest.get(OUT_OF_SCOPE, 0.0)
+        best_entry = max((s for e, s in closest.items() if e != OUT_OF_SCOPE), default=0.0)
+        if oos >= best_entry + OUT_OF_SCOPE_MARGIN or text in self._off_topic:
+            return [Match(OUT_OF_SCOPE, oos, oos)]
         fit = self._entries.best_by_label(query)
         order = sorted(fit, key=fit.__getitem__, reverse=True)[:limit]
         return [Match(e, closest.get(e, 0.0), fit[e]) for e in order]

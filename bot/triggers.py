@@ -35,7 +35,8 @@ def _key(word: str) -> str:
 
 def compile_phrase(phrase: str) -> Pattern:
     pattern: list[_Word | None] = []
-    for raw in normalize_text(phrase).replace(GAP, f" {GAP} ").split():
+    phrase = normalize_text(phrase).replace("…", GAP)  # editors often autocorrect "..."
+    for raw in phrase.replace(GAP, f" {GAP} ").split():
         if raw == GAP:
             pattern.append(None)
             continue
@@ -48,15 +49,20 @@ def compile_phrase(phrase: str) -> Pattern:
     return tuple(pattern)
 
 
-def _match_at(pattern: Pattern, words: list[str], start: int) -> bool:
+def _match_at(pattern: Pattern, words: list[str], start: int) -> int | None:
+    """Where a match of `pattern` starting at `words[start]` ends, or None."""
     if not pattern:
-        return True
+        return start
     head, rest = pattern[0], pattern[1:]
     if head is None:
-        return any(
-            _match_at(rest, words, start + skip) for skip in range(MAX_GAP + 1)
-        )
-    return start < len(words) and head.matches(words[start]) and _match_at(rest, words, start + 1)
+        for skip in range(MAX_GAP + 1):
+            end = _match_at(rest, words, start + skip)
+            if end is not None:
+                return end
+        return None
+    if start < len(words) and head.matches(words[start]):
+        return _match_at(rest, words, start + 1)
+    return None
 
 
 class PhraseSet:
@@ -70,9 +76,22 @@ class PhraseSet:
         words = [_key(w) for w in tokenize(normalize_text(text))]
         for pattern in self._patterns:
             for start in range(len(words)):
-                if _match_at(pattern, words, start):
+                if _match_at(pattern, words, start) is not None:
                     return " ".join(w.key if w else GAP for w in pattern)
         return None
 
     def __contains__(self, text: str) -> bool:
         return self.find(text) is not None
+
+    def remove(self, text: str) -> str:
+        """`text` without the words of any phrase found in it ("salam, is it safe?" ->
+        "is it safe")."""
+        original = tokenize(normalize_text(text))
+        words = [_key(w) for w in original]
+        covered: set[int] = set()
+        for pattern in self._patterns:
+            for start in range(len(words)):
+                end = _match_at(pattern, words, start)
+                if end is not None:
+                    covered.update(range(start, end))
+        return " ".join(w for i, w in enumerate(original) if i not in covered)

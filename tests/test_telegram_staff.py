@@ -1,0 +1,223 @@
+"""Issue #4 end to end: the inquiry log, call-back requests and the staff commands, through the
+real python-telegram-bot stack and the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fake_bot_api import FakeBotApi
+from telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
+
+from bot.storage import InquiryLog, InquiryRecord
+
+SAVAR = "09610010615"
+
+
+@pytest.fixture
+def fake():
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "inquiries.sqlite3"
+
+
+@pytest.fixture
+async def bot(fake: FakeBotApi, db: Path):
+    async with running_bot(bot_settings(fake, db)) as app:
+        yield app
+
+
+async def rows(db: Path) -> list:
+    async with await InquiryLog.open(db) as log:
+        return await log.latest(10_000)
+
+
+async def test_every_kind_of_message_is_logged_with_its_details(fake, bot, db) -> None:
+    chat = Chat(fake, 201, first_name="Karim")
+    await chat.say("/start")
+    await chat.say("stem cell dile ki abar hatte parbe?")
+    await chat.say("is the covid vaccine safe?")
+    await chat.press("apt")
+    await chat.send("sticker")
+    await chat.send("contact", phone_number="+8801712345678")
+    logged = list(reversed(await rows(db)))
+    assert [r.kind for r in logged] == [
+        "command", "answer", "fallback", "button", "non_text", "contact",
+    ]
+    question = logged[1]
+    assert question.form == "banglish" and question.lang == "bn"
+    assert question.entry_id and question.confidence is not None
+    assert question.display_name == "Karim" and question.user_id == 201
+    assert question.update_id is not None
+    assert "+8801712345678" not in [r.text for r in logged], "numbers are kept only on request"
+
+
+async def test_logged_before_the_reply_is_sent(fake, bot, db) -> None:
+    """When the reply arrives at Telegram, the row is already in the database."""
+    chat = Chat(fake, 202)
+    await chat.say("is stem cell therapy safe?")
+    assert any(r.text == "is stem cell therapy safe?" for r in await rows(db))
+
+
+async def test_a_redelivered_update_is_stored_once(fake, bot, db) -> None:
+    chat = Chat(fake, 203)
+    await chat.say("is stem cell therapy safe?")
+    update_id = max(r.update_id for r in await rows(db))
+    before = len(fake.calls("sendMessage"))
+    fake.redeliver(update_id)
+    await fake.wait_for("sendMessage", count=before + 1)
+    assert [r.update_id for r in await rows(db)].count(update_id) == 1
+
+
+async def test_500_concurrent_patient_messages_give_500_rows_and_500_replies(fake, db) -> None:
+    settings = bot_settings(fake, db, flood_messages_per_minute=1000)
+    async with running_bot(settings):
+        for i in range(500):
+            fake.push_message(f"stem cell therapy safe? #{i}", user_id=10_000 + i % 50)
+        await fake.wait_for("sendMessage", lambda c: c.status == 200, count=500, timeout=90)
+    logged = await rows(db)
+    assert len(logged) == 500
+    assert len({r.update_id for r in logged}) == 500
+
+
+async def test_data_survives_a_restart(fake, db) -> None:
+    settings = bot_settings(fake, db)
+    async with running_bot(settings):
+        await Chat(fake, 204).say("is stem cell therapy safe?")
+    async with running_bot(settings):
+        await Chat(fake, 204).say("what about the cost?")
+        staff = await Chat(fake, STAFF_ID).say("/inquiries 10")
+    assert "is stem cell therapy safe?" in staff.params["text"]
+    assert "what about the cost?" in staff.params["text"]
+
+
+async def test_callback_request_from_button_to_staff_and_mark_done(fake, bot, db) -> None:
+    patient = Chat(fake, 205, language_code="bn", first_name="Rahima")
+    branches = await patient.press("cb")
+    assert [d for _, d in buttons(branches)] == ["cb:savar", "cb:kallyanpur"]
+    ask = await patient.press("cb:savar")
+    keyboard = ask.params["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True
+    invalid = await patient.say("12345678")
+    assert "01712345678" in invalid.params["text"], "a bad number gets a kind retry"
+    confirmation = await patient.say("০১৭১২-৩৪৫৬৭৮")  # Bengali digits with a dash
+    assert "01712345678" in confirmation.params["text"] and SAVAR in confirmation.params["text"]
+
+    to_staff = lambda c: str(c.params["chat_id"]) == str(STAFF_CHAT)  # noqa: E731
+    notice = await fake.wait_for("sendMessage", to_staff)
+    done_data = [d for _, d in buttons(notice[0]) if d.startswith("done:")]
+    assert "01712345678" in notice[0].params["text"] and "Rahima" in notice[0].params["text"]
+
+    staff_group = Chat(fake, STAFF_ID, chat_id=STAFF_CHAT, chat_type="supergroup")
+    listing = await staff_group.say("/callbacks")
+    assert "01712345678" in listing.params["text"]
+    edited = await staff_group.press(done_data[0], method="editMessageText")
+    assert "✅" in edited.params["text"]
+    again = await staff_group.press(done_data[0], method="answerCallbackQuery")
+    assert "already" in again.params["text"]
+    empty = await staff_group.say("/callbacks")
+    assert "No open call-back requests" in empty.params["text"]
+
+
+async def test_contact_button_completes_a_callback_request(fake, bot) -> None:
+    patient = Chat(fake, 206)
+    await patient.press("cb")
+    await patient.press("cb:kallyanpur")
+    confirmation = await patient.send("contact", phone_number="8801812345678")
+    assert "01812345678" in confirmation.params["text"]
+    assert "09610009616" in confirmation.params["text"]
+
+
+STAFF_COMMANDS = ["/inquiries", "/unanswered", "/callbacks", "/stats", "/export"]
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS)
+async def test_staff_commands_look_unknown_to_patients(fake, bot, command) -> None:
+    unknown = await Chat(fake, 207).say("/nosuchcommand")
+    reply = await Chat(fake, 207).say(command)
+    assert reply.params["text"] == unknown.params["text"]
+
+
+async def test_staff_commands_for_staff(fake, bot) -> None:
+    patient = Chat(fake, 208)
+    await patient.say("covid vaccine ki nirapod?")
+    await patient.say("covid vaccine ki nirapod")
+    await patient.say("stem cell dile ki abar hatte parbe?")
+    answer = await patient.say("is stem cell therapy safe?")
+    await patient.press(next(d for _, d in buttons(answer) if d.endswith(":0")),
+                        method="answerCallbackQuery")
+    staff = Chat(fake, STAFF_ID)
+
+    latest = await staff.say("/inquiries 3")
+    assert "is stem cell therapy safe?" in latest.params["text"]
+    assert latest.params["text"].count("💬") == 3
+
+    unanswered = await staff.say("/unanswered")
+    assert "2× “covid vaccine ki nirapod" in unanswered.params["text"]
+
+    stats = await staff.say("/stats 7")
+    assert "fallback: 2" in stats.params["text"] and "banglish" in stats.params["text"]
+    assert "👎" in stats.params["text"]
+
+    bad = await staff.say("/stats lots")
+    assert "whole number" in bad.params["text"]
+
+    export = await staff.say("/export 30", method="sendDocument")
+    name, data = next(iter(export.files.values()))
+    assert name.endswith(".csv") and data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert any("covid vaccine ki nirapod?" in row for row in table)
+
+
+async def test_staff_replies_in_bangla_for_a_bangla_staff_member(fake, bot) -> None:
+    await Chat(fake, 209).say("is stem cell therapy safe?")
+    staff = Chat(fake, STAFF_ID, language_code="bn")
+    reply = await staff.say("/stats")
+    assert "পরিসংখ্যান" in reply.params["text"]
+
+
+async def test_export_keeps_bangla_intact(fake, bot) -> None:
+    await Chat(fake, 210).say("স্টেম সেল থেরাপি কি নিরাপদ?")
+    export = await Chat(fake, STAFF_ID).say("/export", method="sendDocument")
+    _, data = next(iter(export.files.values()))
+    assert "স্টেম সেল থেরাপি কি নিরাপদ?" in data.decode("utf-8-sig")
+
+
+async def test_forget_deletes_everything_about_the_patient(fake, bot, db) -> None:
+    patient, other = Chat(fake, 211), Chat(fake, 212)
+    await patient.say("is stem cell therapy safe?")
+    await other.say("is stem cell therapy safe?")
+    confirm = await patient.say("/forget")
+    assert {"fg:yes", "fg:no"} == {d for _, d in buttons(confirm)}
+    done = await patient.press("fg:yes", method="editMessageText")
+    assert "deleted" in done.params["text"]
+    remaining = await rows(db)
+    assert {r.user_id for r in remaining} == {212}
+
+
+async def test_retention_purge_removes_only_old_records(db) -> None:
+    old = datetime.now(UTC) - timedelta(days=400)
+    async with await InquiryLog.open(db) as log:
+        for when, text in ((old, "old question"), (datetime.now(UTC), "new question")):
+            await log.record(InquiryRecord(received_at=when, user_id=1, chat_id=1, lang="en",
+                                           text=text, kind="fallback"))
+        assert await log.purge_older_than(365) == 1
+        assert [r.text for r in await log.latest(10)] == ["new question"]
+
+
+async def test_the_bot_purges_on_start_up(fake, db) -> None:
+    old = datetime.now(UTC) - timedelta(days=40)
+    async with await InquiryLog.open(db) as log:
+        await log.record(InquiryRecord(received_at=old, user_id=1, chat_id=1, lang="en",
+                                       text="old question", kind="fallback"))
+    async with running_bot(bot_settings(fake, db, retention_days=30)):
+        await asyncio.sleep(0.5)
+    assert await rows(db) == []

@@ -1,0 +1,162 @@
+"""Trigger phrases (faq/triggers.yaml): whole words, "*" endings, "..." gaps, Banglish spelling
+variants, and no false alarms from look-alike words or numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.triggers import PhraseSet
+
+
+@pytest.fixture(scope="module")
+def emergency(kb: KnowledgeBase) -> PhraseSet:
+    """The shipped emergency phrases, all three forms together (as the front desk uses them)."""
+    return PhraseSet(p for phrases in kb.triggers["emergency"].values() for p in phrases)
+
+
+# -- words, not substrings ---------------------------------------------------------------------
+
+
+def test_bangla_word_matches_its_inflections_but_not_inside_another_word() -> None:
+    breath = PhraseSet(["শ্বাস"])
+    assert "শ্বাসকষ্ট হচ্ছে" in breath  # breathing trouble
+    assert "বাবার শ্বাস নিতে কষ্ট হচ্ছে" in breath
+    assert "এই তথ্য কি বিশ্বাসযোগ্য?" not in breath  # "trustworthy" contains শ্বাস
+    assert "আমি ডাক্তারকে বিশ্বাস করি" not in breath  # "I trust the doctor"
+
+
+def test_shipped_emergency_phrases_do_not_fire_on_trust(emergency: PhraseSet) -> None:
+    assert "শ্বাসকষ্ট হচ্ছে" in emergency
+    assert "এই গবেষণা কি বিশ্বাসযোগ্য?" not in emergency
+    assert "প্রবন্ধটা কি বিশ্বাস করা যায়" not in emergency
+
+
+def test_english_word_matches_whole_words_only() -> None:
+    fell = PhraseSet(["fell"])
+    assert "my father fell from the roof" in fell
+    assert "He FELL." in fell
+    assert "I am feeling much better" not in fell
+    assert "a fellow patient told me" not in fell
+
+
+def test_shipped_emergency_phrases_do_not_fire_on_feeling(emergency: PhraseSet) -> None:
+    assert "my father fell from the roof" in emergency
+    assert "I am feeling hopeful about stem cells" not in emergency
+
+
+def test_apostrophes_do_not_matter() -> None:
+    cant = PhraseSet(["cant move"])
+    for text in ("he can't move his legs", "he can’t move", "he cant move"):
+        assert text in cant, text
+
+
+# -- "*" endings -------------------------------------------------------------------------------
+
+
+def test_star_allows_any_ending() -> None:
+    accident = PhraseSet(["accident*"])
+    assert "there was an accident" in accident
+    assert "two accidents" in accident
+    assert "accidental fall" in accident
+    assert "acc ident" not in accident
+    assert "an incident" not in accident
+
+
+def test_without_star_the_word_must_be_exact() -> None:
+    accident = PhraseSet(["accident"])
+    assert "there was an accident" in accident
+    assert "two accidents" not in accident
+
+
+def test_star_applies_to_the_last_word_only() -> None:
+    neck = PhraseSet(["neck injur*"])
+    assert "neck injury" in neck and "neck injuries" in neck
+    assert "necklace injury" not in neck
+
+
+# -- "..." gaps --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "injured neck",
+        "injured his neck",
+        "injured his upper neck",
+        "injured his very upper neck",
+    ],
+)
+def test_gap_allows_up_to_three_words(text: str) -> None:
+    assert text in PhraseSet(["injured ... neck"])
+
+
+def test_gap_does_not_allow_four_words_or_the_wrong_order() -> None:
+    phrase = PhraseSet(["injured ... neck"])
+    assert "injured his very very upper neck" not in phrase
+    assert "his neck was injured" not in phrase
+    assert "injured" not in phrase
+
+
+def test_gap_with_a_starred_word() -> None:
+    broke = PhraseSet(["broke* ... neck"])
+    assert "he broke his neck" in broke
+    assert "he has broken his neck" in broke
+    assert "a broken promise, and a stiff neck" not in broke  # five words apart
+
+
+# -- Banglish spelling variants ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["shash kosto", "sash kosto", "shaash koshto", "SHASH KOSHTO!"])
+def test_banglish_spelling_variants_fold_together(text: str) -> None:
+    assert text in PhraseSet(["shash kosto"])
+
+
+def test_more_banglish_folds() -> None:
+    assert "ghar venge geche" in PhraseSet(["ghar bhenge"])  # bh / v
+    assert "ter pachche na" in PhraseSet(["ter pacche na"])  # chh / ch
+    assert "pa narate parchena" in PhraseSet(["narate parchena"])
+    # Folding is not fuzzy matching: a different word stays different.
+    assert "sas kost" not in PhraseSet(["shash kosto"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "baba chad theke pore geche, shash kosto hocche",
+        "sash kosto hocche",
+        "abbu pore gese",
+        "ammu accident korse",
+        "ghare chot peyeche",
+    ],
+)
+def test_shipped_banglish_emergencies_fire(emergency: PhraseSet, text: str) -> None:
+    assert text in emergency
+
+
+def test_bangla_phrases_match_whatever_encoding_the_message_uses() -> None:
+    fell = PhraseSet(["পড়ে গেছ"])  # written with ড় as the YAML file has it
+    assert "বাবা পড়ে গেছেন" in fell
+    assert "বাবা প\u09a1\u09bcে গেছেন" in fell  # ড + nukta
+    assert "বাবা প\u09dcে গেছেন" in fell  # precomposed ড়
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["about 48.9% improved", "99.9% sure", "in 1999", "9999", "2,439"])
+def test_numbers_do_not_fire_the_999_trigger(emergency: PhraseSet, text: str) -> None:
+    assert PhraseSet(["999"]).find(text) is None
+    assert emergency.find(text) is None
+
+
+@pytest.mark.parametrize("text", ["999", "should I call 999?", "৯৯৯ এ ফোন করব?"])
+def test_999_itself_fires(emergency: PhraseSet, text: str) -> None:
+    assert text in emergency
+
+
+def test_nothing_matches_empty_text_or_an_empty_phrase_list() -> None:
+    assert PhraseSet(["hello", "fell"]).find("nothing here") is None
+    assert "" not in PhraseSet(["hello", "fell"])
+    assert "anything at all" not in PhraseSet([])
