@@ -161,7 +161,12 @@ class FrontDesk:
         confidence: float = 1.0,
     ) -> Reply:
         entry = self.kb.entries[entry_id]
-        text = entry.answer[lang] + self._disclaimer(lang, conversation)
+        text = entry.answer[lang]
+        if entry.call_us:
+            _ = self.catalogs(lang).gettext
+            text += "\n\n" + _("To ask about your own case, please call us:") + "\n"
+            text += self.numbers(lang)
+        text += self._disclaimer(lang, conversation)
         return Reply(
             kind=ReplyKind.ANSWER,
             text=text,

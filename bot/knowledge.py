@@ -44,6 +44,7 @@ class Entry:
     related: tuple[str, ...]
     source: tuple[str, ...]
     where: str  # "faq/30-evidence.yaml:12", for messages about this entry
+    call_us: bool = False  # the article can't settle it (price, "should we?"): add the numbers
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def _parse_entry(
 ) -> Entry:
     fields = file.mapping(
         node, "an entry", required=("id", "title", "answer", "questions", "source"),
-        optional=("related",),
+        optional=("related", "call_us"),
     )
     entry_id = _parse_id(file, fields["id"], "entry id")
     answer = file.bilingual(
@@ -297,6 +298,13 @@ def _parse_entry(
             related_refs.append((file, item, entry_id, target))
             related.append(target)
 
+    call_us = False
+    if "call_us" in fields:
+        flag = file.text(fields["call_us"], "call_us").lower()
+        if flag not in ("true", "false", "yes", "no"):
+            raise file.fail(fields["call_us"], "call_us must be true or false")
+        call_us = flag in ("true", "yes")
+
     sources = file.texts(fields["source"], f"source of '{entry_id}'")
     for quote, item in sources:
         checker.check_source(file, item, quote)
@@ -312,6 +320,7 @@ def _parse_entry(
         related=tuple(related),
         source=tuple(quote for quote, _ in sources),
         where=file.where(node),
+        call_us=call_us,
     )
 
 
