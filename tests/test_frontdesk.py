@@ -423,7 +423,9 @@ def test_fallback_lists_what_the_bot_can_answer(desk: FrontDesk, kb: KnowledgeBa
     assert not reply.choices and reply.entry_id is None
 
 
-@pytest.mark.parametrize("text", ["how much does stem cell therapy cost?", "stem cell er khoroch koto"])
+@pytest.mark.parametrize(
+    "text", ["how much does stem cell therapy cost?", "stem cell er khoroch koto"]
+)
 def test_price_question_says_the_article_has_no_price_and_gives_both_numbers(desk, text) -> None:
     reply = desk.reply(text, conversation=f"price-{text}")
     assert reply.kind == ReplyKind.ANSWER and reply.entry_id == "cost"
