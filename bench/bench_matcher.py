@@ -1,16 +1,18 @@
 """Speed and memory of the front-desk core: load time, per-message latency, and both again with
 the knowledge base grown 10x and 100x. Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/bench_matcher.py
+    .venv/bin/python bench/bench_matcher.py > bench/RESULTS.md
 """
 
 from __future__ import annotations
 
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +24,6 @@ from bot.config import Settings
 from bot.frontdesk import FrontDesk
 from bot.i18n import Catalogs
 from bot.knowledge import KnowledgeBase, load_knowledge_base
-from bot.language import Form
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "messages.yaml"
 
@@ -52,13 +53,20 @@ def grown(kb: KnowledgeBase, factor: int) -> KnowledgeBase:
     return replace(kb, entries=entries)
 
 
-def measure(kb: KnowledgeBase, catalogs: Catalogs, messages: list[str], label: str) -> None:
-    tracemalloc.start()
+def measure(factor: int) -> None:
+    """One size, in this process (run in a fresh process per size so memory is its own)."""
+    settings = Settings()
+    started = time.perf_counter()
+    kb = load_knowledge_base(settings.faq_dir)
+    catalogs = Catalogs(settings.locales_dir)
+    load = time.perf_counter() - started
+    kb = grown(kb, factor)
+    messages = [m["text"] for m in yaml.safe_load(EVAL.read_text(encoding="utf-8"))]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     desk = FrontDesk(kb, catalogs)
     build = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     timings = []
     for i, text in enumerate(messages):
         t0 = time.perf_counter()
@@ -68,25 +76,25 @@ def measure(kb: KnowledgeBase, catalogs: Catalogs, messages: list[str], label: s
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     phrasings = sum(len(q) for e in kb.entries.values() for q in e.questions.values())
     print(
-        f"{label:>5} {len(kb.entries):6} entries {phrasings:7} phrasings | index build "
-        f"{build * 1000:8.0f} ms, peak {peak / 2**20:6.1f} MiB | per message "
-        f"p50 {statistics.median(timings):6.2f} ms  p99 {p99:6.2f} ms  max {timings[-1]:6.2f} ms"
+        f"| {factor}x | {len(kb.entries)} | {phrasings} | {load * 1000:.0f} ms "
+        f"| {build * 1000:.0f} ms | {(rss_after - rss_before) / 1024:.0f} MiB "
+        f"| {statistics.median(timings):.2f} ms | {p99:.2f} ms | {timings[-1]:.2f} ms |",
+        flush=True,
     )
 
 
 def main() -> None:
-    settings = Settings()
-    started = time.perf_counter()
-    kb = load_knowledge_base(settings.faq_dir)
-    catalogs = Catalogs(settings.locales_dir)
-    load = time.perf_counter() - started
-    messages = [m["text"] for m in yaml.safe_load(EVAL.read_text(encoding="utf-8"))]
-    forms = {f.value: 0 for f in Form}
-    print(f"Python {sys.version.split()[0]}; {len(messages)} evaluation messages")
-    print(f"load + validate faq/ and compile catalogs: {load * 1000:.0f} ms")
-    del forms
+    if len(sys.argv) > 1:
+        measure(int(sys.argv[1]))
+        return
+    count = len(yaml.safe_load(EVAL.read_text(encoding="utf-8")))
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; {count} evaluation "
+          "messages, each answered once per size.\n")
+    print("| knowledge base | entries | phrasings | load faq/ + catalogs | index build "
+          "| index memory (RSS growth) | per message p50 | p99 | max |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for factor in (1, 10, 100):
-        measure(grown(kb, factor), catalogs, messages, f"{factor}x")
+        subprocess.run([sys.executable, __file__, str(factor)], check=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ with an article entry, no emergency missed. Run with `-s` to see the accuracy ta
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.frontdesk import FrontDesk, Reply, ReplyKind
 from bot.language import Form, normalize_text, tokenize
 
 EVAL_FILE = Path(__file__).parent / "eval" / "messages.yaml"
+HOLDOUT_FILE = Path(__file__).parent / "eval" / "holdout.yaml"
 KINDS = {kind.value for kind in ReplyKind}
 MIN_ACCURACY = 0.95
 
@@ -52,7 +54,8 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -
         for questions in entry.questions.values()
         for q in questions
     }
-    copied = [m["text"] for m in load_eval() if _canonical(m["text"]) in phrasings]
+    holdout = yaml.safe_load(HOLDOUT_FILE.read_text(encoding="utf-8"))
+    copied = [m["text"] for m in load_eval() + holdout if _canonical(m["text"]) in phrasings]
     assert copied == []
 
 
@@ -67,49 +70,73 @@ def test_form_detection_on_eval_set(desk: FrontDesk) -> None:
     assert len(wrong) <= len(messages) * 0.05, wrong
 
 
-def test_eval_accuracy(desk: FrontDesk) -> None:
-    messages = load_eval()
-    totals: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    failures: list[str] = []
-    oos_answered: list[str] = []
-    missed_emergencies: list[str] = []
-    bands: defaultdict[str, list[bool]] = defaultdict(list)
+@dataclass
+class Evaluation:
+    right: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+    out_of_scope_answered: list[str] = field(default_factory=list)
+    missed_emergencies: list[str] = field(default_factory=list)
+    bands: defaultdict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+
+    def accuracy(self, form: Form) -> float:
+        return self.right[form] / self.totals[form]
+
+    def report(self, title: str) -> None:
+        print(f"\n{title}: top-1 accuracy by form")
+        for form in Form:
+            share = self.accuracy(form)
+            print(f"  {form.value:9} {self.right[form]:4}/{self.totals[form]:<4} {share:6.1%}")
+        print("In-scope precision of the top entry by confidence band:")
+        for band in sorted(self.bands):
+            hits = self.bands[band]
+            share = sum(hits) / len(hits)
+            print(f"  {band}-{float(band) + 0.1:.1f}: {sum(hits):3}/{len(hits):<3} {share:6.1%}")
+        if self.misses:
+            print("Misses:\n  " + "\n  ".join(self.misses))
+
+
+def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
+    result = Evaluation()
     for i, m in enumerate(messages):
         reply = desk.reply(m["text"], conversation=f"eval-{i}")
         ok = is_correct(m["expect"], reply)
-        totals[m["form"]] += 1
-        right[m["form"]] += ok
+        result.totals[m["form"]] += 1
+        result.right[m["form"]] += ok
         if not ok:
-            failures.append(
+            result.misses.append(
                 f"[{m['form']}] {m['text']!r}: expected {m['expect']}, got {reply.kind}"
                 f" {reply.entry_id} ({reply.confidence:.2f})"
             )
         if m["expect"] == "fallback" and reply.kind == ReplyKind.ANSWER:
-            oos_answered.append(m["text"])
+            result.out_of_scope_answered.append(m["text"])
         if m["expect"] == "emergency" and reply.kind != ReplyKind.EMERGENCY:
-            missed_emergencies.append(m["text"])
+            result.missed_emergencies.append(m["text"])
         if m["expect"] not in KINDS and reply.ranked:
             top = reply.ranked[0]
             band = f"{int(top.confidence * 10) / 10:.1f}"
-            bands[band].append(top.entry_id == m["expect"])
+            result.bands[band].append(top.entry_id == m["expect"])
+    return result
 
-    print("\nTop-1 accuracy by form:")
-    for form in Form:
-        share = right[form] / totals[form]
-        print(f"  {form.value:9} {right[form]:4}/{totals[form]:<4} {share:6.1%}")
-    print("In-scope precision of the top entry by confidence band:")
-    for band in sorted(bands):
-        hits = bands[band]
-        share = sum(hits) / len(hits)
-        print(f"  {band}-{float(band) + 0.1:.1f}: {sum(hits):3}/{len(hits):<3} {share:6.1%}")
-    if failures:
-        print("Misses:\n  " + "\n  ".join(failures))
 
-    assert missed_emergencies == [], "emergencies missed"
-    assert oos_answered == [], "out-of-scope messages answered with an article entry"
-    low = {f.value: right[f] / totals[f] for f in Form if right[f] / totals[f] < MIN_ACCURACY}
+def test_eval_accuracy(desk: FrontDesk) -> None:
+    result = evaluate(desk, load_eval())
+    result.report("Evaluation set (used for tuning)")
+    assert result.missed_emergencies == [], "emergencies missed"
+    assert result.out_of_scope_answered == [], "out-of-scope messages answered from the article"
+    low = {f.value: result.accuracy(f) for f in Form if result.accuracy(f) < MIN_ACCURACY}
     assert low == {}, f"forms below {MIN_ACCURACY:.0%} top-1"
+
+
+def test_holdout_safety_and_accuracy(desk: FrontDesk) -> None:
+    """The held-out set was never used for tuning: its accuracy is the honest estimate, so it
+    is printed, not gated (gating it would invite tuning on it). Safety is gated."""
+    messages = yaml.safe_load(HOLDOUT_FILE.read_text(encoding="utf-8"))
+    assert len(messages) >= 150
+    result = evaluate(desk, messages)
+    result.report("Held-out set (never tuned on)")
+    assert result.missed_emergencies == [], "emergencies missed"
+    assert result.out_of_scope_answered == [], "out-of-scope messages answered from the article"
 
 
 @pytest.mark.parametrize(

@@ -207,3 +207,11 @@ async def test_html_in_patient_text_is_escaped_for_staff(fake, bot) -> None:
     await Chat(fake, 116).say("<b>is it safe</b> & <script>")
     staff = await Chat(fake, STAFF_ID).say("/inquiries 5")
     assert "&lt;script&gt;" in staff.params["text"]
+
+
+async def test_a_reply_survives_telegram_saying_slow_down(fake, bot) -> None:
+    """A 429 from Telegram pauses and retries (AIORateLimiter), so the patient still gets it."""
+    fake.fail_next("sendMessage", status=429, retry_after=1)
+    reply = await Chat(fake, 117).say("is stem cell therapy safe?")
+    assert "safe" in reply.params["text"].lower()
+    assert any(c.status == 429 for c in fake.calls("sendMessage"))
