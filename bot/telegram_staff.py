@@ -76,28 +76,38 @@ async def _send_long(update: Update, text: str) -> None:
             await update.effective_message.reply_text(piece)
 
 
-async def _bad_number(update: Update, lang: Lang, context: Context) -> None:
+async def _prologue(
+    update: Update, context: Context, default: int, maximum: int
+) -> tuple[Lang, Callable[[str], str], int] | None:
+    """The staff member's language, its gettext, and the command's number argument; None
+    (after saying why) when the argument is not a whole number."""
+    lang = await ui_language(update, context)
     _ = services(context).desk.catalogs(lang).gettext
-    await _send_long(update, escape(_("Please give a whole number, for example /stats 7.")))
+    number = _number_arg(context, default, maximum)
+    if number is None:
+        await _send_long(update, escape(_("Please give a whole number, for example /stats 7.")))
+        return None
+    return lang, _, number
+
+
+def _who(name: str, user_id: int, username: str | None) -> str:
+    who = escape(name or str(user_id))
+    return f"{who} (@{escape(username)})" if username else who
 
 
 @staff_only
 async def inquiries(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
-    limit = _number_arg(context, DEFAULT_INQUIRIES, MAX_INQUIRIES)
-    if limit is None:
-        await _bad_number(update, lang, context)
+    prologue = await _prologue(update, context, DEFAULT_INQUIRIES, MAX_INQUIRIES)
+    if prologue is None:
         return
+    lang, _, limit = prologue
     rows = await inquiry_log(context).latest(limit)
     if not rows:
         await _send_long(update, escape(_("No inquiries yet.")))
         return
     lines = [bold(_("Latest {count} inquiries").format(count=len(rows)))]
     for row in rows:
-        who = escape(row.display_name or str(row.user_id))
-        if row.username:
-            who += f" (@{escape(row.username)})"
+        who = _who(row.display_name, row.user_id, row.username)
         outcome = row.kind + (f": {row.entry_id}" if row.entry_id else "")
         if row.confidence is not None:
             outcome += f" ({row.confidence:.2f})"
@@ -112,12 +122,10 @@ async def inquiries(update: Update, context: Context) -> None:
 
 @staff_only
 async def unanswered(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
-    days = _number_arg(context, DEFAULT_STATS_DAYS, MAX_DAYS)
-    if days is None:
-        await _bad_number(update, lang, context)
+    prologue = await _prologue(update, context, DEFAULT_STATS_DAYS, MAX_DAYS)
+    if prologue is None:
         return
+    lang, _, days = prologue
     since = datetime.now(UTC) - timedelta(days=days)
     groups = await inquiry_log(context).unanswered(since, limit=30,
                                                   answered_below=LOW_CONFIDENCE)
@@ -141,8 +149,9 @@ def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN00
     lines = [
         "☎️ " + bold(_("Call-back request #{id}").format(id=request.id)),
         escape(_("Branch: {branch}").format(branch=clinic)),
-        escape(_("Patient: {name}").format(name=request.display_name or request.user_id))
-        + (f" (@{escape(request.username)})" if request.username else ""),
+        escape(_("Patient: {name}")).format(
+            name=_who(request.display_name, request.user_id, request.username)
+        ),
         escape(_("Phone: {phone}").format(phone=request.phone)),
         escape(_("Asked at: {time}").format(time=_when(request.created_at, lang))),
     ]
@@ -219,12 +228,10 @@ async def mark_done(update: Update, context: Context, args: list[str]) -> None:
 
 @staff_only
 async def stats(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
-    days = _number_arg(context, DEFAULT_STATS_DAYS, MAX_DAYS)
-    if days is None:
-        await _bad_number(update, lang, context)
+    prologue = await _prologue(update, context, DEFAULT_STATS_DAYS, MAX_DAYS)
+    if prologue is None:
         return
+    lang, _, days = prologue
     since = datetime.now(UTC) - timedelta(days=days)
     s = await inquiry_log(context).stats(since)
     desk = services(context).desk
@@ -255,12 +262,10 @@ async def stats(update: Update, context: Context) -> None:
 
 @staff_only
 async def export(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
-    days = _number_arg(context, DEFAULT_EXPORT_DAYS, MAX_DAYS)
-    if days is None:
-        await _bad_number(update, lang, context)
+    prologue = await _prologue(update, context, DEFAULT_EXPORT_DAYS, MAX_DAYS)
+    if prologue is None:
         return
+    _lang, _, days = prologue
     until = datetime.now(UTC)
     rows = await inquiry_log(context).export_rows(until - timedelta(days=days), until)
     buffer = BytesIO()

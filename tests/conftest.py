@@ -40,3 +40,27 @@ def faq_copy(tmp_path: Path) -> Path:
     target = tmp_path / "faq"
     shutil.copytree(PROJECT_DIR / "faq", target)
     return target
+
+
+# -- end-to-end fixtures: the real Application polling a fake Bot API on 127.0.0.1 ----------
+
+
+@pytest.fixture
+def fake():
+    from fake_bot_api import FakeBotApi
+
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "inquiries.sqlite3"
+
+
+@pytest.fixture
+async def bot(fake, db: Path):
+    from telegram_harness import bot_settings, running_bot
+
+    async with running_bot(bot_settings(fake, db)) as app:
+        yield app

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi
 from telegram_harness import (
     STAFF_CHAT,
     STAFF_ID,
@@ -25,23 +23,6 @@ SAVAR, KALLYANPUR = "09610010615", "09610009616"
 def is_bangla(text: str) -> bool:
     bangla, latin = script_counts(text)
     return bangla > latin
-
-
-@pytest.fixture
-def fake():
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "inquiries.sqlite3"
-
-
-@pytest.fixture
-async def bot(fake: FakeBotApi, db: Path):
-    async with running_bot(bot_settings(fake, db)) as app:
-        yield app
 
 
 async def test_start_in_english_explains_the_bot_and_offers_buttons(fake, bot) -> None:

@@ -10,29 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi
 from telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
 
 from bot.storage import InquiryLog, InquiryRecord
 
 SAVAR = "09610010615"
-
-
-@pytest.fixture
-def fake():
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "inquiries.sqlite3"
-
-
-@pytest.fixture
-async def bot(fake: FakeBotApi, db: Path):
-    async with running_bot(bot_settings(fake, db)) as app:
-        yield app
 
 
 async def rows(db: Path) -> list:
