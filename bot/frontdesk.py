@@ -288,7 +288,12 @@ class FrontDesk:
             for m in ranked
             if m.confidence >= SUGGEST_THRESHOLD
         )
-        text = _("I'm not sure I understood. Did you mean one of these?")
+        # The choices may all be wrong; the numbers make sure the patient is never stuck.
+        text = "\n".join([
+            _("I'm not sure I understood. Did you mean one of these?"),
+            _("If not, please call us:"),
+            self.numbers(lang),
+        ])
         return Reply(
             kind=ReplyKind.DID_YOU_MEAN,
             text=text,
