@@ -203,3 +203,24 @@ async def test_the_bot_purges_on_start_up(fake, db) -> None:
     async with running_bot(bot_settings(fake, db, retention_days=30)):
         await asyncio.sleep(0.5)
     assert await rows(db) == []
+
+
+async def test_a_locked_database_still_answers_and_keeps_the_record(fake, db) -> None:
+    import sqlite3
+
+    async with running_bot(bot_settings(fake, db)) as app:
+        # Another program holds the write lock (taken off the event loop, as it would be).
+        blocker = sqlite3.connect(db, timeout=5, check_same_thread=False)
+        await asyncio.to_thread(blocker.execute, "BEGIN EXCLUSIVE")
+        try:
+            fake.push_message("is stem cell therapy safe?", user_id=213)
+            # The write is tried first (up to the 5 s busy timeout), then the reply goes out.
+            reply = await fake.wait_for("sendMessage", lambda c: c.status == 200, timeout=20)
+            assert "safe" in reply[0].params["text"].lower(), "the patient is answered anyway"
+        finally:
+            blocker.rollback()
+            blocker.close()
+        log = app.bot_data["services"].log
+        assert log.pending == 1
+        assert await log.flush_pending() == 1
+    assert [r.text for r in await rows(db)] == ["is stem cell therapy safe?"]
