@@ -37,7 +37,7 @@ from bot.flood import FloodGuard
 from bot.frontdesk import FrontDesk
 from bot.language import Lang
 from bot.storage import InquiryLog
-from bot.telegram_context import Context, Services, services
+from bot.telegram_context import Context, Services, services, unknown_command
 from bot.telegram_ui import escape
 
 logger = logging.getLogger(__name__)
@@ -111,8 +111,7 @@ def build_application(settings: Settings, desk: FrontDesk) -> Application:  # ty
     app.add_handler(MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE,
                                    patient.contact_message))
     # In groups, commands for other bots are none of our business.
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE,
-                                   patient.unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, patient.text_message))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
                                    patient.non_text_message))

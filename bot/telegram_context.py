@@ -18,6 +18,7 @@ from bot.flood import FloodGuard
 from bot.frontdesk import FrontDesk
 from bot.language import Form, Lang
 from bot.storage import InquiryLog, InquiryRecord
+from bot.telegram_ui import escape
 
 Context = ContextTypes.DEFAULT_TYPE
 _CHOSEN = "chosen_lang"  # user_data key: the language the patient picked ("" = automatic)
@@ -107,3 +108,16 @@ async def log_inquiry(
         confidence=confidence,
     )
     return await inquiry_log(context).record(record)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Also what non-staff users get for staff commands: the commands must not reveal themselves."""
+    lang = await ui_language(update, context)
+    message = update.effective_message
+    await log_inquiry(
+        update, context, text=(message.text if message else None) or "", kind="command", lang=lang
+    )
+    _ = services(context).desk.catalogs(lang).gettext
+    if message:
+        await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
+                                           "what I can do.")))

@@ -34,6 +34,7 @@ from bot.telegram_context import (
     set_chosen_language,
     ui_language,
 )
+from bot.telegram_staff import mark_done, notify_staff_of_callback
 from bot.telegram_ui import (
     Action,
     bold,
@@ -209,19 +210,6 @@ async def forget(update: Update, context: Context) -> None:
         )
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    """Also what non-staff users get for staff commands: the commands must not reveal themselves."""
-    lang = await ui_language(update, context)
-    message = update.effective_message
-    await log_inquiry(
-        update, context, text=(message.text if message else None) or "", kind="command", lang=lang
-    )
-    _ = _gettext(context, lang)
-    if message:
-        await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
-                                           "what I can do.")))
-
-
 # -- free text ------------------------------------------------------------------------------
 
 
@@ -325,8 +313,6 @@ async def contact_message(update: Update, context: Context) -> None:
 async def _complete_callback_request(
     update: Update, context: Context, phone: str, lang: Lang
 ) -> None:
-    from bot.telegram_staff import notify_staff_of_callback
-
     assert context.user_data is not None
     clinic_id = context.user_data.pop(_AWAITING_PHONE)
     desk = services(context).desk
@@ -389,8 +375,6 @@ async def button_press(update: Update, context: Context) -> None:
     action, args = parsed if parsed else (None, [])
 
     if action is Action.DONE:
-        from bot.telegram_staff import mark_done
-
         await mark_done(update, context, args)
         return
     if action is Action.FORGET and args == ["yes"] and update.effective_user:

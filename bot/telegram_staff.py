@@ -16,9 +16,9 @@ from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType
 
-from bot.language import Lang
+from bot.language import Lang, ascii_digits
 from bot.storage import write_csv
-from bot.telegram_context import Context, inquiry_log, services, ui_language
+from bot.telegram_context import Context, inquiry_log, services, ui_language, unknown_command
 from bot.telegram_ui import Action, bold, button, escape, split_message
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ def staff_only(handler: Handler) -> Handler:
         if is_staff(update, context):
             await handler(update, context)
         else:
-            from bot.telegram_patient import unknown_command
-
             await unknown_command(update, context)
 
     guarded.__name__ = handler.__name__
@@ -61,10 +59,7 @@ def _number_arg(context: Context, default: int, maximum: int) -> int | None:
     """The command's first argument as a count, `default` if absent, None if not a number."""
     if not context.args:
         return default
-    raw = context.args[0]
-    from bot.language import ascii_digits
-
-    raw = ascii_digits(raw)
+    raw = ascii_digits(context.args[0])
     if not raw.isdigit() or int(raw) < 1:
         return None
     return min(int(raw), maximum)
