@@ -189,8 +189,12 @@ async def notify_staff_of_callback(context: Context, request_id: int) -> None:
         logger.warning("call-back request #%s has no staff chat to go to: set STAFF_CHAT_ID",
                        request_id)
     for chat_id in targets:
-        # The staff chat is shared; Bangla is the clinic's working language.
-        lang = Lang.BN
+        # The staff group is shared: Bangla, the clinic's working language. A staff member
+        # notified privately gets the language they chose with /language, if any.
+        chosen = None if chat_id == settings.staff_chat_id else (
+            await inquiry_log(context).get_language(chat_id)
+        )
+        lang = Lang(chosen) if chosen else Lang.BN
         try:
             await context.bot.send_message(chat_id, _callback_text(request, lang, context),
                                            reply_markup=_done_keyboard(request_id, lang, context))

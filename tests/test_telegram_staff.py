@@ -224,3 +224,21 @@ async def test_a_locked_database_still_answers_and_keeps_the_record(fake, db) ->
         assert log.pending == 1
         assert await log.flush_pending() == 1
     assert [r.text for r in await rows(db)] == ["is stem cell therapy safe?"]
+
+
+async def test_without_a_staff_group_each_staff_member_is_notified_in_their_language(
+    fake, db
+) -> None:
+    async with running_bot(bot_settings(fake, db, staff_chat_id=None)):
+        staff = Chat(fake, STAFF_ID)
+        await staff.say("/language")
+        await staff.press("l:en", method="editMessageText")
+        patient = Chat(fake, 214)
+        await patient.press("cb")
+        await patient.press("cb:savar")
+        await patient.say("01712345678")
+        def to_staff(call) -> bool:
+            return str(call.params["chat_id"]) == str(STAFF_ID) and "0171" in call.params["text"]
+
+        notice = await fake.wait_for("sendMessage", to_staff)
+        assert "Call-back request" in notice[0].params["text"]
