@@ -121,7 +121,7 @@ class FrontDesk:
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
         # is left is a few words and no confident match ("thanks a lot, doctor"), the courtesy
         # was the message.
-        greeted = text in self._triggers["greeting"] or text in self._triggers["thanks"]
+        greeted = text in self._courtesies
         question = self._courtesies.remove(text) if greeted else text
         ranked = self._rank(question)
         best = self._confident(ranked)
@@ -178,9 +178,7 @@ class FrontDesk:
             confidence=confidence,
         )
 
-    def appointment(
-        self, lang: Lang, form: Form | None = None, ranked: tuple[Match, ...] = ()
-    ) -> Reply:
+    def appointment(self, lang: Lang, form: Form | None = None) -> Reply:
         _ = self.catalogs(lang).gettext
         text = "\n".join(
             [
@@ -189,22 +187,16 @@ class FrontDesk:
                 _("The front desk can also tell you the address and visiting hours."),
             ]
         )
-        return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value), ranked=ranked)
+        return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
 
-    def greeting(
-        self,
-        lang: Lang,
-        form: Form | None = None,
-        thanks: bool = False,
-        ranked: tuple[Match, ...] = (),
-    ) -> Reply:
+    def greeting(self, lang: Lang, form: Form | None = None, thanks: bool = False) -> Reply:
         _ = self.catalogs(lang).gettext
         if thanks:
             first = _("You're welcome. I wish you and your family strength.")
         else:
             first = _("Assalamu alaikum! I am the information assistant of IBN-SINA.")
         text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
-        return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value), ranked=ranked)
+        return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 
     def fallback(
         self, lang: Lang, form: Form | None = None, ranked: tuple[Match, ...] = ()
