@@ -94,9 +94,10 @@ def script_counts(text: str) -> tuple[int, int]:
 class FormDetector:
     """Tells English from Bangla script and from Banglish.
 
-    Script decides between Bangla and Latin. For Latin text, the words vote: a word counts for
-    Banglish or English when it is in that side's lexicon (built-in function words plus the
-    knowledge base's own phrasings), and a tie goes to English.
+    Words vote. A Bangla-script word votes Bangla; a Latin word votes Banglish or English when
+    it is in that side's lexicon (built-in function words plus the knowledge base's own
+    phrasings). Bangla wins when it has at least as many votes as English; otherwise Banglish
+    needs more votes than English, and a tie goes to English.
     """
 
     def __init__(self, banglish_words: Iterable[str], english_words: Iterable[str]) -> None:

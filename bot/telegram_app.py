@@ -37,7 +37,7 @@ from bot.flood import FloodGuard
 from bot.frontdesk import FrontDesk
 from bot.language import Lang
 from bot.storage import InquiryLog
-from bot.telegram_context import Context, Services, services, unknown_command
+from bot.telegram_context import Context, Services, services, translator, unknown_command
 from bot.telegram_ui import escape
 
 logger = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ async def on_error(update: object, context: Context) -> None:
         desk = services(context).desk
         user = update.effective_user
         lang = Lang.BN if user and (user.language_code or "").startswith("bn") else Lang.EN
-        _ = desk.catalogs(lang).gettext
+        _ = translator(context, lang)
         text = "\n".join([
             escape(_("Sorry, something went wrong on my side. Please try again, or call us:")),
             escape(desk.numbers(lang)),

@@ -6,6 +6,7 @@ inquiry and of choosing the reply language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,11 @@ class Services:
 
 def services(context: Context) -> Services:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+def translator(context: Context, lang: Lang) -> Callable[[str], str]:
+    """gettext for `lang`: every UI string in the Telegram adapter goes through this."""
+    return services(context).desk.catalogs(lang).gettext
 
 
 def inquiry_log(context: Context) -> InquiryLog:
@@ -117,7 +123,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     await log_inquiry(
         update, context, text=(message.text if message else None) or "", kind="command", lang=lang
     )
-    _ = services(context).desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     if message:
         await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
                                            "what I can do.")))

@@ -32,6 +32,7 @@ from bot.telegram_context import (
     remember_reply_language,
     services,
     set_chosen_language,
+    translator,
     ui_language,
 )
 from bot.telegram_staff import mark_done, notify_staff_of_callback
@@ -56,9 +57,6 @@ def _conversation(update: Update) -> str:
     return str(update.effective_chat.id) if update.effective_chat else "?"
 
 
-def _gettext(context: Context, lang: Lang):  # noqa: ANN202 - a gettext function
-    return services(context).desk.catalogs(lang).gettext
-
 
 async def _send_reply(update: Update, context: Context, reply: Reply) -> None:
     text, keyboard = render(reply, services(context).desk)
@@ -80,9 +78,9 @@ async def flood_control(update: Update, context: Context) -> None:
         return
     lang = await ui_language(update, context)
     text = (update.effective_message.text if update.effective_message else None) or "[button]"
-    await log_inquiry(update, context, text=text or "", kind="flood", lang=lang)
+    await log_inquiry(update, context, text=text, kind="flood", lang=lang)
     if verdict is Verdict.WARN and update.effective_chat:
-        _ = _gettext(context, lang)
+        _ = translator(context, lang)
         await context.bot.send_message(
             update.effective_chat.id,
             escape(_("You are sending messages very quickly. Please wait a minute, then ask "
@@ -100,7 +98,7 @@ async def start(update: Update, context: Context) -> None:
     lang = await ui_language(update, context)
     await log_inquiry(update, context, text="/start", kind="command", lang=lang)
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     text = "\n\n".join(
         [
             bold(_("Assalamu alaikum! I am the information assistant of IBN-SINA.")),
@@ -117,7 +115,7 @@ async def help_command(update: Update, context: Context) -> None:
     lang = await ui_language(update, context)
     await log_inquiry(update, context, text="/help", kind="command", lang=lang)
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     lines = [
         escape(desk.about(lang)),
         "",
@@ -141,7 +139,7 @@ async def topics(update: Update, context: Context) -> None:
 
 
 async def _show_topics(update: Update, context: Context, lang: Lang, edit: bool) -> None:
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     text = escape(_("Choose a topic:"))
     keyboard = topics_keyboard(services(context).desk, lang)
     if edit and update.callback_query:
@@ -163,7 +161,7 @@ async def language(update: Update, context: Context) -> None:
 
 
 async def _show_language_menu(update: Update, context: Context, lang: Lang) -> None:
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     keyboard = InlineKeyboardMarkup(
         [
             [button("English", Action.SET_LANGUAGE, "en"),
@@ -185,7 +183,7 @@ async def callback_command(update: Update, context: Context) -> None:
 
 async def _ask_branch(update: Update, context: Context, lang: Lang) -> None:
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     rows = [[button(c.name[lang], Action.CALLBACK, c.id)] for c in desk.kb.clinics]
     if update.effective_message:
         await update.effective_message.reply_text(
@@ -197,7 +195,7 @@ async def _ask_branch(update: Update, context: Context, lang: Lang) -> None:
 async def forget(update: Update, context: Context) -> None:
     lang = await ui_language(update, context)
     await log_inquiry(update, context, text="/forget", kind="command", lang=lang)
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     keyboard = InlineKeyboardMarkup(
         [[button(_("Yes, delete everything"), Action.FORGET, "yes"),
           button(_("No, keep it"), Action.FORGET, "no")]]
@@ -248,7 +246,7 @@ async def text_message(update: Update, context: Context) -> None:
 
 
 async def _ask_phone(update: Update, context: Context, clinic_id: str, lang: Lang) -> None:
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     if context.user_data is not None:
         context.user_data[_AWAITING_PHONE] = clinic_id
     keyboard = ReplyKeyboardMarkup(
@@ -269,7 +267,7 @@ async def _ask_phone(update: Update, context: Context, clinic_id: str, lang: Lan
 async def _maybe_phone(update: Update, context: Context, text: str) -> bool:
     """Handle text while a phone number is awaited; False means: treat it as a question."""
     lang = await ui_language(update, context)
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     message = update.effective_message
     assert message is not None and context.user_data is not None
     if text.strip().lower() in {_("Cancel").lower(), "cancel", "বাতিল"}:
@@ -303,7 +301,7 @@ async def contact_message(update: Update, context: Context) -> None:
         return
     # Not asked for: don't keep a number the patient didn't mean to leave with us.
     await log_inquiry(update, context, text="[contact shared]", kind="contact", lang=lang)
-    _ = _gettext(context, lang)
+    _ = translator(context, lang)
     await message.reply_text(
         escape(_("Thank you. If you would like the front desk to call you, tap the button.")),
         reply_markup=home_keyboard(_),
@@ -325,7 +323,7 @@ async def _complete_callback_request(
         user_id=user.id, chat_id=chat.id, display_name=user.full_name, username=user.username,
         branch=clinic_id, phone=phone,
     )
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     text = "\n".join([
         escape(_("Thank you. {branch} will call you at {phone}.").format(
             branch=clinic.name[lang], phone=phone)),
@@ -351,7 +349,7 @@ async def non_text_message(update: Update, context: Context) -> None:
                 break
     await log_inquiry(update, context, text=f"[{what}]", kind="non_text", lang=lang)
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     text = "\n".join([
         escape(_("Sorry, I can only read typed questions. Please type your question, or call "
                  "us:")),
@@ -371,7 +369,7 @@ async def button_press(update: Update, context: Context) -> None:
     parsed = unpack(query.data)
     lang = await ui_language(update, context)
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     action, args = parsed if parsed else (None, [])
 
     if action is Action.DONE:
@@ -418,7 +416,7 @@ async def button_press(update: Update, context: Context) -> None:
         chosen = None if args[0] == "auto" else Lang(args[0])
         await set_chosen_language(update, context, chosen)
         lang = await ui_language(update, context)
-        _ = desk.catalogs(lang).gettext
+        _ = translator(context, lang)
         await query.answer()
         done = (_("I will reply in the language you write in.") if chosen is None
                 else _("I will reply in English.") if chosen is Lang.EN

@@ -18,7 +18,14 @@ from telegram.constants import ChatType
 
 from bot.language import Lang, ascii_digits
 from bot.storage import write_csv
-from bot.telegram_context import Context, inquiry_log, services, ui_language, unknown_command
+from bot.telegram_context import (
+    Context,
+    inquiry_log,
+    services,
+    translator,
+    ui_language,
+    unknown_command,
+)
 from bot.telegram_ui import Action, bold, button, escape, split_message
 
 logger = logging.getLogger(__name__)
@@ -77,7 +84,7 @@ async def _prologue(
     """The staff member's language, its gettext, and the command's number argument; None
     (after saying why) when the argument is not a whole number."""
     lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     number = _number_arg(context, default, maximum)
     if number is None:
         await _send_long(update, escape(_("Please give a whole number, for example /stats 7.")))
@@ -138,7 +145,7 @@ async def unanswered(update: Update, context: Context) -> None:
 
 def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN001
     desk = services(context).desk
-    _ = desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     clinic = next((c.name[lang] for c in desk.kb.clinics if c.id == request.branch),
                   request.branch)
     lines = [
@@ -156,14 +163,14 @@ def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN00
 
 
 def _done_keyboard(request_id: int, lang: Lang, context: Context) -> InlineKeyboardMarkup:
-    _ = services(context).desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     return InlineKeyboardMarkup([[button(_("✅ Mark done"), Action.DONE, request_id)]])
 
 
 @staff_only
 async def callbacks(update: Update, context: Context) -> None:
     lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     requests = await inquiry_log(context).open_callbacks()
     message = update.effective_message
     if message is None:
@@ -207,7 +214,7 @@ async def mark_done(update: Update, context: Context, args: list[str]) -> None:
     if query is None:
         return
     lang = await ui_language(update, context)
-    _ = services(context).desk.catalogs(lang).gettext
+    _ = translator(context, lang)
     if not is_staff(update, context) or len(args) != 1 or not args[0].isdigit():
         await query.answer(_("Sorry, this button has expired. Please send /start."),
                            show_alert=True)
