@@ -21,9 +21,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
-from bot.frontdesk import FrontDesk
-from bot.i18n import Catalogs
-from bot.knowledge import KnowledgeBase, load_knowledge_base
+from bot.core.frontdesk import FrontDesk
+from bot.core.i18n import Catalogs
+from bot.core.knowledge import KnowledgeBase, load_knowledge_base
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "messages.yaml"
 

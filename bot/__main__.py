@@ -9,9 +9,9 @@ import argparse
 import logging
 import sys
 
-from bot.app import build_front_desk
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
-from bot.knowledge import KnowledgeBaseError
+from bot.core import build_front_desk
+from bot.core.knowledge import KnowledgeBaseError
 
 NO_TOKEN = """\
 No TELEGRAM_BOT_TOKEN is set, so this is a terminal chat with the same answers the bot gives.
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     load_dotenv(PROJECT_DIR / ".env")
     try:
         settings = Settings.from_env()
-        desk = build_front_desk(settings)
+        desk = build_front_desk(settings.faq_dir, settings.locales_dir)
     except (ConfigError, KnowledgeBaseError) as exc:
         sys.exit(f"error: {exc}")
 

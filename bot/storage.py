@@ -31,8 +31,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.frontdesk import ReplyKind
-from bot.language import Form, Lang
+from bot.core.vocabulary import Form, Lang, ReplyKind
 
 logger = logging.getLogger(__name__)
 

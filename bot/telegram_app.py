@@ -33,9 +33,9 @@ from telegram.ext import (
 from bot import telegram_patient as patient
 from bot import telegram_staff as staff
 from bot.config import Settings
+from bot.core.frontdesk import FrontDesk
+from bot.core.vocabulary import Lang
 from bot.flood import FloodGuard
-from bot.frontdesk import FrontDesk
-from bot.language import Lang
 from bot.storage import InquiryLog
 from bot.telegram_context import Context, Services, services, translator, unknown_command
 from bot.telegram_ui import escape

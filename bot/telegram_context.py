@@ -15,9 +15,9 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
+from bot.core.frontdesk import FrontDesk
+from bot.core.vocabulary import Form, Lang
 from bot.flood import FloodGuard
-from bot.frontdesk import FrontDesk
-from bot.language import Form, Lang
 from bot.storage import InquiryLog, InquiryRecord
 from bot.telegram_ui import escape
 

@@ -20,10 +20,10 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.core.frontdesk import Reply
+from bot.core.phone import looks_like_phone, normalize_bd_mobile
+from bot.core.vocabulary import Lang
 from bot.flood import Verdict
-from bot.frontdesk import Reply
-from bot.language import Lang
-from bot.phone import looks_like_phone, normalize_bd_mobile
 from bot.telegram_context import (
     Context,
     chosen_language,

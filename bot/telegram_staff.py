@@ -16,7 +16,8 @@ from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType
 
-from bot.language import Lang, ascii_digits
+from bot.core.language import ascii_digits
+from bot.core.vocabulary import Lang
 from bot.storage import write_csv
 from bot.telegram_context import (
     Context,

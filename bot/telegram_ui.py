@@ -12,8 +12,8 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.frontdesk import Choice, FrontDesk, Reply, ReplyKind
-from bot.language import Lang
+from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.vocabulary import Lang, ReplyKind
 
 MAX_CALLBACK_BYTES = 64
 MAX_MESSAGE_CHARS = 4096

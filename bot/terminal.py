@@ -6,8 +6,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.frontdesk import Choice, FrontDesk, Reply
-from bot.language import Lang
+from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.vocabulary import Lang
 
 CONVERSATION = "terminal"
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_front_desk
 from bot.config import PROJECT_DIR, Settings
-from bot.frontdesk import FrontDesk
-from bot.knowledge import KnowledgeBase
+from bot.core import build_front_desk
+from bot.core.frontdesk import FrontDesk
+from bot.core.knowledge import KnowledgeBase
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +18,13 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def desk(settings: Settings) -> FrontDesk:
     """The real knowledge base and translations; built once, it is read-only."""
-    return build_front_desk(settings)
+    return build_front_desk(settings.faq_dir, settings.locales_dir)
 
 
 @pytest.fixture
 def fresh_desk(settings: Settings) -> FrontDesk:
     """A desk with no conversation memory (for disclaimer tests)."""
-    return build_front_desk(settings)
+    return build_front_desk(settings.faq_dir, settings.locales_dir)
 
 
 @pytest.fixture(scope="session")

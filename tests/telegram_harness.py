@@ -14,8 +14,8 @@ from typing import Any
 
 from fake_bot_api import Call, FakeBotApi
 
-from bot.app import build_front_desk
 from bot.config import PROJECT_DIR, Settings
+from bot.core import build_front_desk
 from bot.telegram_app import build_application
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -41,7 +41,7 @@ def bot_settings(fake: FakeBotApi, db: Path, **overrides: Any) -> Settings:
 async def running_bot(settings: Settings) -> AsyncIterator[Any]:
     """The application polling the fake server, with post_init/post_shutdown run as in
     production (PTB runs them only under run_polling)."""
-    app = build_application(settings, build_front_desk(settings))
+    app = build_application(settings, build_front_desk(settings.faq_dir, settings.locales_dir))
     await app.initialize()
     await app.post_init(app)
     await app.start()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.frontdesk import FrontDesk, Reply, ReplyKind
-from bot.language import Form, normalize_text, tokenize
+from bot.core.frontdesk import FrontDesk, Reply
+from bot.core.language import normalize_text, tokenize
+from bot.core.vocabulary import Form, ReplyKind
 
 EVAL_FILE = Path(__file__).parent / "eval" / "messages.yaml"
 HOLDOUT_FILE = Path(__file__).parent / "eval" / "holdout.yaml"

@@ -7,9 +7,10 @@ from itertools import count
 
 import pytest
 
-from bot.frontdesk import FrontDesk, Reply, ReplyKind
-from bot.knowledge import KnowledgeBase
-from bot.language import Form, Lang, script_counts
+from bot.core.frontdesk import FrontDesk, Reply
+from bot.core.knowledge import KnowledgeBase
+from bot.core.language import script_counts
+from bot.core.vocabulary import Form, Lang, ReplyKind
 
 SAVAR, KALLYANPUR = "09610010615", "09610009616"
 NOT_ADVICE = {Lang.EN: "not medical advice", Lang.BN: "চিকিৎসা-পরামর্শ নয়"}

@@ -11,8 +11,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import PROJECT_DIR
-from bot.i18n import Catalogs, po_path
-from bot.language import Lang
+from bot.core.i18n import Catalogs, po_path
+from bot.core.vocabulary import Lang
 
 LOCALES = PROJECT_DIR / "locales"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_DIR
-from bot.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from bot.language import Lang
+from bot.core.knowledge import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from bot.core.vocabulary import Lang
 
 FAQ = PROJECT_DIR / "faq"
 ARTICLE = (FAQ / "source" / "article.txt").read_text(encoding="utf-8")

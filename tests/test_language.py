@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from bot.frontdesk import FrontDesk
-from bot.language import (
-    Form,
+from bot.core.frontdesk import FrontDesk
+from bot.core.language import (
     FormDetector,
-    Lang,
     ascii_digits,
     key_words,
     normalize_text,
@@ -19,6 +17,7 @@ from bot.language import (
     skeleton,
     tokenize,
 )
+from bot.core.vocabulary import Form, Lang
 
 ZWJ, ZWNJ, HASANT, NUKTA = "\u200d", "\u200c", "\u09cd", "\u09bc"
 KHANDA_TA = "\u09ce"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.flood import WINDOW_SECONDS, FloodGuard, Verdict
-from bot.phone import looks_like_phone, normalize_bd_mobile
 
 # -- normalize_bd_mobile -----------------------------------------------------------------------
 

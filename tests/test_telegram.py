@@ -15,7 +15,7 @@ from telegram_harness import (
     running_bot,
 )
 
-from bot.language import script_counts
+from bot.core.language import script_counts
 
 SAVAR, KALLYANPUR = "09610010615", "09610009616"
 

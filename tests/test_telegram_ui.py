@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.frontdesk import FrontDesk
-from bot.language import Lang
+from bot.core.frontdesk import FrontDesk
+from bot.core.vocabulary import Lang
 from bot.telegram_ui import (
     MAX_CALLBACK_BYTES,
     Action,

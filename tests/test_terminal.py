@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_DIR
-from bot.frontdesk import FrontDesk
-from bot.knowledge import KnowledgeBase
-from bot.language import Lang, script_counts
+from bot.core.frontdesk import FrontDesk
+from bot.core.knowledge import KnowledgeBase
+from bot.core.language import script_counts
+from bot.core.vocabulary import Lang
 from bot.terminal import chat
 
 SAVAR, KALLYANPUR = "09610010615", "09610009616"

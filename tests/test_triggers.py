@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import KnowledgeBase
-from bot.triggers import PhraseSet
+from bot.core.knowledge import KnowledgeBase
+from bot.core.triggers import PhraseSet
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from pathlib import Path
 import regex
 import yaml
 
-from bot.language import Form, Lang, ascii_digits, script_counts
+from bot.core.language import ascii_digits, script_counts
+from bot.core.vocabulary import Form, Lang
 
 ARTICLE_PATH = Path("source") / "article.txt"
 CLINICS_FILE = "clinics.yaml"

@@ -1,6 +1,6 @@
 """Ranks knowledge-base entries for a message, with a confidence in [0, 1].
 
-Texts become TF-IDF vectors over the phonetic keys of their words (see `bot.language`): the
+Texts become TF-IDF vectors over the phonetic keys of their words (see `bot.core.language`): the
 whole key, its consonant skeleton and its character trigrams. Trigrams forgive typos and
 inflections; the skeleton forgives dropped vowels ("hbe"/"hobe").
 
@@ -24,9 +24,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.knowledge import KnowledgeBase
-from bot.language import key_words, skeleton
-from bot.triggers import PhraseSet
+from bot.core.knowledge import KnowledgeBase
+from bot.core.language import key_words, skeleton
+from bot.core.triggers import PhraseSet
 
 # Ranked like an entry id, but never a valid one (ids have no spaces or brackets).
 OUT_OF_SCOPE = "(out of scope)"

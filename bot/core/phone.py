@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import regex
 
-from bot.language import ascii_digits
+from bot.core.language import ascii_digits
 
 # Mobile operators use 013-019; 011/012 are unassigned.
 _MOBILE = regex.compile(r"^(?:\+?880|0)?(1[3-9]\d{8})$")

@@ -15,21 +15,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
-from bot.i18n import Catalogs
-from bot.knowledge import Entry, KnowledgeBase
-from bot.language import (
-    Form,
-    FormDetector,
-    Lang,
-    key_words,
-    normalize_text,
-    reply_language,
-    tokenize,
-)
-from bot.matcher import OUT_OF_SCOPE, Match, Matcher
-from bot.triggers import PhraseSet
+from bot.core.i18n import Catalogs
+from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.language import FormDetector, key_words, normalize_text, reply_language, tokenize
+from bot.core.matcher import OUT_OF_SCOPE, Match, Matcher
+from bot.core.triggers import PhraseSet
+from bot.core.vocabulary import Form, Lang, ReplyKind
 
 # Thresholds on the matcher's confidence, chosen on tests/eval/messages.yaml (README, "How well
 # it understands"): above ANSWER the top entry was right in every case measured; between the
@@ -46,14 +38,6 @@ FOLLOW_UPS = 3
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
 
-
-class ReplyKind(StrEnum):
-    ANSWER = "answer"
-    DID_YOU_MEAN = "did_you_mean"
-    FALLBACK = "fallback"
-    EMERGENCY = "emergency"
-    GREETING = "greeting"
-    APPOINTMENT = "appointment"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.language import fold, normalize_text, script_counts, tokenize
+from bot.core.language import fold, normalize_text, script_counts, tokenize
 
 GAP = "..."
 MAX_GAP = 3

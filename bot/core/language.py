@@ -10,27 +10,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from enum import StrEnum
 from functools import lru_cache
 
 import regex
 from bangla_nlpkit import romanize_word
 from bnunicodenormalizer import Normalizer
 
-
-class Form(StrEnum):
-    """How a message is written."""
-
-    EN = "en"
-    BN = "bn"  # Bangla script
-    BANGLISH = "banglish"  # Bangla in Latin letters
-
-
-class Lang(StrEnum):
-    """The language the bot replies in."""
-
-    EN = "en"
-    BN = "bn"
+from bot.core.vocabulary import Form, Lang
 
 
 def reply_language(form: Form) -> Lang:

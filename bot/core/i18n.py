@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from bot.language import Lang
+from bot.core.vocabulary import Lang
 
 DOMAIN = "messages"
 
