@@ -10,7 +10,7 @@ import logging
 import sys
 
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
-from bot.core import build_front_desk
+from bot.core.frontdesk import build_front_desk
 from bot.core.knowledge import KnowledgeBaseError
 
 NO_TOKEN = """\

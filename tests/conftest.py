@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_DIR, Settings
-from bot.core import build_front_desk
-from bot.core.frontdesk import FrontDesk
+from bot.core.frontdesk import FrontDesk, build_front_desk
 from bot.core.knowledge import KnowledgeBase
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from fake_bot_api import Call, FakeBotApi
 
 from bot.config import PROJECT_DIR, Settings
-from bot.core import build_front_desk
+from bot.core.frontdesk import build_front_desk
 from bot.telegram_app import build_application
 
 TOKEN = "123456:TEST-token-never-logged"

@@ -15,9 +15,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bot.core.i18n import Catalogs
-from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge_base
 from bot.core.language import FormDetector, key_words, normalize_text, reply_language, tokenize
 from bot.core.matcher import OUT_OF_SCOPE, Match, Matcher
 from bot.core.triggers import PhraseSet
@@ -300,3 +301,8 @@ class FrontDesk:
             "This is general information from a published article, not medical advice. "
             "Please talk to a doctor about your own case."
         )
+
+
+def build_front_desk(faq_dir: Path, locales_dir: Path) -> FrontDesk:
+    """The one way adapters get a front desk: the knowledge base and catalogs from disk."""
+    return FrontDesk(load_knowledge_base(faq_dir), Catalogs(locales_dir))
