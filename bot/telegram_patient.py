@@ -237,7 +237,7 @@ async def text_message(update: Update, context: Context) -> None:
     reply = desk.reply(text, _conversation(update), await chosen_language(update, context))
     await log_inquiry(
         update, context, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
-        entry_id=reply.entry_id, confidence=reply.confidence if reply.ranked else None,
+        entry_id=reply.entry_id, confidence=reply.confidence if reply.ranking else None,
     )
     await _send_reply(update, context, reply)
 

@@ -1,12 +1,23 @@
-"""The evaluation set: realistic patient messages in three forms, with the expected reply.
+"""The evaluation sets: patient messages in three forms, with the reply each one should get.
 
-Pass criteria (issue #2): at least 95 % top-1 in every form, no out-of-scope message answered
-with an article entry, no emergency missed. Run with `-s` to see the accuracy table.
+A reply counts as right only when it is the direct reply the message needs: the right answer,
+the honest fallback for what the article does not cover, the greeting, the appointment numbers,
+and for danger happening now the 999 line first. A "did you mean" is a question back to a
+distressed person, so it counts as a miss everywhere.
+
+Gates (issue 7), on the sets used for tuning (stories.yaml, messages.yaml):
+- at least 95 % right in every form;
+- no acute danger without the 999 line first, and no out-of-scope question answered from the
+  article;
+- at least 95 % of old-injury stories answered without a 999 alarm.
+The held-out sets (stories-holdout.yaml, holdout.yaml) were never tuned on: their figures are
+printed (`pytest tests/test_eval.py -s`) and copied into the README, and only their safety is
+gated on the older one. Gating the accuracy of a held-out set would invite tuning on it.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,35 +28,139 @@ from bot.core.frontdesk import FrontDesk, Reply
 from bot.core.language import normalize_text, tokenize
 from bot.core.vocabulary import Form, ReplyKind
 
-EVAL_FILE = Path(__file__).parent / "eval" / "messages.yaml"
-HOLDOUT_FILE = Path(__file__).parent / "eval" / "holdout.yaml"
-KINDS = {kind.value for kind in ReplyKind}
+EVAL_DIR = Path(__file__).parent / "eval"
+TUNING = ("stories.yaml", "messages.yaml")
+HELD_OUT = ("stories-holdout.yaml", "holdout.yaml")
+KINDS = {"fallback", "greeting", "appointment", "emergency"}
 MIN_ACCURACY = 0.95
+MIN_OLD_STORIES_WITHOUT_ALARM = 0.95
 
 
-def load_eval() -> list[dict[str, str]]:
-    return yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))
+def load(name: str) -> list[dict[str, str]]:
+    return yaml.safe_load((EVAL_DIR / name).read_text(encoding="utf-8"))
 
 
 def _canonical(text: str) -> str:
     return " ".join(tokenize(normalize_text(text)))
 
 
-def is_correct(expect: str, reply: Reply) -> bool:
-    if expect in KINDS:
+def answered(reply: Reply) -> str | None:
+    """The entry the reply answers, 999 line or not; None when it answers none."""
+    if reply.kind is ReplyKind.ANSWER or (
+        reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER
+    ):
+        return reply.entry_id
+    return None
+
+
+def is_right(m: dict[str, str], reply: Reply) -> bool:
+    alarm = reply.kind is ReplyKind.EMERGENCY
+    if m.get("danger") in ("now", "unsure") and not alarm:
+        return False
+    expect = m["expect"]
+    if expect == "emergency":
+        return alarm and answered(reply) is None
+    if expect == "fallback":
+        return answered(reply) is None and ReplyKind.DID_YOU_MEAN not in (reply.kind, reply.then)
+    if expect in ("greeting", "appointment"):
         return reply.kind == expect
-    # Top-1: the expected entry is the one answered, or the first "did you mean" choice.
-    return reply.kind in (ReplyKind.ANSWER, ReplyKind.DID_YOU_MEAN) and reply.entry_id == expect
+    return answered(reply) == expect
 
 
-def test_eval_set_is_well_formed(desk: FrontDesk) -> None:
-    messages = load_eval()
-    per_form = Counter(m["form"] for m in messages)
-    assert all(per_form[f.value] >= 100 for f in Form), per_form
-    assert sum(m["expect"] == "fallback" for m in messages) >= 50
-    assert sum(m["expect"] == "emergency" for m in messages) >= 20
-    for m in messages:
-        assert m["expect"] in KINDS or m["expect"] in desk.kb.entries, m
+@dataclass
+class Evaluation:
+    right: Counter[str] = field(default_factory=Counter)
+    totals: Counter[str] = field(default_factory=Counter)
+    in_scope_right: Counter[str] = field(default_factory=Counter)
+    in_scope: Counter[str] = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+    out_of_scope_answered: list[str] = field(default_factory=list)
+    missed_dangers: list[str] = field(default_factory=list)
+    old_stories: int = 0
+    old_stories_alarmed: list[str] = field(default_factory=list)
+    did_you_mean: int = 0
+
+    def accuracy(self, form: Form) -> float:
+        return self.right[form] / self.totals[form]
+
+    def old_stories_without_alarm(self) -> float:
+        return 1 - len(self.old_stories_alarmed) / self.old_stories if self.old_stories else 1.0
+
+    def report(self, title: str, show_misses: bool = True) -> None:
+        print(f"\n{title}: right replies by form (a 'did you mean' counts as a miss)")
+        for form in Form:
+            print(
+                f"  {form.value:9} {self.right[form]:4}/{self.totals[form]:<4} "
+                f"{self.accuracy(form):6.1%}   in-scope questions answered: "
+                f"{self.in_scope_right[form]}/{self.in_scope[form]}"
+            )
+        print(f"  'did you mean' replies: {self.did_you_mean}; acute dangers without 999: "
+              f"{len(self.missed_dangers)}; out-of-scope answered: "
+              f"{len(self.out_of_scope_answered)}")
+        if self.old_stories:
+            print(f"  old-injury stories without an alarm: "
+                  f"{self.old_stories - len(self.old_stories_alarmed)}/{self.old_stories} "
+                  f"({self.old_stories_without_alarm():.1%})")
+        if show_misses and self.misses:
+            print("Misses:\n  " + "\n  ".join(self.misses))
+
+
+def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
+    result = Evaluation()
+    for i, m in enumerate(messages):
+        reply = desk.reply(m["text"], conversation=f"eval-{i}")
+        ok = is_right(m, reply)
+        form = m["form"]
+        result.totals[form] += 1
+        result.right[form] += ok
+        if m["expect"] not in KINDS:
+            result.in_scope[form] += 1
+            result.in_scope_right[form] += answered(reply) == m["expect"]
+        result.did_you_mean += ReplyKind.DID_YOU_MEAN in (reply.kind, reply.then)
+        if not ok:
+            result.misses.append(
+                f"[{form}] {m['text'][:140]!r}: expected {m['expect']}"
+                f"{' after 999' if m.get('danger') else ''}, got {reply.kind}"
+                f"{'/' + reply.then if reply.then else ''} {reply.entry_id} "
+                f"({reply.confidence:.2f})"
+            )
+        if m["expect"] == "fallback" and answered(reply):
+            result.out_of_scope_answered.append(m["text"])
+        acute = m.get("danger") == "now" or m["expect"] == "emergency"
+        if acute and reply.kind is not ReplyKind.EMERGENCY:
+            result.missed_dangers.append(m["text"])
+        if m.get("story") == "old" and not m.get("danger"):
+            result.old_stories += 1
+            if reply.kind is ReplyKind.EMERGENCY:
+                result.old_stories_alarmed.append(m["text"])
+    return result
+
+
+@pytest.fixture(scope="module")
+def evaluations(desk: FrontDesk) -> dict[str, Evaluation]:
+    return {name: evaluate(desk, load(name)) for name in TUNING + HELD_OUT}
+
+
+@pytest.mark.parametrize("name", TUNING + HELD_OUT)
+def test_eval_set_is_well_formed(desk: FrontDesk, name: str) -> None:
+    messages = load(name)
+    assert all(m["form"] in {f.value for f in Form} for m in messages)
+    assert all(m["expect"] in KINDS or m["expect"] in desk.kb.entries for m in messages), [
+        m for m in messages if m["expect"] not in KINDS and m["expect"] not in desk.kb.entries
+    ]
+    assert all(m.get("danger") in (None, "now", "unsure") for m in messages)
+    assert all(m.get("story") in (None, "old") for m in messages)
+
+
+def test_story_sets_are_as_large_and_varied_as_issue_7_asks() -> None:
+    dev = load("stories.yaml")
+    assert Counter(m["form"] for m in dev) == {"en": 155, "bn": 155, "banglish": 155}
+    assert sum(len(m["text"]) > 100 for m in dev) >= 0.6 * len(dev)
+    assert sum(m.get("danger") == "now" for m in dev) >= 45
+    assert sum(m.get("story") == "old" for m in dev) >= 60
+    assert sum(m["expect"] == "fallback" and not m.get("danger") for m in dev) >= 45
+    assert sum(m["expect"] == "greeting" for m in dev) >= 20
+    assert len(load("stories-holdout.yaml")) >= len(dev) // 5 + 1
 
 
 def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -> None:
@@ -55,13 +170,13 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -
         for questions in entry.questions.values()
         for q in questions
     }
-    holdout = yaml.safe_load(HOLDOUT_FILE.read_text(encoding="utf-8"))
-    copied = [m["text"] for m in load_eval() + holdout if _canonical(m["text"]) in phrasings]
-    assert copied == []
+    messages = [m for name in TUNING + HELD_OUT for m in load(name)]
+    assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
 
-def test_form_detection_on_eval_set(desk: FrontDesk) -> None:
-    messages = load_eval()
+@pytest.mark.parametrize("name", TUNING + HELD_OUT)
+def test_form_detection(desk: FrontDesk, name: str) -> None:
+    messages = load(name)
     wrong = [
         (m["text"], m["form"], desk.detector.detect(m["text"]).value)
         for m in messages
@@ -71,73 +186,28 @@ def test_form_detection_on_eval_set(desk: FrontDesk) -> None:
     assert len(wrong) <= len(messages) * 0.05, wrong
 
 
-@dataclass
-class Evaluation:
-    right: Counter[str] = field(default_factory=Counter)
-    totals: Counter[str] = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
-    out_of_scope_answered: list[str] = field(default_factory=list)
-    missed_emergencies: list[str] = field(default_factory=list)
-    bands: defaultdict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
-
-    def accuracy(self, form: Form) -> float:
-        return self.right[form] / self.totals[form]
-
-    def report(self, title: str) -> None:
-        print(f"\n{title}: top-1 accuracy by form")
-        for form in Form:
-            share = self.accuracy(form)
-            print(f"  {form.value:9} {self.right[form]:4}/{self.totals[form]:<4} {share:6.1%}")
-        print("In-scope precision of the top entry by confidence band:")
-        for band in sorted(self.bands):
-            hits = self.bands[band]
-            share = sum(hits) / len(hits)
-            print(f"  {band}-{float(band) + 0.1:.1f}: {sum(hits):3}/{len(hits):<3} {share:6.1%}")
-        if self.misses:
-            print("Misses:\n  " + "\n  ".join(self.misses))
+@pytest.mark.parametrize("name", TUNING)
+def test_tuning_set_accuracy_and_safety(evaluations: dict[str, Evaluation], name: str) -> None:
+    result = evaluations[name]
+    result.report(f"{name} (used for tuning)")
+    assert result.missed_dangers == [], "acute dangers without the 999 line first"
+    assert result.out_of_scope_answered == [], "out-of-scope questions answered from the article"
+    assert result.old_stories_without_alarm() >= MIN_OLD_STORIES_WITHOUT_ALARM, (
+        result.old_stories_alarmed
+    )
+    low = {f.value: round(result.accuracy(f), 3) for f in Form
+           if result.accuracy(f) < MIN_ACCURACY}
+    assert low == {}, f"forms below {MIN_ACCURACY:.0%} right"
 
 
-def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
-    result = Evaluation()
-    for i, m in enumerate(messages):
-        reply = desk.reply(m["text"], conversation=f"eval-{i}")
-        ok = is_correct(m["expect"], reply)
-        result.totals[m["form"]] += 1
-        result.right[m["form"]] += ok
-        if not ok:
-            result.misses.append(
-                f"[{m['form']}] {m['text']!r}: expected {m['expect']}, got {reply.kind}"
-                f" {reply.entry_id} ({reply.confidence:.2f})"
-            )
-        if m["expect"] == "fallback" and reply.kind == ReplyKind.ANSWER:
-            result.out_of_scope_answered.append(m["text"])
-        if m["expect"] == "emergency" and reply.kind != ReplyKind.EMERGENCY:
-            result.missed_emergencies.append(m["text"])
-        if m["expect"] not in KINDS and reply.ranked:
-            top = reply.ranked[0]
-            band = f"{int(top.confidence * 10) / 10:.1f}"
-            result.bands[band].append(top.entry_id == m["expect"])
-    return result
-
-
-def test_eval_accuracy(desk: FrontDesk) -> None:
-    result = evaluate(desk, load_eval())
-    result.report("Evaluation set (used for tuning)")
-    assert result.missed_emergencies == [], "emergencies missed"
-    assert result.out_of_scope_answered == [], "out-of-scope messages answered from the article"
-    low = {f.value: result.accuracy(f) for f in Form if result.accuracy(f) < MIN_ACCURACY}
-    assert low == {}, f"forms below {MIN_ACCURACY:.0%} top-1"
-
-
-def test_holdout_safety_and_accuracy(desk: FrontDesk) -> None:
-    """The held-out set was never used for tuning: its accuracy is the honest estimate, so it
-    is printed, not gated (gating it would invite tuning on it). Safety is gated."""
-    messages = yaml.safe_load(HOLDOUT_FILE.read_text(encoding="utf-8"))
-    assert len(messages) >= 150
-    result = evaluate(desk, messages)
-    result.report("Held-out set (never tuned on)")
-    assert result.missed_emergencies == [], "emergencies missed"
-    assert result.out_of_scope_answered == [], "out-of-scope messages answered from the article"
+def test_held_out_sets_are_reported(evaluations: dict[str, Evaluation]) -> None:
+    """Printed, never gated on accuracy: the honest estimate. The older held-out set keeps
+    its safety gates, which it passed before this change."""
+    for name in HELD_OUT:
+        evaluations[name].report(f"{name} (held out, never tuned on)", show_misses=False)
+    older = evaluations["holdout.yaml"]
+    assert older.missed_dangers == [], "emergencies missed"
+    assert older.out_of_scope_answered == [], "out-of-scope messages answered from the article"
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from bot.core.triggers import PhraseSet
 
 @pytest.fixture(scope="module")
 def emergency(kb: KnowledgeBase) -> PhraseSet:
-    """The shipped emergency phrases, all three forms together (as the front desk uses them)."""
-    return PhraseSet(p for phrases in kb.triggers["emergency"].values() for p in phrases)
+    """Every shipped phrase that can raise the 999 alarm, all three forms together."""
+    kinds = ("cry_for_help", "self_harm", "emergency", "injury")
+    return PhraseSet(p for kind in kinds for phrases in kb.triggers[kind].values() for p in phrases)
 
 
 # -- words, not substrings ---------------------------------------------------------------------

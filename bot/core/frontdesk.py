@@ -1,12 +1,15 @@
 """The front-desk core: a patient's message in, a reply out. Knows nothing about Telegram.
 
 Order of checks, and why:
-1. emergency words: the 999 line must come first, whatever else the message asks;
+1. danger (`bot.core.danger`): when someone is in danger now, the 999 line comes first; the
+   question is still answered after it, so the alarm never costs the patient their answer. The
+   story of an old injury raises no alarm;
 2. appointment words: the numbers are what the patient asked for;
-3. greeting or thanks: the courtesy words are set aside and the rest is matched; the greeting
-   is the reply only when little or nothing answerable is left ("hi, is it safe?" is answered);
-4. the matcher: a confident match is answered, with related entries as follow-ups;
-5. a close call offers "did you mean" choices; anything else gets the honest fallback.
+3. courtesies (hello, thanks, bye): set aside, and the rest is matched; the courtesy is the reply
+   only when little or nothing answerable is left ("hi, is it safe?" is answered);
+4. the matcher: the calibrated probability that its first entry is right decides between an
+   answer, a "did you mean" (only when two or three entries are genuinely close) and the honest
+   fallback with both numbers. Out-of-scope questions always get the fallback.
 """
 
 from __future__ import annotations
@@ -15,30 +18,48 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
+from bot.core.danger import Danger, DangerCheck, DangerDetector
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge_base
-from bot.core.language import FormDetector, key_words, normalize_text, reply_language, tokenize
-from bot.core.matcher import OUT_OF_SCOPE, Match, Matcher
+from bot.core.language import (
+    FormDetector,
+    is_question,
+    key_words,
+    normalize_text,
+    reply_language,
+    sentences,
+    tokenize,
+)
+from bot.core.matcher import Match, Matcher, Ranking
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
-# Thresholds on the matcher's confidence, chosen on tests/eval/messages.yaml (README, "How well
-# it understands"): above ANSWER the top entry was right in every case measured; between the
-# two it was right about nine times in ten, so we ask instead of answering. Round values, not
-# the last hundredth that would fit the evaluation set best.
-ANSWER_THRESHOLD = 0.50
-SUGGEST_THRESHOLD = 0.25
-# When the runner-up entry fits almost as well as the best, asking beats guessing.
-AMBIGUOUS_RATIO = 0.9
+# Decisions on the matcher's calibrated probability that its first entry is right. Chosen on
+# tests/eval/stories.yaml with bench/calibrate.py, which prints the trade-off for each value:
+# above ANSWER the bot answers; below it, it asks "did you mean" when two or three entries are
+# genuinely close (each within CLOSE_RATIO of the best score) and the probability that one of
+# them is meant is at least SUGGEST; otherwise it says honestly that it has no answer.
+ANSWER_PROBABILITY = 0.5
+SUGGEST_PROBABILITY = 0.2
+CLOSE_RATIO = 0.85
 DID_YOU_MEAN_CHOICES = 3
-GREETING_MAX_EXTRA_WORDS = 3
+COURTESY_MAX_EXTRA_WORDS = 3
 FOLLOW_UPS = 3
+# Patients may paste long texts; the matcher and the phrase lists read at most this much (the
+# beginning, where the story starts, and the end, where the question is).
+MAX_TEXT = 1200
 # Show the "information, not medical advice" line at most this often per conversation.
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
 
+
+class Courtesy(StrEnum):
+    HELLO = "greeting"
+    THANKS = "thanks"
+    BYE = "farewell"
 
 
 @dataclass(frozen=True)
@@ -58,8 +79,27 @@ class Reply:
     title: str | None = None  # shown in bold above the text where the channel can
     choices: tuple[Choice, ...] = ()
     entry_id: str | None = None
-    confidence: float = 0.0
-    ranked: tuple[Match, ...] = field(default=(), repr=False)
+    confidence: float = 0.0  # the calibrated probability behind an answer or suggestion
+    ranking: Ranking | None = field(default=None, repr=False)  # what the matcher found
+    # For an emergency: what the question earned after the 999 line (answer, did-you-mean,
+    # fallback), or None when nothing was asked.
+    then: ReplyKind | None = None
+    danger: Danger = Danger.NONE
+
+
+def _cap(text: str) -> str:
+    if len(text) <= MAX_TEXT:
+        return text
+    head = MAX_TEXT // 3
+    return text[:head] + "\n" + text[-(MAX_TEXT - head) :]
+
+
+def asks_something(text: str, besides: PhraseSet | None = None) -> bool:
+    """Whether a sentence of `text` asks something, other than the questions in `besides`."""
+    return any(
+        is_question(sentence) and not (besides and sentence in besides)
+        for sentence in sentences(text)
+    )
 
 
 class FrontDesk:
@@ -72,68 +112,90 @@ class FrontDesk:
         self.kb = kb
         self.catalogs = catalogs
         self.matcher = Matcher(kb)
+        self.danger = DangerDetector(kb)
         banglish_words = {w for e in kb.entries.values() for q in e.questions[Form.BANGLISH]
                           for w in tokenize(q)}
         english_words = {w for e in kb.entries.values() for q in e.questions[Form.EN]
                          for w in tokenize(q)}
         self.detector = FormDetector(banglish_words, english_words)
-        self._triggers = {
-            kind: PhraseSet(p for phrases in by_form.values() for p in phrases)
-            for kind, by_form in kb.triggers.items()
-        }
+        self._appointment = self._phrases("appointment")
+        self._what_to_do = self._phrases("what_to_do")
+        self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._courtesies = PhraseSet(
-            p for kind in ("greeting", "thanks") for phrases in kb.triggers[kind].values()
-            for p in phrases
+            p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
         self._clock = clock
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
 
+    def _phrases(self, kind: str) -> PhraseSet:
+        return PhraseSet(p for phrases in self.kb.triggers[kind].values() for p in phrases)
+
     # -- the main entry point -------------------------------------------------------------
 
-    def reply(self, text: str, conversation: str, chosen: Lang | None = None) -> Reply:
+    def reply(
+        self,
+        text: str,
+        conversation: str,
+        chosen: Lang | None = None,
+        usual: Lang | None = None,
+    ) -> Reply:
         """Turn one message into a reply.
 
         `conversation` identifies the chat (for not repeating the disclaimer); `chosen` is the
-        language the patient picked, if any: otherwise the message's own language decides.
+        language the patient picked, if any: otherwise the message's own language decides, and
+        `usual` (their Telegram language, say) when the message gives no clue ("hlw", "ok bye").
         """
-        text = normalize_text(text)
-        form = self.detector.detect(text) if text else Form.EN
+        text = _cap(normalize_text(text))
+        default = Form.BANGLISH if usual is Lang.BN else Form.EN
+        form = self.detector.detect(text, default=default) if text else default
         lang = chosen or reply_language(form)
-        if text in self._triggers["emergency"]:
-            return self._emergency(lang, form, conversation, self._rank(text))
-        if text in self._triggers["appointment"]:
+        danger = self.danger.check(text)
+        reply = self._understand(text, lang, form, conversation)
+        if danger.alarm:
+            asked = asks_something(text, besides=self._what_to_do)
+            return self._emergency(danger, reply, asked, conversation)
+        return replace(reply, danger=danger.level)
+
+    def _understand(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply:
+        if text in self._appointment:
             return self.appointment(lang, form)
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
-        # is left is a few words and no confident match ("thanks a lot, doctor"), the courtesy
-        # was the message.
-        greeted = text in self._courtesies
-        question = self._courtesies.remove(text) if greeted else text
-        ranked = self._rank(question)
-        best = self._confident(ranked)
-        if greeted and not best and len(key_words(question)) <= GREETING_MAX_EXTRA_WORDS:
-            return self.greeting(lang, form, thanks=text in self._triggers["thanks"])
-        if best:
-            reply = self.answer(best.entry_id, lang, conversation, form, best.confidence)
-            return replace(reply, ranked=ranked)
-        if ranked and ranked[0].confidence >= SUGGEST_THRESHOLD:
-            return self._did_you_mean(lang, form, ranked)
-        return self.fallback(lang, form, ranked)
-
-    def _rank(self, text: str) -> tuple[Match, ...]:
-        """Entries for `text`, best first; empty when it is closest to an out-of-scope question
-        (then nothing may answer it)."""
-        ranked = self.matcher.rank(text, limit=DID_YOU_MEAN_CHOICES) if text else []
-        if ranked and ranked[0].entry_id == OUT_OF_SCOPE:
-            return ()
-        return tuple(ranked)
+        # is left asks nothing ("thanks bhai, we will talk it over in the family"), or is a word
+        # or two the bot cannot answer ("thanks a lot, doctor"), the courtesy was the message.
+        courtesy = next((kind for kind in reversed(Courtesy) if text in self._courtesy[kind]),
+                        None)
+        question = self._courtesies.remove(text) if courtesy else text
+        if courtesy and not asks_something(text):
+            return self.greeting(lang, form, courtesy)
+        ranking = self.matcher.rank(question, limit=DID_YOU_MEAN_CHOICES) if question else None
+        kind, matches = self._decide(ranking)
+        if courtesy and kind is not ReplyKind.ANSWER and (
+            len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
+        ):
+            return self.greeting(lang, form, courtesy)
+        if kind is ReplyKind.ANSWER:
+            reply = self.answer(matches[0].entry_id, lang, conversation, form)
+        elif kind is ReplyKind.DID_YOU_MEAN:
+            reply = self._did_you_mean(lang, form, matches)
+        else:
+            reply = self.fallback(lang, form)
+        if ranking is None:
+            return reply
+        return replace(reply, ranking=ranking, confidence=ranking.probability)
 
     @staticmethod
-    def _confident(ranked: tuple[Match, ...]) -> Match | None:
-        if not ranked or ranked[0].confidence < ANSWER_THRESHOLD:
-            return None
-        if len(ranked) > 1 and ranked[1].score >= ranked[0].score * AMBIGUOUS_RATIO:
-            return None  # two entries fit almost equally: asking beats guessing
-        return ranked[0]
+    def _decide(ranking: Ranking | None) -> tuple[ReplyKind, tuple[Match, ...]]:
+        if ranking is None or ranking.best is None or ranking.out_of_scope:
+            return ReplyKind.FALLBACK, ()
+        best = ranking.best
+        if ranking.probability >= ANSWER_PROBABILITY:
+            return ReplyKind.ANSWER, (best,)
+        close = tuple(m for m in ranking.matches if m.score >= best.score * CLOSE_RATIO)
+        # One candidate the bot is unsure of is not a choice: a single-button "did you mean"
+        # is a question the bot should either answer or admit it cannot.
+        if len(close) >= 2 and ranking.probability >= SUGGEST_PROBABILITY:
+            return ReplyKind.DID_YOU_MEAN, close[:DID_YOU_MEAN_CHOICES]
+        return ReplyKind.FALLBACK, ()
 
     # -- replies that adapters also ask for directly (buttons, commands) -------------------
 
@@ -143,7 +205,6 @@ class FrontDesk:
         lang: Lang,
         conversation: str,
         form: Form | None = None,
-        confidence: float = 1.0,
     ) -> Reply:
         entry = self.kb.entries[entry_id]
         text = entry.answer[lang]
@@ -160,7 +221,7 @@ class FrontDesk:
             title=entry.title[lang],
             choices=self._follow_ups(entry, lang),
             entry_id=entry_id,
-            confidence=confidence,
+            confidence=1.0,
         )
 
     def appointment(self, lang: Lang, form: Form | None = None) -> Reply:
@@ -174,18 +235,24 @@ class FrontDesk:
         )
         return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
 
-    def greeting(self, lang: Lang, form: Form | None = None, thanks: bool = False) -> Reply:
+    def greeting(
+        self, lang: Lang, form: Form | None = None, courtesy: Courtesy = Courtesy.HELLO
+    ) -> Reply:
         _ = self.catalogs(lang).gettext
-        if thanks:
-            first = _("You're welcome. I wish you and your family strength.")
+        if courtesy is Courtesy.BYE:
+            text = "\n".join([
+                _("Allah hafez. Take care of yourself and your family."),
+                _("If you have another question, write to me any time."),
+            ])
         else:
-            first = _("Assalamu alaikum! I am the information assistant of IBN-SINA.")
-        text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
+            if courtesy is Courtesy.THANKS:
+                first = _("You're welcome. I wish you and your family strength.")
+            else:
+                first = _("Assalamu alaikum! I am the information assistant of IBN-SINA.")
+            text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 
-    def fallback(
-        self, lang: Lang, form: Form | None = None, ranked: tuple[Match, ...] = ()
-    ) -> Reply:
+    def fallback(self, lang: Lang, form: Form | None = None) -> Reply:
         _ = self.catalogs(lang).gettext
         topics = "\n".join(f"• {section.title[lang]}" for section in self.kb.sections)
         text = "\n".join(
@@ -201,7 +268,7 @@ class FrontDesk:
                 self.numbers(lang),
             ]
         )
-        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value), ranked=ranked)
+        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value))
 
     def about(self, lang: Lang) -> str:
         """What the bot is and is not, in two lines (used by greetings, /start and /help)."""
@@ -227,44 +294,53 @@ class FrontDesk:
     # -- internals --------------------------------------------------------------------------
 
     def _emergency(
-        self, lang: Lang, form: Form, conversation: str, ranked: tuple[Match, ...]
+        self, danger: DangerCheck, question: Reply, asked: bool, conversation: str
     ) -> Reply:
+        """The 999 line first, then whatever the question earned: the answer, the "did you
+        mean" choices, or a short word that the article has no answer."""
+        lang = question.lang
         _ = self.catalogs(lang).gettext
-        best = self._confident(ranked)
-        entry = self.kb.entries[best.entry_id] if best else None
         parts = [
             _(
                 "🚨 If this is an emergency, call 999 now or go to the nearest hospital "
                 "emergency department."
-            ),
-            "",
-            _("For an appointment (not for emergencies):"),
-            self.numbers(lang),
+            )
         ]
-        choices: tuple[Choice, ...] = ()
-        if entry:
-            # The patient also asked something we can answer; answer it after the safety line.
+        if danger.level is Danger.SELF_HARM:
+            parts.append(_(
+                "You are not alone, and your life matters. Please tell someone near you how "
+                "you feel, right now."
+            ))
+        parts += ["", _("For an appointment (not for emergencies):"), self.numbers(lang)]
+        # Answer only what was asked: a cry for help with no question gets no article text.
+        then: ReplyKind | None = question.kind if asked else None
+        if then is ReplyKind.ANSWER and question.entry_id:
+            entry = self.kb.entries[question.entry_id]
             parts += ["", f"{entry.title[lang]}:", entry.answer[lang]]
             parts.append(self._disclaimer(lang, conversation).strip())
-            choices = self._follow_ups(entry, lang)
+        elif then is ReplyKind.DID_YOU_MEAN:
+            parts += ["", _("About your question: did you mean one of these?")]
+        elif then is ReplyKind.FALLBACK:
+            parts += ["", _("I could not find an answer to your question in the article.")]
+        else:
+            then = None
         return Reply(
             kind=ReplyKind.EMERGENCY,
             text="\n".join(parts).rstrip(),
             lang=lang,
-            form=form,
-            choices=choices,
-            entry_id=entry.id if entry else None,
-            confidence=best.confidence if best else 0.0,
-            ranked=ranked,
+            form=question.form,
+            choices=question.choices if then is not None else (),
+            entry_id=question.entry_id if then is not None else None,
+            confidence=question.confidence,
+            ranking=question.ranking,
+            then=then,
+            danger=danger.level,
         )
 
-    def _did_you_mean(self, lang: Lang, form: Form, ranked: tuple[Match, ...]) -> Reply:
+    def _did_you_mean(self, lang: Lang, form: Form, matches: tuple[Match, ...]) -> Reply:
         _ = self.catalogs(lang).gettext
-        choices = tuple(
-            Choice(m.entry_id, self.kb.entries[m.entry_id].title[lang])
-            for m in ranked
-            if m.confidence >= SUGGEST_THRESHOLD
-        )
+        choices = tuple(Choice(m.entry_id, self.kb.entries[m.entry_id].title[lang])
+                        for m in matches)
         # The choices may all be wrong; the numbers make sure the patient is never stuck.
         text = "\n".join([
             _("I'm not sure I understood. Did you mean one of these?"),
@@ -277,9 +353,7 @@ class FrontDesk:
             lang=lang,
             form=form,
             choices=choices,
-            entry_id=ranked[0].entry_id,
-            confidence=ranked[0].confidence,
-            ranked=ranked,
+            entry_id=matches[0].entry_id,
         )
 
     def _follow_ups(self, entry: Entry, lang: Lang) -> tuple[Choice, ...]:

@@ -62,7 +62,19 @@ class Clinic:
     phone: str
 
 
-TRIGGER_KINDS = ("emergency", "greeting", "thanks", "appointment")
+TRIGGER_KINDS = (
+    "cry_for_help",
+    "self_harm",
+    "what_to_do",
+    "emergency",
+    "injury",
+    "recent",
+    "long_ago",
+    "greeting",
+    "thanks",
+    "farewell",
+    "appointment",
+)
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,14 @@ class FormDetector:
     """
 
     def __init__(self, banglish_words: Iterable[str], english_words: Iterable[str]) -> None:
-        banglish = set(banglish_words) | BANGLISH_COMMON
-        english = set(english_words) | ENGLISH_COMMON
+        banglish = set(banglish_words) | BANGLISH_COMMON | SHARED
+        english = set(english_words) | ENGLISH_COMMON | SHARED
         # A word both sides use ("stem", "cell") carries no vote.
         self._banglish = frozenset(banglish - english)
         self._english = frozenset(english - banglish)
 
-    def detect(self, text: str) -> Form:
+    def detect(self, text: str, default: Form = Form.EN) -> Form:
+        """The message's form; `default` when no word tells ("hlw", "ok", "👍")."""
         banglish = english = bangla = 0
         for word in tokenize(text):
             if _BANGLA_LETTER.search(word):
@@ -106,6 +107,8 @@ class FormDetector:
         # Bangla: the English words are loan words, the sentence around them is Bangla.
         if bangla and bangla >= english:
             return Form.BN
+        if not (banglish or english):
+            return default
         return Form.BANGLISH if banglish > english else Form.EN
 
 
@@ -123,6 +126,8 @@ BANGLISH_COMMON = frozenset(
     amr apnr tmr bolen bolun bolo janate jante chai chaichi dorkar lagbe lage laglo
     paba pabo pabe paben paowa pawa jabe jete asbe aste chikitsa chikitsha cikitsa
     dhonnobad dhonyobad donnobad shukriya salam assalamualaikum kemon achen
+    holo hoilo hoyeche hoise korlam pelam bujhlam thik accha acha vai apu bhaiya apa
+    janlam bujhte parlam
     """.split()
 )
 
@@ -138,6 +143,9 @@ ENGLISH_COMMON = frozenset(
     hello hi hey thanks thank good safe cost price long time years months
     """.split()
 )
+
+# Words Bangladeshi patients use the same way in English and in Banglish: they tell nothing.
+SHARED = frozenset("ok okay bye thanks thank you hi hello help allah hafez khoda khuda".split())
 
 # Words too common to tell questions apart, in all three forms. Dropping them keeps a long
 # rambling message from scoring against entries on filler alone.
@@ -221,3 +229,68 @@ def key_words(text: str) -> list[str]:
             if part not in STOPWORDS:
                 keys.append(fold(part))
     return keys
+
+
+# Words that mark a sentence as a question wherever they stand, in all three forms ...
+QUESTION_WORDS = frozenset(
+    """
+    how what why when where which who whom whose
+    ki kii kivabe kibhabe kemne kmne kemon kmn keno kno kothay kobe kokhon koto kto kon konta
+    naki kina parbe parbo parben hobe hbe jabe pabe paben lagbe dorkar bolen bolun janaben
+    কি কী কেন কীভাবে কিভাবে কেমনে কেমন কবে কখন কোথায় কত কতো কতদিন কতজন কোন কোনটা নাকি
+    কিনা পারবে পারবেন পারবো হবে হবেন যাবে পাবে পাবেন লাগবে দরকার বলবেন বলুন বলেন জানাবেন
+    """.split()
+)
+# ... and English words that do so only at the start of a sentence ("is it safe" asks; "he is
+# paralysed" does not).
+QUESTION_STARTERS = frozenset(
+    """
+    is are was were do does did can could will would should shall may might have has any
+    tell please pls plz
+    """.split()
+)
+_SENTENCE = regex.compile(r"[^.!?।\n]+[.!?।\n]*")
+# A long message with no punctuation still ends with its question ("…stem cell dile ki labh
+# hobe"): its last words stand in for the asking sentence.
+_TAIL_WORDS = 12
+
+
+_CLAUSE = regex.compile(r"[,;:]+")
+
+
+def is_question(sentence: str) -> bool:
+    if "?" in sentence:
+        return True
+    if any(w in QUESTION_WORDS for w in tokenize(sentence)):
+        return True
+    # "my husband fell from a roof, plz tell can stem cell make him walk": a clause that opens
+    # like a question is one, even where the sentence does not.
+    for clause in _CLAUSE.split(sentence):
+        words = tokenize(clause)
+        if words and words[0] in QUESTION_STARTERS:
+            return True
+    return False
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def question_sentences(text: str) -> list[str]:
+    """Every sentence that asks; the last sentence when none does."""
+    parts = sentences(text)
+    asking = [s for s in parts if is_question(s)]
+    return asking or parts[-1:]
+
+
+def asking_part(text: str) -> str:
+    """The part of a message that asks: its last sentence that is a question, else its last
+    sentence. The whole text when it is one short sentence."""
+    parts = sentences(text)
+    if len(parts) <= 1:
+        words = text.split()
+        return " ".join(words[-_TAIL_WORDS:]) if len(words) > 2 * _TAIL_WORDS else text
+    for sentence in reversed(parts):
+        if is_question(sentence):
+            return sentence
+    return parts[-1]

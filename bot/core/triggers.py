@@ -1,19 +1,26 @@
-"""Phrase triggers from `faq/triggers.yaml`: emergency, greeting, thanks, appointment.
+"""Phrase lists from `faq/`: danger, time, courtesy and appointment words, out-of-scope topics.
 
 Phrases are matched on words, not substrings, so "শ্বাস" (breath) never fires inside
 "বিশ্বাস" (trust). Latin words are compared by their phonetic key, so one listed spelling
-covers "shash", "sash" and "shaash".
+covers "shash", "sash" and "shaash". Bangla words match as word beginnings (Bangla inflects by
+suffix: গেছ -> গেছেন), unless the editor ends the word with "!" ("আজ!" is "today", and must
+not fire inside "আজীবন", "lifelong").
+
+Patterns are indexed by their first word, so a message is checked against the few patterns
+that can start at each of its words rather than against every pattern.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core.language import fold, normalize_text, script_counts, tokenize
 
 GAP = "..."
 MAX_GAP = 3
+EXACT = "!"
 
 
 @dataclass(frozen=True)
@@ -28,9 +35,14 @@ class _Word:
 Pattern = tuple[_Word | None, ...]  # None stands for a gap of up to MAX_GAP words
 
 
-def _key(word: str) -> str:
+def word_key(word: str) -> str:
+    """How a message word is compared: Bangla as written, Latin by its phonetic key."""
     bangla, _ = script_counts(word)
     return word if bangla else fold(word)
+
+
+def message_keys(text: str) -> list[str]:
+    return [word_key(w) for w in tokenize(normalize_text(text))]
 
 
 def compile_phrase(phrase: str) -> Pattern:
@@ -41,15 +53,17 @@ def compile_phrase(phrase: str) -> Pattern:
             pattern.append(None)
             continue
         star = raw.endswith("*")
+        exact = raw.endswith(EXACT)
         words = tokenize(raw)
         for i, word in enumerate(words):
+            last = i == len(words) - 1
             bangla = script_counts(word)[0] > 0
-            # Bangla inflects by suffix (গেছ -> গেছেন), so Bangla words always match as prefixes.
-            pattern.append(_Word(_key(word), prefix=bangla or (star and i == len(words) - 1)))
+            prefix = (bangla and not (exact and last)) or (star and last)
+            pattern.append(_Word(word_key(word), prefix=prefix))
     return tuple(pattern)
 
 
-def _match_at(pattern: Pattern, words: list[str], start: int) -> int | None:
+def _match_at(pattern: Pattern, words: Sequence[str], start: int) -> int | None:
     """Where a match of `pattern` starting at `words[start]` ends, or None."""
     if not pattern:
         return start
@@ -65,20 +79,51 @@ def _match_at(pattern: Pattern, words: list[str], start: int) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class Hit:
+    phrase: str  # the phrase's words, for logs and tests
+    start: int  # word positions in the message, end exclusive
+    end: int
+
+
+def _describe(pattern: Pattern) -> str:
+    return " ".join(w.key if w else GAP for w in pattern)
+
+
 class PhraseSet:
-    """Tells whether a message contains any of a list of phrases."""
+    """Tells whether, and where, a message contains any of a list of phrases."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        self._patterns = [p for p in map(compile_phrase, phrases) if p]
+        patterns = [p for p in map(compile_phrase, phrases) if p and p[0] is not None]
+        self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
+        self._prefix: defaultdict[str, list[Pattern]] = defaultdict(list)
+        for pattern in patterns:
+            first = pattern[0]
+            assert first is not None
+            (self._prefix if first.prefix else self._exact)[first.key].append(pattern)
+        self._prefix_lengths = sorted({len(key) for key in self._prefix})
+
+    def _candidates(self, word: str) -> Iterable[Pattern]:
+        yield from self._exact.get(word, ())
+        for length in self._prefix_lengths:
+            if length > len(word):
+                break
+            yield from self._prefix.get(word[:length], ())
+
+    def hits(self, words: Sequence[str]) -> list[Hit]:
+        """Every phrase found in `words` (keys from `message_keys`), in message order."""
+        found = []
+        for start, word in enumerate(words):
+            for pattern in self._candidates(word):
+                end = _match_at(pattern, words, start)
+                if end is not None:
+                    found.append(Hit(_describe(pattern), start, end))
+        return found
 
     def find(self, text: str) -> str | None:
         """The first phrase found in `text`, as its words, or None."""
-        words = [_key(w) for w in tokenize(normalize_text(text))]
-        for pattern in self._patterns:
-            for start in range(len(words)):
-                if _match_at(pattern, words, start) is not None:
-                    return " ".join(w.key if w else GAP for w in pattern)
-        return None
+        hits = self.hits(message_keys(text))
+        return hits[0].phrase if hits else None
 
     def __contains__(self, text: str) -> bool:
         return self.find(text) is not None
@@ -87,11 +132,7 @@ class PhraseSet:
         """`text` without the words of any phrase found in it ("salam, is it safe?" ->
         "is it safe")."""
         original = tokenize(normalize_text(text))
-        words = [_key(w) for w in original]
         covered: set[int] = set()
-        for pattern in self._patterns:
-            for start in range(len(words)):
-                end = _match_at(pattern, words, start)
-                if end is not None:
-                    covered.update(range(start, end))
+        for hit in self.hits([word_key(w) for w in original]):
+            covered.update(range(hit.start, hit.end))
         return " ".join(w for i, w in enumerate(original) if i not in covered)

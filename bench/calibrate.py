@@ -1,0 +1,135 @@
+"""Fit the matcher's calibration on the development messages and print how each decision
+threshold trades direct answers against wrong ones.
+
+    .venv/bin/python bench/calibrate.py            # report only
+    .venv/bin/python bench/calibrate.py --write    # also rewrite bot/core/calibration.json
+
+Fitted on the tuning sets only: tests/eval/stories.yaml and tests/eval/messages.yaml. The
+held-out sets (stories-holdout.yaml, holdout.yaml) are never read here.
+
+The label of a message is 1 when the matcher's first entry is the expected one, 0 when it is
+not or when the article has no answer (expect: fallback). A plain logistic regression (a few
+Newton steps on eight numbers per message; no library needed at run time) turns the evidence
+into that probability. Five-fold cross-validation shows how it does on messages it was not
+fitted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core import frontdesk  # noqa: E402
+from bot.core.frontdesk import FrontDesk, build_front_desk  # noqa: E402
+from bot.core.matcher import CALIBRATION_FILE, Ranking  # noqa: E402
+
+TUNING_SETS = ("stories.yaml", "messages.yaml")
+L2 = 1e-2
+
+
+def rankings(desk: FrontDesk) -> list[tuple[dict[str, str], Ranking]]:
+    result = []
+    for name in TUNING_SETS:
+        for m in yaml.safe_load((ROOT / "tests" / "eval" / name).read_text(encoding="utf-8")):
+            if m["expect"] not in desk.kb.entries and m["expect"] != "fallback":
+                continue  # greetings, appointments, bare emergencies: the matcher is not asked
+            reply = desk.reply(m["text"], conversation="calibrate")
+            if reply.ranking is not None and reply.ranking.best is not None:
+                result.append((m, reply.ranking))
+    return result
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic regression by Newton's method, with a small L2 penalty (not on the bias)."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    penalty = L2 * np.eye(x1.shape[1])
+    penalty[-1, -1] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(x1 @ w)))
+        gradient = x1.T @ (p - y) + penalty @ w
+        hessian = (x1.T * (p * (1 - p))) @ x1 + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(x @ w[:-1] + w[-1])))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="rewrite calibration.json")
+    args = parser.parse_args()
+    desk = build_front_desk(ROOT / "faq", ROOT / "locales")
+    data = rankings(desk)
+    names = tuple(data[0][1].evidence)
+    x = np.array([[r.evidence[n] for n in names] for _, r in data])
+    y = np.array([float(r.best.entry_id == m["expect"]) for m, r in data])
+    oos = np.array([m["expect"] == "fallback" for m, _ in data])
+    guarded = np.array([r.out_of_scope for _, r in data])
+
+    # Five-fold cross-validated probabilities: an honest view of the fitted model.
+    folds = np.arange(len(y)) % 5
+    held = np.zeros(len(y))
+    for k in range(5):
+        w_k = fit(x[folds != k], y[folds != k])
+        held[folds == k] = predict(w_k, x[folds == k])
+    w = fit(x, y)
+
+    print(f"{len(y)} messages; first entry right in {int(y.sum())} "
+          f"({y.mean():.1%}); {int(oos.sum())} out of scope, {int(guarded[oos].sum())} of them "
+          "caught by the out-of-scope guard")
+    print("\nweights:", {n: round(float(v), 3) for n, v in zip(names, w[:-1], strict=True)},
+          "bias", round(float(w[-1]), 3))
+    print("\nReliability (cross-validated): predicted band -> share right")
+    for lo in np.arange(0, 1, 0.1):
+        band = (held >= lo) & (held < lo + 0.1)
+        if band.any():
+            print(f"  {lo:.1f}-{lo + 0.1:.1f}: {y[band].mean():6.1%} of {int(band.sum())}")
+    print("\nAnswer threshold (cross-validated): in-scope answered right / answered wrong / "
+          "out-of-scope answered")
+    in_scope = ~oos
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        answered = (held >= t) & ~guarded
+        right = answered & (y == 1)
+        wrong = answered & (y == 0) & in_scope
+        print(f"  {t:.1f}: {right[in_scope].sum() / in_scope.sum():6.1%} right, "
+              f"{wrong.sum() / in_scope.sum():5.1%} wrong, {int((answered & oos).sum())} "
+              f"out-of-scope answered{'  <- in use' if t == frontdesk.ANSWER_PROBABILITY else ''}")
+    if args.write:
+        CALIBRATION_FILE.write_text(
+            json.dumps(
+                {
+                    "about": "Written by bench/calibrate.py; do not edit by hand.",
+                    "fitted_on": list(TUNING_SETS),
+                    "messages": len(y),
+                    "features": list(names),
+                    "weights": {n: round(float(v), 6) for n, v in zip(names, w[:-1], strict=True)},
+                    "bias": round(float(w[-1]), 6),
+                    "range": {
+                        n: [round(float(lo), 6), round(float(hi), 6)]
+                        for n, lo, hi in zip(names, x.min(axis=0), x.max(axis=0), strict=True)
+                    },
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"\nwrote {CALIBRATION_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

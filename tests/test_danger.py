@@ -1,0 +1,139 @@
+"""Danger now gets 999 first; the story of an old injury gets its answer and no alarm (issue 7).
+
+Through FrontDesk.reply, as a patient meets it, in English, Bangla and Banglish.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+import pytest
+
+from bot.core.danger import Danger
+from bot.core.frontdesk import FrontDesk, Reply
+from bot.core.vocabulary import ReplyKind
+
+_conversations = count()
+FIRST_LINE_999 = "999"
+
+
+def ask(desk: FrontDesk, text: str) -> Reply:
+    return desk.reply(text, conversation=f"danger-{next(_conversations)}")
+
+
+def alarmed(reply: Reply) -> bool:
+    return reply.kind is ReplyKind.EMERGENCY and FIRST_LINE_999 in reply.text.splitlines()[0]
+
+
+ACUTE = [
+    # the issue's own examples
+    "my father is having a stroke",
+    "heart attack",
+    "I want to kill myself",
+    "ami ar bachte chai na",
+    "he dived head first into shallow water just now and cant move",
+    "truck er dhakka khaise, ghar narano jacche na",
+    "সড়ক দূর্ঘটনায় আহত",
+    # every kind, every form
+    "my mother fainted and is not responding",
+    "she is having a seizure right now",
+    "he has chest pain and is sweating",
+    "he is bleeding heavily from the head",
+    "suddenly both his legs went numb an hour ago",
+    "বাবার শ্বাস নিতে কষ্ট হচ্ছে",
+    "আম্মা অজ্ঞান হয়ে গেছে, সাড়া দিচ্ছে না",
+    "ছেলের খিঁচুনি হচ্ছে",
+    "আব্বুর মুখ বেঁকে গেছে, কথা জড়িয়ে যাচ্ছে",
+    "নানার বুকে খুব ব্যথা",
+    "অনেক রক্ত পড়ছে",
+    "আমি আত্মহত্যা করতে চাই",
+    "abbu ekhuni chad theke pore gese",
+    "ammu behush hoye gese",
+    "buke betha hocche onek",
+    "rokto porche onek",
+    "stroke korse mone hoy",
+    "জরুরি",
+    "joruri",
+]
+
+
+@pytest.mark.parametrize("text", ACUTE)
+def test_danger_now_gets_999_first(desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text)), text
+
+
+OLD_STORIES = [
+    # (message, the entry that answers its question)
+    ("My father had an accident 3 years ago and is paralysed, can stem cells make him walk?",
+     "walking-again"),
+    ("my son fell from a tree two years ago. now he cant move his legs. will stem cells help "
+     "him walk again?", "walking-again"),
+    ("২ বছর আগে বাবা ছাদ থেকে পড়ে গেছেন, এখন হাঁটতে পারেন না। স্টেম সেল দিলে কি আবার হাঁটতে "
+     "পারবেন?", "walking-again"),
+    ("amar bhai 4 bochor hoye gelo accident e ahoto, ekhon pa nadate pare na. stem cell ki "
+     "nirapod?", "safety"),
+    ("since 2019 my husband cannot feel his legs after a bike accident. is stem cell safe?",
+     "safety"),
+]
+
+
+@pytest.mark.parametrize(("text", "entry"), OLD_STORIES)
+def test_an_old_injury_story_is_answered_without_an_alarm(
+    desk: FrontDesk, text: str, entry: str
+) -> None:
+    reply = ask(desk, text)
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_id == entry, reply
+    assert reply.danger is Danger.OLD_INJURY
+    assert "999" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ফিজিওথেরাপি কি জরুরি?",  # জরুরি also means "necessary"
+        "the muse cell trial for neck injury, how many patients were in it?",
+        "stem cell er khoroch koto pore jay",  # "pore jay" = "costs", not "falls"
+        "বাবা এখন পায়ে একটু অনুভব করতে পারছেন, আরও উন্নতি হবে?",  # good news
+        "he had a seizure last year, is stem cell therapy safe?",
+    ],
+)
+def test_no_false_alarm(desk: FrontDesk, text: str) -> None:
+    assert not alarmed(ask(desk, text)), text
+
+
+def test_an_injury_with_no_time_gets_999_and_then_the_answer(desk: FrontDesk) -> None:
+    reply = ask(desk, "my brother fell and cannot move his legs, will stem cells help him walk?")
+    assert alarmed(reply)
+    assert reply.then is ReplyKind.ANSWER and reply.entry_id == "walking-again"
+    assert desk.kb.entries["walking-again"].answer[reply.lang] in reply.text
+
+
+def test_the_alarm_never_drops_the_question(desk: FrontDesk) -> None:
+    reply = ask(desk, "baba aj chad theke pore geche, stem cell dile ki abar hatte parbe?")
+    assert alarmed(reply)
+    assert reply.then is ReplyKind.ANSWER and reply.entry_id == "walking-again"
+    lines = reply.text.splitlines()
+    assert lines.index(next(line for line in lines if "999" in line)) == 0
+
+
+def test_self_harm_gets_999_and_one_kind_sentence(desk: FrontDesk) -> None:
+    reply = ask(desk, "I want to die, nothing will ever get better")
+    assert alarmed(reply) and reply.danger is Danger.SELF_HARM
+    assert "not alone" in reply.text.splitlines()[1]
+    bangla = ask(desk, "আমি আর বাঁচতে চাই না")
+    assert "একা নন" in bangla.text.splitlines()[1]
+
+
+def test_a_cry_for_help_gets_no_article_text(desk: FrontDesk) -> None:
+    reply = ask(desk, "my father just fell from the roof and cant move his legs what do i do")
+    assert alarmed(reply)
+    assert reply.then is None and reply.entry_id is None and not reply.choices
+
+
+def test_an_acute_message_with_an_out_of_scope_question_says_so_after_999(
+    desk: FrontDesk,
+) -> None:
+    reply = ask(desk, "my mother is having a stroke right now, can stem cells treat stroke?")
+    assert alarmed(reply)
+    assert reply.then is ReplyKind.FALLBACK and reply.entry_id is None
+    assert "could not find an answer" in reply.text
