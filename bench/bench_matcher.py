@@ -25,7 +25,17 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import KnowledgeBase, load_knowledge_base
 
-EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval" / "messages.yaml"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "eval"
+# Short tidy questions and relatives' long stories, as patients send them.
+EVAL_SETS = ("messages.yaml", "stories.yaml")
+
+
+def eval_messages() -> list[str]:
+    return [
+        m["text"]
+        for name in EVAL_SETS
+        for m in yaml.safe_load((EVAL_DIR / name).read_text(encoding="utf-8"))
+    ]
 
 
 def mutate(text: str, rng: random.Random) -> str:
@@ -61,7 +71,7 @@ def measure(factor: int) -> None:
     catalogs = Catalogs(settings.locales_dir)
     load = time.perf_counter() - started
     kb = grown(kb, factor)
-    messages = [m["text"] for m in yaml.safe_load(EVAL.read_text(encoding="utf-8"))]
+    messages = eval_messages()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     desk = FrontDesk(kb, catalogs)
@@ -87,7 +97,7 @@ def main() -> None:
     if len(sys.argv) > 1:
         measure(int(sys.argv[1]))
         return
-    count = len(yaml.safe_load(EVAL.read_text(encoding="utf-8")))
+    count = len(eval_messages())
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; {count} evaluation "
           "messages, each answered once per size.\n")
     print("| knowledge base | entries | phrasings | load faq/ + catalogs | index build "

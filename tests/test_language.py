@@ -4,11 +4,16 @@ and putting Bangla script and Banglish into one key space."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from pathlib import Path
 
 import pytest
+import regex
+from bnunicodenormalizer import Normalizer
 
 from bot.core.frontdesk import FrontDesk
 from bot.core.language import (
+    WELL_FORMED_BANGLA,
     FormDetector,
     ascii_digits,
     key_words,
@@ -248,3 +253,27 @@ def test_reply_language_follows_the_form() -> None:
     assert reply_language(Form.BN) is Lang.BN
     # Banglish writers read Bangla script: they are answered in Bangla.
     assert reply_language(Form.BANGLISH) is Lang.BN
+
+
+def test_the_fast_path_skips_only_words_the_normaliser_would_leave_alone() -> None:
+    """Start-up skips bnunicodenormalizer for well-formed words (0.5 ms a word). On every
+    Bangla word the project holds, that must change nothing, except two rare but valid
+    conjuncts the normaliser splits (ন্চ, স্স), which are then kept as typed on both sides."""
+    normalizer = Normalizer(allow_english=True)
+    root = Path(__file__).resolve().parent.parent
+    files: list[Path] = [*root.glob("faq/*.yaml"), *root.glob("tests/eval/*.yaml"),
+             *root.glob("locales/bn/LC_MESSAGES/*.po")]
+    words = {
+        unicodedata.normalize("NFC", w)
+        for f in files
+        for w in regex.findall(r"[\p{L}\p{M}\p{N}]+", f.read_text(encoding="utf-8"))
+        if regex.search(r"[\u0980-\u09ff]", w)
+    }
+    skipped = [w for w in words if WELL_FORMED_BANGLA.match(w)]
+    assert len(skipped) > 0.9 * len(words)
+    changed = [
+        w for w in skipped
+        if unicodedata.normalize("NFC", normalizer(w)["normalized"] or w) != w
+        and "ন্চ" not in w and "স্স" not in w
+    ]
+    assert changed == []

@@ -106,8 +106,10 @@ class _Index:
                 cols += idx
                 vals += list(weights / norm)
                 row += 1
-        # Features x documents: a query row times this matrix scores every document at once.
-        self._matrix = sparse.csr_matrix((vals, (cols, rows)), shape=(len(df), row))
+        # Features x documents, as CSR arrays: the documents a feature occurs in, with weights.
+        matrix = sparse.csr_matrix((vals, (cols, rows)), shape=(len(df), row))
+        self._indptr, self._docs, self._weights = matrix.indptr, matrix.indices, matrix.data
+        self._n_docs = row
         self._starts = np.array(starts, dtype=np.intp)
 
     def _vector(self, doc: Features) -> tuple[list[int], np.ndarray, float]:
@@ -133,7 +135,15 @@ class _Index:
         idx, weights, norm = self._vector(query)
         if not idx:
             return np.zeros(len(self.labels))
-        per_doc = self._matrix[idx].T @ (weights / norm)
+        # The postings of the query's features, gathered and summed per document without
+        # building a sparse matrix per message (scipy's indexing costs more than the sums).
+        rows = np.array(idx)
+        starts, ends = self._indptr[rows], self._indptr[rows + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        positions = offsets + np.arange(int(lengths.sum()))
+        contributions = self._weights[positions] * np.repeat(weights / norm, lengths)
+        per_doc = np.bincount(self._docs[positions], contributions, minlength=self._n_docs)
         return np.minimum(np.maximum.reduceat(per_doc, self._starts), 1.0)
 
 

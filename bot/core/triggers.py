@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.core.language import fold, normalize_text, script_counts, tokenize
 
 GAP = "..."
+_REMEMBERED_WORDS = 100_000
 MAX_GAP = 3
 EXACT = "!"
 
@@ -35,6 +37,7 @@ class _Word:
 Pattern = tuple[_Word | None, ...]  # None stands for a gap of up to MAX_GAP words
 
 
+@lru_cache(maxsize=65536)
 def word_key(word: str) -> str:
     """How a message word is compared: Bangla as written, Latin by its phonetic key."""
     bangla, _ = script_counts(word)
@@ -102,13 +105,21 @@ class PhraseSet:
             assert first is not None
             (self._prefix if first.prefix else self._exact)[first.key].append(pattern)
         self._prefix_lengths = sorted({len(key) for key in self._prefix})
+        self._by_word: dict[str, tuple[Pattern, ...]] = {}
 
-    def _candidates(self, word: str) -> Iterable[Pattern]:
-        yield from self._exact.get(word, ())
-        for length in self._prefix_lengths:
-            if length > len(word):
-                break
-            yield from self._prefix.get(word[:length], ())
+    def _candidates(self, word: str) -> tuple[Pattern, ...]:
+        """The patterns whose first word matches `word` (remembered: words repeat a lot)."""
+        found = self._by_word.get(word)
+        if found is None:
+            found = tuple(self._exact.get(word, ())) + tuple(
+                pattern
+                for length in self._prefix_lengths
+                if length <= len(word)
+                for pattern in self._prefix.get(word[:length], ())
+            )
+            if len(self._by_word) < _REMEMBERED_WORDS:
+                self._by_word[word] = found
+        return found
 
     def hits(self, words: Sequence[str]) -> list[Hit]:
         """Every phrase found in `words` (keys from `message_keys`), in message order."""
