@@ -35,6 +35,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -56,15 +57,53 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 Features = dict[str, float]
 
 
+@lru_cache(maxsize=65536)
+def _word_features(word: str) -> tuple[tuple[str, float], ...]:
+    padded = f" {word} "
+    trigrams = tuple((padded[i : i + 3], _TRIGRAM_WEIGHT) for i in range(len(padded) - 2))
+    return (("w:" + word, _WORD_WEIGHT), ("s:" + skeleton(word), _SKELETON_WEIGHT), *trigrams)
+
+
 def features(text: str) -> Features:
     result: defaultdict[str, float] = defaultdict(float)
     for word in key_words(text):
-        result["w:" + word] += _WORD_WEIGHT
-        result["s:" + skeleton(word)] += _SKELETON_WEIGHT
-        padded = f" {word} "
-        for i in range(len(padded) - 2):
-            result[padded[i : i + 3]] += _TRIGRAM_WEIGHT
+        for feature, weight in _word_features(word):
+            result[feature] += weight
     return dict(result)
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A text's features as vocabulary ids and counts; the counts of features no document has
+    are kept apart (they have no postings, but they dilute the cosine)."""
+
+    ids: np.ndarray
+    counts: np.ndarray
+    unknown: np.ndarray
+
+
+class _Vocabulary:
+    def __init__(self, docs: Iterable[Features]) -> None:
+        self._ids: dict[str, int] = {}
+        for doc in docs:
+            for feature in doc:
+                self._ids.setdefault(feature, len(self._ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def encode(self, doc: Features) -> _Encoded:
+        ids: list[int] = []
+        counts: list[float] = []
+        unknown: list[float] = []
+        for feature, count in doc.items():
+            i = self._ids.get(feature)
+            if i is None:
+                unknown.append(count)
+            else:
+                ids.append(i)
+                counts.append(count)
+        return _Encoded(np.array(ids, dtype=np.intp), np.array(counts), np.array(unknown))
 
 
 class _Index:
@@ -74,71 +113,58 @@ class _Index:
     `np.maximum.reduceat` over the scores.
     """
 
-    def __init__(self, docs: Iterable[tuple[str, Features]], sublinear: bool) -> None:
-        by_label: dict[str, list[Features]] = defaultdict(list)
+    def __init__(
+        self, docs: Iterable[tuple[str, _Encoded]], vocabulary_size: int, sublinear: bool
+    ) -> None:
+        by_label: dict[str, list[_Encoded]] = defaultdict(list)
         for label, doc in docs:
-            if doc:
+            if len(doc.ids):
                 by_label[label].append(doc)
         self.labels = list(by_label)
         self._sublinear = sublinear
-        df: defaultdict[str, int] = defaultdict(int)
-        n = 0
-        for doc_list in by_label.values():
-            for doc in doc_list:
-                n += 1
-                for feature in doc:
-                    df[feature] += 1
-        self._column = {feature: i for i, feature in enumerate(df)}
-        self._idf = np.array([math.log((n + 1) / (d + 1)) + 1.0 for d in df.values()])
-        # A feature no document has is the strongest sign the message is about something else.
+        all_docs = [doc for doc_list in by_label.values() for doc in doc_list]
+        n = len(all_docs)
+        df = np.bincount(np.concatenate([d.ids for d in all_docs]), minlength=vocabulary_size)
+        # A feature no document of this index has gets the highest weight, log(n + 1) + 1: it is
+        # the strongest sign the message is about something else.
+        self._idf = np.log((n + 1) / (df + 1)) + 1.0
         self._unseen_idf = math.log(n + 1) + 1.0
-
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        starts: list[int] = []
-        row = 0
-        for doc_list in by_label.values():
-            starts.append(row)
-            for doc in doc_list:
-                idx, weights, norm = self._vector(doc)
-                rows += [row] * len(idx)
-                cols += idx
-                vals += list(weights / norm)
-                row += 1
+        rows: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        for doc in all_docs:
+            weights, norm = self._weigh(doc)
+            rows.append(doc.ids)
+            vals.append(weights / norm)
+        doc_of_value = np.repeat(np.arange(n), [len(r) for r in rows])
         # Features x documents, as CSR arrays: the documents a feature occurs in, with weights.
-        matrix = sparse.csr_matrix((vals, (cols, rows)), shape=(len(df), row))
+        matrix = sparse.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), doc_of_value)),
+            shape=(vocabulary_size, n),
+        )
         self._indptr, self._docs, self._weights = matrix.indptr, matrix.indices, matrix.data
-        self._n_docs = row
-        self._starts = np.array(starts, dtype=np.intp)
+        self._n_docs = n
+        sizes = [len(d) for d in by_label.values()]
+        self._starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
 
-    def _vector(self, doc: Features) -> tuple[list[int], np.ndarray, float]:
-        """Column indexes and TF-IDF weights of the features the index knows, and the norm of
-        the whole vector (unknown features included: they dilute the cosine)."""
-        idx: list[int] = []
-        counts: list[float] = []
-        unseen = 0.0
-        for feature, count in doc.items():
-            tf = math.log1p(count) if self._sublinear else count
-            column = self._column.get(feature)
-            if column is None:
-                unseen += (tf * self._unseen_idf) ** 2
-            else:
-                idx.append(column)
-                counts.append(tf)
-        weights = np.array(counts) * self._idf[idx] if idx else np.zeros(0)
-        norm = math.sqrt(float(weights @ weights) + unseen) or 1.0
-        return idx, weights, norm
+    def _tf(self, counts: np.ndarray) -> np.ndarray:
+        # Entry documents repeat words across many phrasings; log-scaling the counts keeps a
+        # word every phrasing repeats ("stem", "cell") from drowning the distinctive ones.
+        return np.log1p(counts) if self._sublinear else counts
 
-    def scores(self, query: Features) -> np.ndarray:
+    def _weigh(self, doc: _Encoded) -> tuple[np.ndarray, float]:
+        weights = self._tf(doc.counts) * self._idf[doc.ids]
+        unknown = self._tf(doc.unknown) * self._unseen_idf
+        norm = math.sqrt(float(weights @ weights) + float(unknown @ unknown)) or 1.0
+        return weights, norm
+
+    def scores(self, query: _Encoded) -> np.ndarray:
         """The best cosine per label, in `self.labels` order."""
-        idx, weights, norm = self._vector(query)
-        if not idx:
+        if not len(query.ids):
             return np.zeros(len(self.labels))
+        weights, norm = self._weigh(query)
         # The postings of the query's features, gathered and summed per document without
         # building a sparse matrix per message (scipy's indexing costs more than the sums).
-        rows = np.array(idx)
-        starts, ends = self._indptr[rows], self._indptr[rows + 1]
+        starts, ends = self._indptr[query.ids], self._indptr[query.ids + 1]
         lengths = ends - starts
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         positions = offsets + np.arange(int(lengths.sum()))
@@ -191,23 +217,26 @@ class Calibration:
 class Matcher:
     def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None) -> None:
         phrasings: list[tuple[str, Features]] = []
-        entries: list[tuple[str, Features]] = []
         for entry in kb.entries.values():
             texts = [*entry.title.values()]
             for questions in entry.questions.values():
                 texts.extend(questions)
-            vectors = [features(text) for text in texts]
-            phrasings += [(entry.id, v) for v in vectors]
-            total: defaultdict[str, float] = defaultdict(float)
-            for vector in vectors:
-                for feature, count in vector.items():
-                    total[feature] += count
-            entries.append((entry.id, dict(total)))
+            phrasings += [(entry.id, features(text)) for text in texts]
         self._oos_label = "\0out-of-scope"  # never a valid entry id
         for questions in kb.out_of_scope.values():
             phrasings += [(self._oos_label, features(q)) for q in questions]
-        self._phrasings = _Index(phrasings, sublinear=False)
-        self._entries = _Index(entries, sublinear=True)
+        self._vocabulary = _Vocabulary(doc for _, doc in phrasings)
+        encoded = [(label, self._vocabulary.encode(doc)) for label, doc in phrasings]
+        entries: dict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for label, doc in phrasings:
+            if label != self._oos_label:
+                for feature, count in doc.items():
+                    entries[label][feature] += count
+        size = len(self._vocabulary)
+        self._phrasings = _Index(encoded, size, sublinear=False)
+        self._entries = _Index(
+            ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()), size, sublinear=True
+        )
         self._entry_ids = self._entries.labels
         # Align the phrasing index's labels with the entry index's order.
         order = {label: i for i, label in enumerate(self._phrasings.labels)}
@@ -218,8 +247,8 @@ class Matcher:
 
     def _read(self, text: str) -> tuple[np.ndarray, np.ndarray, float]:
         """Fit per entry, closest phrasing per entry, closest out-of-scope question."""
-        query = features(text)
-        if not query:
+        query = self._vocabulary.encode(features(text))
+        if not len(query.ids):
             zeros = np.zeros(len(self._entry_ids))
             return zeros, zeros, 0.0
         fit = self._entries.scores(query)
