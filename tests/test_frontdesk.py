@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.config import PROJECT_DIR
 from bot.core.frontdesk import FrontDesk, Reply
+from bot.core.i18n import Catalogs
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import script_counts
+from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
 EVAL_DIR = Path(__file__).parent / "eval"
@@ -439,3 +442,22 @@ def test_price_question_says_the_article_has_no_price_and_gives_both_numbers(des
     reply = desk.reply(text, conversation=f"price-{text}")
     assert reply.kind == ReplyKind.ANSWER and reply.entry_id == "cost"
     assert "09610010615" in reply.text and "09610009616" in reply.text
+
+
+def test_a_taught_question_is_answered_from_the_next_message_on(kb: KnowledgeBase) -> None:
+    """Issue 9's "teach": staff map a question the bot could not place to an entry, or mark it
+    as not in the article, and the next patient who asks it gets that reply."""
+    desk = FrontDesk(kb, Catalogs(PROJECT_DIR / "locales"))
+    question = "amar chachar haddi joda lagbe kina stem cell e, mane har jora lage?"
+    not_in_article = "does stem cell therapy help with bedsores?"
+    assert ask(desk, question).kind is ReplyKind.DID_YOU_MEAN
+    assert ask(desk, not_in_article).kind is ReplyKind.ANSWER
+
+    desk.relearn([Learned(question, "how-stem-cells-help"), Learned(not_in_article, None)])
+    after = ask(desk, question)
+    assert after.kind is ReplyKind.ANSWER and after.entry_id == "how-stem-cells-help"
+    assert ask(desk, not_in_article).kind is ReplyKind.FALLBACK
+
+    desk.relearn([])  # undo
+    assert ask(desk, question).kind is ReplyKind.DID_YOU_MEAN
+    assert ask(desk, not_in_article).kind is ReplyKind.ANSWER

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -33,7 +33,7 @@ from bot.core.language import (
     sentences,
     tokenize,
 )
-from bot.core.matcher import Match, Matcher, Ranking
+from bot.core.matcher import Learned, Match, Matcher, Ranking
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
@@ -126,6 +126,11 @@ class FrontDesk:
         )
         self._clock = clock
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
+
+    def relearn(self, learned: Iterable[Learned]) -> None:
+        """Use what staff taught (issue 9) from the next message on. Builds a new matcher (about
+        half a second: call it off the event loop) and swaps it in whole."""
+        self.matcher = Matcher(self.kb, self.matcher.calibration, learned)
 
     def _phrases(self, kind: str) -> PhraseSet:
         return PhraseSet(p for phrases in self.kb.triggers[kind].values() for p in phrases)

@@ -214,17 +214,38 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-(self._bias + float(self._weights @ x))))
 
 
+@dataclass(frozen=True)
+class Learned:
+    """A question front-desk staff taught the bot: the entry that answers it, or None when
+    the article does not (then it is one more out-of-scope example)."""
+
+    text: str
+    entry_id: str | None
+
+
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        calibration: Calibration | None = None,
+        learned: Iterable[Learned] = (),
+    ) -> None:
+        self._oos_label = "\0out-of-scope"  # never a valid entry id
         phrasings: list[tuple[str, Features]] = []
         for entry in kb.entries.values():
             texts = [*entry.title.values()]
             for questions in entry.questions.values():
                 texts.extend(questions)
             phrasings += [(entry.id, features(text)) for text in texts]
-        self._oos_label = "\0out-of-scope"  # never a valid entry id
         for questions in kb.out_of_scope.values():
             phrasings += [(self._oos_label, features(q)) for q in questions]
+        # A taught question joins the phrasings of its entry; one for an entry that has since
+        # left the knowledge base is ignored rather than answered with nothing.
+        phrasings += [
+            (item.entry_id or self._oos_label, features(item.text))
+            for item in learned
+            if item.entry_id is None or item.entry_id in kb.entries
+        ]
         self._vocabulary = _Vocabulary(doc for _, doc in phrasings)
         encoded = [(label, self._vocabulary.encode(doc)) for label, doc in phrasings]
         entries: dict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
