@@ -173,7 +173,7 @@ async def test_flooding_patient_gets_one_notice_and_others_are_served(fake, db) 
 
 
 async def test_an_error_never_shows_a_traceback(fake, bot, monkeypatch) -> None:
-    desk = bot.bot_data["services"].desk
+    desk = bot.bot_data.desk
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom in the matcher")

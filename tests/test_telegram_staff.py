@@ -220,7 +220,7 @@ async def test_a_locked_database_still_answers_and_keeps_the_record(fake, db) ->
         finally:
             blocker.rollback()
             blocker.close()
-        log = app.bot_data["services"].log
+        log = app.bot_data.log
         assert log.pending == 1
         assert await log.flush_pending() == 1
     assert [r.text for r in await rows(db)] == ["is stem cell therapy safe?"]
