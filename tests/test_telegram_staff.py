@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
 
 from bot.storage import InquiryLog, InquiryRecord
 
-SAVAR = "09610010615"
+from helpers.replies import SAVAR
+from helpers.telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
+
+pytestmark = pytest.mark.e2e
 
 
 async def rows(db: Path) -> list:
