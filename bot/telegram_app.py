@@ -44,11 +44,11 @@ from bot.storage import InquiryLog
 from bot.telegram_context import (
     BotData,
     FrontDeskContext,
+    Handler,
     PatientData,
     expired,
     telegram_language,
 )
-from bot.telegram_staff import Handler
 from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,11 @@ and the patient's language, and the state the bot keeps per patient.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackContext, ExtBot
@@ -21,7 +23,9 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Form, Lang
 from bot.flood import FloodGuard
 from bot.storage import InquiryLog, InquiryRecord
-from bot.telegram_ui import Gettext
+from bot.telegram_ui import Gettext, Parser
+
+T = TypeVar("T")
 
 
 class BotData:
@@ -148,3 +152,26 @@ async def expired(update: Update, context: FrontDeskContext) -> None:
     await callback_query(update).answer(
         _("Sorry, this button has expired. Please send /start."), show_alert=True
     )
+
+
+Handler = Callable[[Update, FrontDeskContext], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[Update, FrontDeskContext, T], Coroutine[Any, Any, None]]
+
+
+def on_button(parse: Parser[T]) -> Callable[[ButtonHandler[T]], Handler]:
+    """A button's handler, given its data parsed by `parse`; a button that does not parse has
+    expired, and is told so here."""
+
+    def decorate(handler: ButtonHandler[T]) -> Handler:
+        @functools.wraps(handler)
+        async def on_press(update: Update, context: FrontDeskContext) -> None:
+            value = parse(callback_query(update).data, context.desk.kb)
+            if value is None:
+                await expired(update, context)
+                return
+            await handler(update, context, value)
+
+        return on_press
+
+    return decorate
+

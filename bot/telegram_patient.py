@@ -23,18 +23,21 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.core.frontdesk import Reply
+from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
 from bot.flood import Verdict
-from bot.telegram_context import FrontDeskContext, callback_query, expired
+from bot.telegram_context import FrontDeskContext, callback_query, expired, on_button
 from bot.telegram_staff import notify_staff_of_callback
 from bot.telegram_ui import (
     Action,
+    CallbackStep,
+    Feedback,
+    LanguageChoice,
     bold,
     button,
     escape,
     home_keyboard,
-    is_plain,
     parse_callback,
     parse_entry,
     parse_feedback,
@@ -42,6 +45,7 @@ from bot.telegram_ui import (
     parse_section,
     parse_set_language,
     parse_topics,
+    plain,
     render,
     section_keyboard,
     topics_keyboard,
@@ -384,75 +388,57 @@ async def non_text_message(update: Update, context: FrontDeskContext) -> None:
 # -- buttons: one handler per action (telegram_ui.Action), wired in telegram_app --------------
 
 
-async def answer_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_entry)
+async def answer_button(update: Update, context: FrontDeskContext, entry_id: str) -> None:
     """a:<entry>: a topic, a follow-up or a "did you mean" choice; its answer."""
-    query = callback_query(update)
-    entry_id = parse_entry(query.data, context.desk.kb)
-    if entry_id is None:
-        await expired(update, context)
-        return
     lang = await context.language(update)
-    await query.answer()
+    await callback_query(update).answer()
     await _send_reply(update, context, context.desk.answer(entry_id, lang, _conversation(update)))
 
 
-async def section_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_section)
+async def section_button(update: Update, context: FrontDeskContext, section: Section) -> None:
     """s:<section>: the section's entries, in place of the topics menu."""
-    query = callback_query(update)
-    section = parse_section(query.data, context.desk.kb)
-    if section is None:
-        await expired(update, context)
-        return
     lang = await context.language(update)
+    query = callback_query(update)
     await query.answer()
     await query.edit_message_text(
         bold(section.title[lang]), reply_markup=section_keyboard(context.desk, section.id, lang)
     )
 
 
-async def topics_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_topics)
+async def topics_button(update: Update, context: FrontDeskContext, edit: bool) -> None:
     """t: the topics in a new message; t:e: back to the topics, in place."""
-    query = callback_query(update)
-    edit = parse_topics(query.data)
-    if edit is None:
-        await expired(update, context)
-        return
     lang = await context.language(update)
-    await query.answer()
+    await callback_query(update).answer()
     await _show_topics(update, context, lang, edit=edit)
 
 
-async def appointment_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(plain(Action.APPOINTMENT))
+async def appointment_button(update: Update, context: FrontDeskContext, _action: Action) -> None:
     """apt: both branches and their numbers."""
-    query = callback_query(update)
-    if not is_plain(Action.APPOINTMENT, query.data):
-        await expired(update, context)
-        return
     lang = await context.language(update)
-    await query.answer()
+    await callback_query(update).answer()
     await _send_reply(update, context, context.desk.appointment(lang))
 
 
-async def language_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(plain(Action.LANGUAGE))
+async def language_button(update: Update, context: FrontDeskContext, _action: Action) -> None:
     """lang: the language menu."""
-    query = callback_query(update)
-    if not is_plain(Action.LANGUAGE, query.data):
-        await expired(update, context)
-        return
     lang = await context.language(update)
-    await query.answer()
+    await callback_query(update).answer()
     await _show_language_menu(update, context, lang)
 
 
-async def set_language_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_set_language)
+async def set_language_button(
+    update: Update, context: FrontDeskContext, choice: LanguageChoice
+) -> None:
     """l:en | l:bn | l:auto: the reply language, kept across restarts."""
-    query = callback_query(update)
-    choice = parse_set_language(query.data)
-    if choice is None:
-        await expired(update, context)
-        return
     await context.choose_language(update, choice.lang)
     _ = context.gettext(await context.language(update))
+    query = callback_query(update)
     await query.answer()
     done = (_("I will reply in the language you write in.") if choice.lang is None
             else _("I will reply in English.") if choice.lang is Lang.EN
@@ -460,41 +446,35 @@ async def set_language_button(update: Update, context: FrontDeskContext) -> None
     await query.edit_message_text(escape(done))
 
 
-async def feedback_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_feedback)
+async def feedback_button(update: Update, context: FrontDeskContext, feedback: Feedback) -> None:
     """fb:<entry>:1 | 0: 👍 or 👎 on an answer."""
-    query = callback_query(update)
-    feedback = parse_feedback(query.data, context.desk.kb)
-    if feedback is None or update.effective_user is None:
+    if update.effective_user is None:
         await expired(update, context)
         return
     _ = context.gettext(await context.language(update))
     await context.log.record_feedback(
         user_id=update.effective_user.id, entry_id=feedback.entry_id, helpful=feedback.helpful
     )
-    await query.answer(_("Thank you for your feedback."))
+    await callback_query(update).answer(_("Thank you for your feedback."))
 
 
-async def callback_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_callback)
+async def callback_button(update: Update, context: FrontDeskContext, step: CallbackStep) -> None:
     """cb: which branch should call; cb:<clinic>: then the phone number."""
-    query = callback_query(update)
-    step = parse_callback(query.data, context.desk.kb)
-    if step is None:
-        await expired(update, context)
-        return
     lang = await context.language(update)
-    await query.answer()
+    await callback_query(update).answer()
     if step.clinic is None:
         await _ask_branch(update, context, lang)
     else:
         await _ask_phone(update, context, step.clinic.id, lang)
 
 
-async def forget_button(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_forget)
+async def forget_button(update: Update, context: FrontDeskContext, confirmed: bool) -> None:
     """fg:yes: delete everything stored about the patient; fg:no: nothing is deleted."""
-    query = callback_query(update)
-    confirmed = parse_forget(query.data)
     user = update.effective_user
-    if confirmed is None or user is None:
+    if user is None:
         await expired(update, context)
         return
     _ = context.gettext(await context.language(update))
@@ -502,6 +482,7 @@ async def forget_button(update: Update, context: FrontDeskContext) -> None:
         # Deleting first; log_button logged nothing, so this press leaves no record behind.
         await context.log.forget_user(user.id)
         context.application.drop_user_data(user.id)
+    query = callback_query(update)
     await query.answer()
     await query.edit_message_text(
         escape(_("Done. Everything stored about you has been deleted.") if confirmed

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
 from bot.storage import CallbackRequest, write_csv
-from bot.telegram_context import FrontDeskContext, callback_query, expired
+from bot.telegram_context import FrontDeskContext, Handler, callback_query, expired, on_button
 from bot.telegram_ui import Action, bold, button, escape, parse_done, split_message
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ LOW_CONFIDENCE = 0.6
 DEFAULT_INQUIRIES, MAX_INQUIRIES = 10, 50
 DEFAULT_STATS_DAYS, DEFAULT_EXPORT_DAYS, MAX_DAYS = 7, 30, 3660
 
-Handler = Callable[[Update, FrontDeskContext], Coroutine[Any, Any, None]]
 # A command that takes a count (of inquiries, of days): it gets the staff member's language
 # and the count.
 CountCommand = Callable[[Update, FrontDeskContext, Lang, int], Coroutine[Any, Any, None]]
@@ -213,13 +212,12 @@ async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -
             logger.exception("could not notify staff chat %s of call-back #%s", chat_id, request_id)
 
 
-async def mark_done(update: Update, context: FrontDeskContext) -> None:
+@on_button(parse_done)
+async def mark_done(update: Update, context: FrontDeskContext, request_id: int) -> None:
     """done:<request>: a staff member marks a call-back request done; to anyone else the
     button has expired."""
-    query = callback_query(update)
-    request_id = parse_done(query.data)
-    user = update.effective_user
-    if request_id is None or user is None or not is_staff(update, context.settings):
+    user, query = update.effective_user, callback_query(update)
+    if user is None or not is_staff(update, context.settings):
         await expired(update, context)
         return
     lang = await context.language(update)

@@ -3,7 +3,8 @@
 Callback data is `action:arg:arg`, at most 64 bytes (Telegram's limit). Each action has its own
 handler, found by `route(action)`, and its own parser below that returns typed arguments, or
 None for data the bot would not make today: forged, or naming an entry that no longer exists.
-Such a button has expired.
+Such a button has expired. Every parser takes the knowledge base, which some ignore, so that
+one decorator (`telegram_context.on_button`) can run any of them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -24,6 +26,8 @@ MAX_CALLBACK_BYTES = 64
 MAX_MESSAGE_CHARS = 4096
 
 Gettext = Callable[[str], str]
+T = TypeVar("T")
+Parser: TypeAlias = Callable[[str | None, KnowledgeBase], T | None]
 
 
 class Action(StrEnum):
@@ -69,9 +73,13 @@ def _args(action: Action, data: str | None) -> list[str] | None:
     return parsed[1] if parsed is not None and parsed[0] is action else None
 
 
-def is_plain(action: Action, data: str | None) -> bool:
-    """An action without arguments (apt, lang)."""
-    return _args(action, data) == []
+def plain(action: Action) -> Parser[Action]:
+    """The parser of an action without arguments (apt, lang)."""
+
+    def parse(data: str | None, kb: KnowledgeBase) -> Action | None:
+        return action if _args(action, data) == [] else None
+
+    return parse
 
 
 def parse_entry(data: str | None, kb: KnowledgeBase) -> str | None:
@@ -90,7 +98,7 @@ def parse_section(data: str | None, kb: KnowledgeBase) -> Section | None:
     return None
 
 
-def parse_topics(data: str | None) -> bool | None:
+def parse_topics(data: str | None, kb: KnowledgeBase) -> bool | None:
     """t (the topics in a new message): False; t:e (edit the menu in place): True."""
     match _args(Action.TOPICS, data):
         case []:
@@ -105,7 +113,7 @@ class LanguageChoice:
     lang: Lang | None  # None: reply in the language of each message
 
 
-def parse_set_language(data: str | None) -> LanguageChoice | None:
+def parse_set_language(data: str | None, kb: KnowledgeBase) -> LanguageChoice | None:
     """l:en | l:bn | l:auto."""
     match _args(Action.SET_LANGUAGE, data):
         case ["auto"]:
@@ -145,7 +153,7 @@ def parse_callback(data: str | None, kb: KnowledgeBase) -> CallbackStep | None:
     return None
 
 
-def parse_forget(data: str | None) -> bool | None:
+def parse_forget(data: str | None, kb: KnowledgeBase) -> bool | None:
     """fg:yes: True (delete everything); fg:no: False."""
     match _args(Action.FORGET, data):
         case ["yes"]:
@@ -155,7 +163,7 @@ def parse_forget(data: str | None) -> bool | None:
     return None
 
 
-def parse_done(data: str | None) -> int | None:
+def parse_done(data: str | None, kb: KnowledgeBase) -> int | None:
     """done:<call-back request id>."""
     match _args(Action.DONE, data):
         case [request_id] if request_id.isdecimal():

@@ -21,7 +21,6 @@ from bot.telegram_ui import (
     Feedback,
     LanguageChoice,
     escape,
-    is_plain,
     pack,
     parse_callback,
     parse_done,
@@ -31,6 +30,7 @@ from bot.telegram_ui import (
     parse_section,
     parse_set_language,
     parse_topics,
+    plain,
     render,
     section_keyboard,
     split_message,
@@ -95,21 +95,22 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
     entry, section, clinic = next(iter(kb.entries)), kb.sections[0], kb.clinics[0]
     assert parse_entry(pack(Action.ANSWER, entry), kb) == entry
     assert parse_section(pack(Action.SECTION, section.id), kb) == section
-    assert parse_topics("t") is False and parse_topics("t:e") is True
-    assert parse_set_language("l:auto") == LanguageChoice(None)
-    assert parse_set_language("l:bn") == LanguageChoice(Lang.BN)
+    assert parse_topics("t", kb) is False and parse_topics("t:e", kb) is True
+    assert parse_set_language("l:auto", kb) == LanguageChoice(None)
+    assert parse_set_language("l:bn", kb) == LanguageChoice(Lang.BN)
     assert parse_feedback(pack(Action.FEEDBACK, entry, 0), kb) == Feedback(entry, False)
     assert parse_callback("cb", kb) == CallbackStep(None)
     assert parse_callback(pack(Action.CALLBACK, clinic.id), kb) == CallbackStep(clinic)
-    assert parse_forget("fg:yes") is True and parse_forget("fg:no") is False
-    assert parse_done("done:42") == 42
-    assert is_plain(Action.APPOINTMENT, "apt")
+    assert parse_forget("fg:yes", kb) is True and parse_forget("fg:no", kb) is False
+    assert parse_done("done:42", kb) == 42
+    assert plain(Action.APPOINTMENT)("apt", kb) is Action.APPOINTMENT
     forged = [
         parse_entry("a:no-such-entry", kb), parse_entry(f"a:{entry}:x", kb),
-        parse_entry(f"s:{entry}", kb), parse_section("s:gone", kb), parse_topics("t:x"),
-        parse_set_language("l:fr"), parse_feedback(f"fb:{entry}:9", kb),
-        parse_feedback("fb:x:1", kb), parse_callback("cb:mars", kb), parse_forget("fg:maybe"),
-        parse_done("done:x"), parse_done("done:²"), parse_entry("", kb), parse_entry(None, kb),
+        parse_entry(f"s:{entry}", kb), parse_section("s:gone", kb), parse_topics("t:x", kb),
+        parse_set_language("l:fr", kb), parse_feedback(f"fb:{entry}:9", kb),
+        parse_feedback("fb:x:1", kb), parse_callback("cb:mars", kb), parse_forget("fg:maybe", kb),
+        parse_done("done:x", kb), parse_done("done:²", kb), parse_entry("", kb),
+        parse_entry(None, kb), plain(Action.APPOINTMENT)("apt:x", kb),
+        plain(Action.APPOINTMENT)("", kb),
     ]
     assert forged == [None] * len(forged)
-    assert not is_plain(Action.APPOINTMENT, "apt:x") and not is_plain(Action.APPOINTMENT, "")
