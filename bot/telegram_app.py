@@ -137,6 +137,8 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
             # To anyone but staff, staff commands do not exist.
             CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command),
             # Buttons: one handler per action, then one for any button the bot no longer makes.
+            # PTB hands a button with empty data to the first of them, whatever its pattern:
+            # each handler's parser (telegram_context.on_button) refuses data not its own.
             CallbackQueryHandler(patient.answer_button, pattern=route(Action.ANSWER)),
             CallbackQueryHandler(patient.section_button, pattern=route(Action.SECTION)),
             CallbackQueryHandler(patient.topics_button, pattern=route(Action.TOPICS)),
