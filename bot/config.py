@@ -39,7 +39,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+
+        def get(name: str) -> str | None:
+            return (env.get(name) or "").strip() or None
 
         def integer(name: str, default: int, minimum: int) -> int:
             raw = get(name)

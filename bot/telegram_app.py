@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from typing import Any, NamedTuple
 
 from telegram import (
     BotCommand,
@@ -24,7 +26,9 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
+    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
@@ -37,15 +41,27 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
 from bot.flood import FloodGuard
 from bot.storage import InquiryLog
-from bot.telegram_context import Context, Services, services, translator, unknown_command
-from bot.telegram_ui import escape
+from bot.telegram_context import (
+    BotData,
+    FrontDeskContext,
+    Handler,
+    PatientData,
+    expired,
+    telegram_language,
+)
+from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
-_MAINTENANCE_TASK = "maintenance_task"
 
+FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any, Any], BotData, Any]
+
+# Handler groups, run in this order for every update; in each group the first handler that
+# matches runs. Flood control can stop an update before anything else sees it, and commands and
+# buttons are logged before the handler that replies.
+FLOOD, LOG, REPLY = -2, -1, 0
 
 
 def N_(message: str) -> str:
@@ -53,31 +69,42 @@ def N_(message: str) -> str:
     return message
 
 
-# (command, English description); descriptions are translated through the catalogs.
+class Command(NamedTuple):
+    name: str
+    description: str  # English; translated through the catalogs for the command menu
+    callback: Handler
+
+
 PATIENT_COMMANDS = (
-    ("start", N_("Start and see what I can do")),
-    ("topics", N_("Browse all topics")),
-    ("appointment", N_("Appointment numbers")),
-    ("callback", N_("Ask the front desk to call you")),
-    ("language", N_("Choose English or Bangla")),
-    ("help", N_("How to use this bot")),
-    ("forget", N_("Delete everything stored about you")),
+    Command("start", N_("Start and see what I can do"), patient.start),
+    Command("topics", N_("Browse all topics"), patient.topics),
+    Command("appointment", N_("Appointment numbers"), patient.appointment),
+    Command("callback", N_("Ask the front desk to call you"), patient.callback_command),
+    Command("language", N_("Choose English or Bangla"), patient.language),
+    Command("help", N_("How to use this bot"), patient.help_command),
+    Command("forget", N_("Delete everything stored about you"), patient.forget),
 )
 STAFF_COMMANDS = (
-    ("inquiries", N_("Latest inquiries (staff)")),
-    ("unanswered", N_("Questions the bot could not answer (staff)")),
-    ("callbacks", N_("Open call-back requests (staff)")),
-    ("stats", N_("Statistics (staff)")),
-    ("export", N_("Export inquiries as CSV for Excel (staff)")),
+    Command("inquiries", N_("Latest inquiries (staff)"), staff.inquiries),
+    Command("unanswered", N_("Questions the bot could not answer (staff)"), staff.unanswered),
+    Command("callbacks", N_("Open call-back requests (staff)"), staff.callbacks),
+    Command("stats", N_("Statistics (staff)"), staff.stats),
+    Command("export", N_("Export inquiries as CSV for Excel (staff)"), staff.export),
 )
 
 
-def build_application(settings: Settings, desk: FrontDesk) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # PTB 22 warns on every "slow down" (429) unless it may hand out durations as timedelta,
+    # the only behaviour of its next major version; nothing here reads them as numbers.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder = (
         ApplicationBuilder()
         .token(settings.token)
+        .context_types(
+            ContextTypes(context=FrontDeskContext, user_data=PatientData, bot_data=BotData)
+        )
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Retries keep a reply when Telegram says "slow down" instead of losing it.
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -90,98 +117,116 @@ def build_application(settings: Settings, desk: FrontDesk) -> Application:  # ty
     if settings.file_base_url:
         builder = builder.base_file_url(settings.file_base_url)
     app = builder.build()
-    app.bot_data["services"] = Services(
-        settings=settings, desk=desk, flood=FloodGuard(settings.flood_messages_per_minute)
-    )
+    app.bot_data.settings = settings
+    app.bot_data.desk = desk
+    app.bot_data.flood = FloodGuard(settings.flood_messages_per_minute)
 
-    app.add_handler(TypeHandler(Update, patient.flood_control), group=-1)
-    app.add_handler(CommandHandler("start", patient.start))
-    app.add_handler(CommandHandler("help", patient.help_command))
-    app.add_handler(CommandHandler("topics", patient.topics))
-    app.add_handler(CommandHandler("appointment", patient.appointment))
-    app.add_handler(CommandHandler("callback", patient.callback_command))
-    app.add_handler(CommandHandler("language", patient.language))
-    app.add_handler(CommandHandler("forget", patient.forget))
-    app.add_handler(CommandHandler("inquiries", staff.inquiries))
-    app.add_handler(CommandHandler("unanswered", staff.unanswered))
-    app.add_handler(CommandHandler("callbacks", staff.callbacks))
-    app.add_handler(CommandHandler("stats", staff.stats))
-    app.add_handler(CommandHandler("export", staff.export))
-    app.add_handler(CallbackQueryHandler(patient.button_press))
-    app.add_handler(MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE,
-                                   patient.contact_message))
-    # In groups, commands for other bots are none of our business.
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, patient.text_message))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
-                                   patient.non_text_message))
+    app.add_handler(TypeHandler(Update, patient.flood_control), group=FLOOD)
+    app.add_handlers(
+        [
+            CommandHandler([c.name for c in PATIENT_COMMANDS], patient.log_command),
+            CallbackQueryHandler(patient.log_button, pattern=is_logged_button),
+        ],
+        group=LOG,
+    )
+    staff_only = staff.StaffFilter(settings) & filters.UpdateType.MESSAGES
+    app.add_handlers(
+        [
+            *(CommandHandler(c.name, c.callback) for c in PATIENT_COMMANDS),
+            *(CommandHandler(c.name, c.callback, filters=staff_only) for c in STAFF_COMMANDS),
+            # To anyone but staff, staff commands do not exist.
+            CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command),
+            # Buttons: one handler per action, then one for any button the bot no longer makes.
+            # PTB hands a button with empty data to the first of them, whatever its pattern:
+            # each handler's parser (telegram_context.on_button) refuses data not its own.
+            CallbackQueryHandler(patient.answer_button, pattern=route(Action.ANSWER)),
+            CallbackQueryHandler(patient.section_button, pattern=route(Action.SECTION)),
+            CallbackQueryHandler(patient.topics_button, pattern=route(Action.TOPICS)),
+            CallbackQueryHandler(patient.appointment_button, pattern=route(Action.APPOINTMENT)),
+            CallbackQueryHandler(patient.language_button, pattern=route(Action.LANGUAGE)),
+            CallbackQueryHandler(patient.set_language_button,
+                                 pattern=route(Action.SET_LANGUAGE)),
+            CallbackQueryHandler(patient.feedback_button, pattern=route(Action.FEEDBACK)),
+            CallbackQueryHandler(patient.callback_button, pattern=route(Action.CALLBACK)),
+            CallbackQueryHandler(patient.forget_button, pattern=route(Action.FORGET)),
+            CallbackQueryHandler(staff.mark_done, pattern=route(Action.DONE)),
+            CallbackQueryHandler(expired),
+            # Messages.
+            MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, patient.contact_message),
+            # In groups, commands for other bots are none of our business.
+            MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, patient.unknown_command),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, patient.text_message),
+            MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
+                           patient.non_text_message),
+        ],
+        group=REPLY,
+    )
     app.add_error_handler(on_error)
     return app
 
 
-async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-    svc: Services = app.bot_data["services"]
-    svc.log = await InquiryLog.open(svc.settings.database_path)
+async def post_init(app: FrontDeskApp) -> None:
+    data = app.bot_data
+    data.log = await InquiryLog.open(data.settings.database_path)
     await register_commands(app)
-    app.bot_data[_MAINTENANCE_TASK] = asyncio.create_task(_maintenance(svc))
+    data.maintenance = asyncio.create_task(_maintenance(data))
 
 
-async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-    task: asyncio.Task[None] | None = app.bot_data.pop(_MAINTENANCE_TASK, None)
+async def post_stop(app: FrontDeskApp) -> None:
+    task, app.bot_data.maintenance = app.bot_data.maintenance, None
     if task:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
 
-async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def post_shutdown(app: FrontDeskApp) -> None:
     await post_stop(app)
-    svc: Services = app.bot_data["services"]
-    if svc.log is not None:
+    data = app.bot_data
+    if data.log is not None:
         # An unclosed aiosqlite connection keeps its worker thread, and the process, alive.
-        await svc.log.close()
-        svc.log = None
+        await data.log.close()
+        data.log = None
 
 
-async def _maintenance(svc: Services) -> None:
+async def _maintenance(data: BotData) -> None:
     """Retry records the disk refused, forget idle flood counters, purge old records daily."""
     since_purge = PURGE_EVERY_SECONDS  # purge once at start-up
     while True:
-        if svc.log is not None:
+        if data.log is not None:
             try:
-                await svc.log.flush_pending()
+                await data.log.flush_pending()
                 if since_purge >= PURGE_EVERY_SECONDS:
-                    purged = await svc.log.purge_older_than(svc.settings.retention_days)
+                    purged = await data.log.purge_older_than(data.settings.retention_days)
                     logger.info("retention: purged %d records older than %d days",
-                                purged, svc.settings.retention_days)
+                                purged, data.settings.retention_days)
                     since_purge = 0.0
             except Exception:
                 logger.exception("maintenance failed; will try again")
-        svc.flood.forget_idle()
+        data.flood.forget_idle()
         await asyncio.sleep(MAINTENANCE_EVERY_SECONDS)
         since_purge += MAINTENANCE_EVERY_SECONDS
 
 
-def _commands(desk: FrontDesk, lang: Lang, pairs: tuple[tuple[str, str], ...]) -> list[BotCommand]:
+def _menu(desk: FrontDesk, lang: Lang, commands: tuple[Command, ...]) -> list[BotCommand]:
     _ = desk.catalogs(lang).gettext
-    return [BotCommand(name, _(description)) for name, description in pairs]
+    return [BotCommand(c.name, _(c.description)) for c in commands]
 
 
-async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def register_commands(app: FrontDeskApp) -> None:
     """The command menu per language, and the staff menu only where staff see it."""
-    svc: Services = app.bot_data["services"]
-    bot = app.bot
+    settings, desk, bot = app.bot_data.settings, app.bot_data.desk, app.bot
     for lang in Lang:
         code = lang.value if lang is Lang.BN else None  # English is the default for everyone
-        patient_menu = _commands(svc.desk, lang, PATIENT_COMMANDS)
-        staff_menu = patient_menu + _commands(svc.desk, lang, STAFF_COMMANDS)
+        patient_menu = _menu(desk, lang, PATIENT_COMMANDS)
+        staff_menu = patient_menu + _menu(desk, lang, STAFF_COMMANDS)
         for scope in (BotCommandScopeDefault(), BotCommandScopeAllPrivateChats()):
             await bot.set_my_commands(patient_menu, scope=scope, language_code=code)
             if code is None:
                 await bot.set_my_commands(patient_menu, scope=scope, language_code="en")
-        chats = set(svc.settings.staff_user_ids)
-        if svc.settings.staff_chat_id:
-            chats.add(svc.settings.staff_chat_id)
+        chats = set(settings.staff_user_ids)
+        if settings.staff_chat_id:
+            chats.add(settings.staff_chat_id)
         for chat_id in sorted(chats):
             try:
                 for language_code in ((code, "en") if code is None else (code,)):
@@ -193,18 +238,16 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
                                "bot?)", chat_id)
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: FrontDeskContext) -> None:
     logger.error("error while handling update %s", update, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        desk = services(context).desk
-        user = update.effective_user
-        lang = Lang.BN if user and (user.language_code or "").startswith("bn") else Lang.EN
-        _ = translator(context, lang)
+        lang = telegram_language(update)
+        _ = context.gettext(lang)
         text = "\n".join([
             escape(_("Sorry, something went wrong on my side. Please try again, or call us:")),
-            escape(desk.numbers(lang)),
+            escape(context.desk.numbers(lang)),
         ])
         await context.bot.send_message(update.effective_chat.id, text)
     except Exception:
@@ -235,7 +278,8 @@ def install_token_redaction(token: str) -> None:
 
 
 def run_bot(settings: Settings, desk: FrontDesk) -> None:
-    assert settings.token
+    if not settings.token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     install_token_redaction(settings.token)
     app = build_application(settings, desk)
     if settings.webhook_url:

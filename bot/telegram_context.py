@@ -1,129 +1,177 @@
-"""What every Telegram handler needs: the core, the log, settings, and the patient's language.
+"""What every Telegram handler gets: a typed context carrying the core, the log, the settings
+and the patient's language, and the state the bot keeps per patient.
 
-Kept apart from the handlers so patient and staff modules share one way of logging an
-inquiry and of choosing the reply language.
+`build_application` registers these through PTB's `ContextTypes`, so a handler reads
+`context.desk`, `context.log`, `context.settings` and `context.gettext(lang)`, and
+`context.patient` is a `PatientData`, not a dict of string keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import Update
-from telegram.ext import ContextTypes
+from telegram import CallbackQuery, Update
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Form, Lang
 from bot.flood import FloodGuard
 from bot.storage import InquiryLog, InquiryRecord
-from bot.telegram_ui import escape
+from bot.telegram_ui import Gettext, Parser
 
-Context = ContextTypes.DEFAULT_TYPE
-_CHOSEN = "chosen_lang"  # user_data key: the language the patient picked ("" = automatic)
-_LAST = "last_lang"  # user_data key: the language of the last reply
+T = TypeVar("T")
 
 
-@dataclass
-class Services:
+class BotData:
+    """What every handler shares. PTB creates it without arguments, so `build_application`
+    fills it in before the bot starts; the log is opened in post_init, closed in post_shutdown."""
+
     settings: Settings
     desk: FrontDesk
     flood: FloodGuard
-    log: InquiryLog | None = None  # opened in post_init, closed in post_shutdown
+    log: InquiryLog | None = None
+    maintenance: asyncio.Task[None] | None = None  # started in post_init, stopped in post_stop
 
 
-def services(context: Context) -> Services:
-    return context.application.bot_data["services"]  # type: ignore[no-any-return]
+@dataclass
+class PatientData:
+    """What the bot remembers about one user between messages, in memory. Only the language
+    choice outlives a restart: the log keeps it."""
+
+    chosen_lang: Lang | None = None  # picked with /language; None: the language they write in
+    chosen_loaded: bool = False  # chosen_lang has been read from the log
+    last_lang: Lang | None = None  # the language of the last reply
+    awaiting_phone_for: str | None = None  # a clinic id, while we wait for a phone number
 
 
-def translator(context: Context, lang: Lang) -> Callable[[str], str]:
-    """gettext for `lang`: every UI string in the Telegram adapter goes through this."""
-    return services(context).desk.catalogs(lang).gettext
+class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any], BotData]):
+    @property
+    def desk(self) -> FrontDesk:
+        return self.bot_data.desk
 
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.settings
 
-def inquiry_log(context: Context) -> InquiryLog:
-    log = services(context).log
-    if log is None:
-        raise RuntimeError("the inquiry log is not open (post_init has not run)")
-    return log
+    @property
+    def flood(self) -> FloodGuard:
+        return self.bot_data.flood
 
+    @property
+    def log(self) -> InquiryLog:
+        log = self.bot_data.log
+        if log is None:
+            raise RuntimeError("the inquiry log is not open (post_init has not run)")
+        return log
 
-async def chosen_language(update: Update, context: Context) -> Lang | None:
-    """The language the patient picked with /language, if any (persisted in the database)."""
-    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
-    if _CHOSEN not in user_data and update.effective_user:
-        stored = await inquiry_log(context).get_language(update.effective_user.id)
-        user_data[_CHOSEN] = stored or ""
-    value = user_data.get(_CHOSEN) or ""
-    return Lang(value) if value else None
+    @property
+    def patient(self) -> PatientData:
+        """This user's state; a throwaway one for an update without a user (a channel post)."""
+        return self.user_data if self.user_data is not None else PatientData()
 
+    def gettext(self, lang: Lang) -> Gettext:
+        """Every UI string in the Telegram adapter is translated through this."""
+        return self.desk.catalogs(lang).gettext
 
-async def set_chosen_language(update: Update, context: Context, lang: Lang | None) -> None:
-    if update.effective_user:
-        await inquiry_log(context).set_language(
-            update.effective_user.id, lang.value if lang else None
+    async def chosen_language(self, update: Update) -> Lang | None:
+        """The language the patient picked with /language, if any."""
+        patient = self.patient
+        if not patient.chosen_loaded and update.effective_user:
+            stored = await self.log.get_language(update.effective_user.id)
+            patient.chosen_lang, patient.chosen_loaded = (Lang(stored) if stored else None), True
+        return patient.chosen_lang
+
+    async def choose_language(self, update: Update, lang: Lang | None) -> None:
+        if update.effective_user:
+            await self.log.set_language(update.effective_user.id, lang.value if lang else None)
+        self.patient.chosen_lang, self.patient.chosen_loaded = lang, True
+
+    async def language(self, update: Update) -> Lang:
+        """For replies with no text to detect a language from (commands, buttons, stickers)."""
+        return (
+            await self.chosen_language(update)
+            or self.patient.last_lang
+            or telegram_language(update)
         )
-    if context.user_data is not None:
-        context.user_data[_CHOSEN] = lang.value if lang else ""
+
+    async def log_inquiry(
+        self,
+        update: Update,
+        *,
+        text: str,
+        kind: str,
+        lang: Lang,
+        form: Form | None = None,
+        entry_id: str | None = None,
+        confidence: float | None = None,
+    ) -> int | None:
+        """Write the inquiry before the reply goes out; storage keeps it pending if the disk
+        fails."""
+        user, chat = update.effective_user, update.effective_chat
+        record = InquiryRecord(
+            received_at=datetime.now(UTC),
+            update_id=update.update_id,
+            user_id=user.id if user else 0,
+            chat_id=chat.id if chat else 0,
+            display_name=user.full_name if user else "",
+            username=user.username if user else None,
+            lang=lang.value,
+            form=form.value if form else None,
+            text=text,
+            kind=kind,
+            entry_id=entry_id,
+            confidence=confidence,
+        )
+        return await self.log.record(record)
 
 
-async def ui_language(update: Update, context: Context) -> Lang:
-    """For replies with no text to detect a language from (commands, buttons, stickers)."""
-    chosen = await chosen_language(update, context)
-    if chosen:
-        return chosen
-    if context.user_data and context.user_data.get(_LAST):
-        return Lang(context.user_data[_LAST])
+def telegram_language(update: Update) -> Lang:
+    """Bangla for a Bangla Telegram, otherwise English."""
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return Lang.BN if code.lower().startswith("bn") else Lang.EN
 
 
-def remember_reply_language(context: Context, lang: Lang) -> None:
-    if context.user_data is not None:
-        context.user_data[_LAST] = lang.value
+def callback_query(update: Update) -> CallbackQuery:
+    """The pressed button: every update a CallbackQueryHandler passes on has one."""
+    if update.callback_query is None:
+        raise TypeError("a button handler got an update without a callback query")
+    return update.callback_query
 
 
-async def log_inquiry(
-    update: Update,
-    context: Context,
-    *,
-    text: str,
-    kind: str,
-    lang: Lang,
-    form: Form | None = None,
-    entry_id: str | None = None,
-    confidence: float | None = None,
-) -> int | None:
-    """Write the inquiry before the reply goes out; storage keeps it pending if the disk fails."""
-    user, chat = update.effective_user, update.effective_chat
-    record = InquiryRecord(
-        received_at=datetime.now(UTC),
-        update_id=update.update_id,
-        user_id=user.id if user else 0,
-        chat_id=chat.id if chat else 0,
-        display_name=user.full_name if user else "",
-        username=user.username if user else None,
-        lang=lang.value,
-        form=form.value if form else None,
-        text=text,
-        kind=kind,
-        entry_id=entry_id,
-        confidence=confidence,
+async def expired(update: Update, context: FrontDeskContext) -> None:
+    """A button the bot would not make today (an entry renamed since, or forged data): never
+    an error, just a kind note."""
+    _ = context.gettext(await context.language(update))
+    await callback_query(update).answer(
+        _("Sorry, this button has expired. Please send /start."), show_alert=True
     )
-    return await inquiry_log(context).record(record)
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    """Also what non-staff users get for staff commands: the commands must not reveal themselves."""
-    lang = await ui_language(update, context)
-    message = update.effective_message
-    await log_inquiry(
-        update, context, text=(message.text if message else None) or "", kind="command", lang=lang
-    )
-    _ = translator(context, lang)
-    if message:
-        await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
-                                           "what I can do.")))
+Handler = Callable[[Update, FrontDeskContext], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[Update, FrontDeskContext, T], Coroutine[Any, Any, None]]
+
+
+def on_button(parse: Parser[T]) -> Callable[[ButtonHandler[T]], Handler]:
+    """A button's handler, given its data parsed by `parse`; a button that does not parse has
+    expired, and is told so here."""
+
+    def decorate(handler: ButtonHandler[T]) -> Handler:
+        @functools.wraps(handler)
+        async def on_press(update: Update, context: FrontDeskContext) -> None:
+            value = parse(callback_query(update).data, context.desk.kb)
+            if value is None:
+                await expired(update, context)
+                return
+            await handler(update, context, value)
+
+        return on_press
+
+    return decorate
+

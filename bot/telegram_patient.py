@@ -1,7 +1,9 @@
 """Handlers for patients: commands, free text, buttons, contacts and everything else they send.
 
-Every handler logs the inquiry first and replies second, so a crash between the two loses a
-reply, never a record.
+Every inquiry is logged before its reply, so a crash between the two loses a reply, never a
+record. Commands and buttons are logged by `log_command` and `log_button`, which run in an
+earlier handler group than the reply; the handlers whose record depends on the answer (free
+text, contacts, stickers) log it themselves.
 """
 
 from __future__ import annotations
@@ -21,66 +23,66 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.core.frontdesk import Reply
+from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
 from bot.flood import Verdict
-from bot.telegram_context import (
-    Context,
-    chosen_language,
-    inquiry_log,
-    log_inquiry,
-    remember_reply_language,
-    services,
-    set_chosen_language,
-    translator,
-    ui_language,
-)
-from bot.telegram_staff import mark_done, notify_staff_of_callback
+from bot.telegram_context import FrontDeskContext, callback_query, expired, on_button
+from bot.telegram_staff import notify_staff_of_callback
 from bot.telegram_ui import (
     Action,
+    CallbackStep,
+    Feedback,
+    LanguageChoice,
     bold,
     button,
     escape,
     home_keyboard,
+    parse_callback,
+    parse_entry,
+    parse_feedback,
+    parse_forget,
+    parse_section,
+    parse_set_language,
+    parse_topics,
+    plain,
     render,
     section_keyboard,
     topics_keyboard,
-    unpack,
 )
 
 logger = logging.getLogger(__name__)
-
-_AWAITING_PHONE = "callback_branch"  # user_data key: clinic id while we wait for a phone number
 
 
 def _conversation(update: Update) -> str:
     return str(update.effective_chat.id) if update.effective_chat else "?"
 
 
-
-async def _send_reply(update: Update, context: Context, reply: Reply) -> None:
-    text, keyboard = render(reply, services(context).desk)
-    remember_reply_language(context, reply.lang)
+async def _send_reply(update: Update, context: FrontDeskContext, reply: Reply) -> None:
+    text, keyboard = render(reply, context.desk)
+    context.patient.last_lang = reply.lang
     message = update.effective_message
     if message:
         await message.reply_text(text, reply_markup=keyboard)
 
 
-# -- flood control (runs before every other handler) -----------------------------------------
+# -- before every reply: flood control, then the log ------------------------------------------
 
 
-async def flood_control(update: Update, context: Context) -> None:
+async def flood_control(update: Update, context: FrontDeskContext) -> None:
+    """Runs first for every update: one patient sending dozens of messages a minute must not
+    slow the bot down for everyone else."""
     user = update.effective_user
-    if user is None or user.id in services(context).settings.staff_user_ids:
+    if user is None or user.id in context.settings.staff_user_ids:
         return
-    verdict = services(context).flood.check(user.id)
+    verdict = context.flood.check(user.id)
     if verdict is Verdict.ALLOW:
         return
-    lang = await ui_language(update, context)
+    lang = await context.language(update)
     text = (update.effective_message.text if update.effective_message else None) or "[button]"
-    await log_inquiry(update, context, text=text, kind="flood", lang=lang)
+    await context.log_inquiry(update, text=text, kind="flood", lang=lang)
     if verdict is Verdict.WARN and update.effective_chat:
-        _ = translator(context, lang)
+        _ = context.gettext(lang)
         await context.bot.send_message(
             update.effective_chat.id,
             escape(_("You are sending messages very quickly. Please wait a minute, then ask "
@@ -91,33 +93,48 @@ async def flood_control(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+async def log_command(update: Update, context: FrontDeskContext) -> None:
+    """A patient command, logged as the bare command ("/start@Bot payload" is "/start")."""
+    message = update.effective_message
+    command = (message.text if message else None) or ""
+    command = command.split(maxsplit=1)[0].split("@")[0].lower() if command else ""
+    lang = await context.language(update)
+    await context.log_inquiry(update, text=command, kind="command", lang=lang)
+
+
+async def log_button(update: Update, context: FrontDeskContext) -> None:
+    """A button press, with the entry it opens when there is one."""
+    data = callback_query(update).data
+    lang = await context.language(update)
+    await context.log_inquiry(update, text=f"[{data}]", kind="button", lang=lang,
+                              entry_id=parse_entry(data, context.desk.kb))
+
+
 # -- commands -------------------------------------------------------------------------------
 
 
-async def start(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/start", kind="command", lang=lang)
-    desk = services(context).desk
-    _ = translator(context, lang)
+async def start(update: Update, context: FrontDeskContext) -> None:
+    """/start: who the bot is, what it is not, and where to begin."""
+    lang = await context.language(update)
+    _ = context.gettext(lang)
     text = "\n\n".join(
         [
             bold(_("Assalamu alaikum! I am the information assistant of IBN-SINA.")),
-            escape(desk.about(lang)),
+            escape(context.desk.about(lang)),
             escape(_("Type your question in English or Bangla, or choose below.")),
         ]
     )
-    remember_reply_language(context, lang)
+    context.patient.last_lang = lang
     if update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=home_keyboard(_))
 
 
-async def help_command(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/help", kind="command", lang=lang)
-    desk = services(context).desk
-    _ = translator(context, lang)
+async def help_command(update: Update, context: FrontDeskContext) -> None:
+    """/help: how to ask, and the commands."""
+    lang = await context.language(update)
+    _ = context.gettext(lang)
     lines = [
-        escape(desk.about(lang)),
+        escape(context.desk.about(lang)),
         "",
         escape(_("You can type a question in English, Bangla or Banglish, for example:")),
         escape(_("“Can stem cells help my father walk again?”")),
@@ -132,36 +149,33 @@ async def help_command(update: Update, context: Context) -> None:
         await update.effective_message.reply_text("\n".join(lines), reply_markup=home_keyboard(_))
 
 
-async def topics(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/topics", kind="command", lang=lang)
-    await _show_topics(update, context, lang, edit=False)
+async def topics(update: Update, context: FrontDeskContext) -> None:
+    """/topics: the knowledge base by section."""
+    await _show_topics(update, context, await context.language(update), edit=False)
 
 
-async def _show_topics(update: Update, context: Context, lang: Lang, edit: bool) -> None:
-    _ = translator(context, lang)
+async def _show_topics(update: Update, context: FrontDeskContext, lang: Lang, edit: bool) -> None:
+    _ = context.gettext(lang)
     text = escape(_("Choose a topic:"))
-    keyboard = topics_keyboard(services(context).desk, lang)
+    keyboard = topics_keyboard(context.desk, lang)
     if edit and update.callback_query:
         await update.callback_query.edit_message_text(text, reply_markup=keyboard)
     elif update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
-async def appointment(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/appointment", kind="command", lang=lang)
-    await _send_reply(update, context, services(context).desk.appointment(lang))
+async def appointment(update: Update, context: FrontDeskContext) -> None:
+    """/appointment: both branches and their numbers."""
+    await _send_reply(update, context, context.desk.appointment(await context.language(update)))
 
 
-async def language(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/language", kind="command", lang=lang)
-    await _show_language_menu(update, context, lang)
+async def language(update: Update, context: FrontDeskContext) -> None:
+    """/language: English, Bangla or automatic."""
+    await _show_language_menu(update, context, await context.language(update))
 
 
-async def _show_language_menu(update: Update, context: Context, lang: Lang) -> None:
-    _ = translator(context, lang)
+async def _show_language_menu(update: Update, context: FrontDeskContext, lang: Lang) -> None:
+    _ = context.gettext(lang)
     keyboard = InlineKeyboardMarkup(
         [
             [button("English", Action.SET_LANGUAGE, "en"),
@@ -175,16 +189,14 @@ async def _show_language_menu(update: Update, context: Context, lang: Lang) -> N
         )
 
 
-async def callback_command(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/callback", kind="command", lang=lang)
-    await _ask_branch(update, context, lang)
+async def callback_command(update: Update, context: FrontDeskContext) -> None:
+    """/callback: the front desk calls the patient back; first, which branch."""
+    await _ask_branch(update, context, await context.language(update))
 
 
-async def _ask_branch(update: Update, context: Context, lang: Lang) -> None:
-    desk = services(context).desk
-    _ = translator(context, lang)
-    rows = [[button(c.name[lang], Action.CALLBACK, c.id)] for c in desk.kb.clinics]
+async def _ask_branch(update: Update, context: FrontDeskContext, lang: Lang) -> None:
+    _ = context.gettext(lang)
+    rows = [[button(c.name[lang], Action.CALLBACK, c.id)] for c in context.desk.kb.clinics]
     if update.effective_message:
         await update.effective_message.reply_text(
             escape(_("Which branch should call you back?")),
@@ -192,10 +204,9 @@ async def _ask_branch(update: Update, context: Context, lang: Lang) -> None:
         )
 
 
-async def forget(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    await log_inquiry(update, context, text="/forget", kind="command", lang=lang)
-    _ = translator(context, lang)
+async def forget(update: Update, context: FrontDeskContext) -> None:
+    """/forget: delete everything stored about the patient, after a confirmation."""
+    _ = context.gettext(await context.language(update))
     keyboard = InlineKeyboardMarkup(
         [[button(_("Yes, delete everything"), Action.FORGET, "yes"),
           button(_("No, keep it"), Action.FORGET, "no")]]
@@ -206,6 +217,19 @@ async def forget(update: Update, context: Context) -> None:
                      "you. Are you sure?")),
             reply_markup=keyboard,
         )
+
+
+async def unknown_command(update: Update, context: FrontDeskContext) -> None:
+    """Also what non-staff users get for staff commands: the commands must not reveal themselves."""
+    lang = await context.language(update)
+    message = update.effective_message
+    await context.log_inquiry(
+        update, text=(message.text if message else None) or "", kind="command", lang=lang
+    )
+    _ = context.gettext(lang)
+    if message:
+        await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
+                                           "what I can do.")))
 
 
 # -- free text ------------------------------------------------------------------------------
@@ -223,20 +247,19 @@ def _text_for_bot(message: Message, bot_username: str) -> str | None:
     return " ".join(text.replace(f"@{bot_username}", " ").split())
 
 
-async def text_message(update: Update, context: Context) -> None:
+async def text_message(update: Update, context: FrontDeskContext) -> None:
+    """A typed question (or, during a call-back request, the phone number)."""
     message = update.effective_message
     if message is None:
         return
     text = _text_for_bot(message, context.bot.username)
     if text is None:
         return  # a group message not addressed to us
-    awaiting_phone = bool(context.user_data and context.user_data.get(_AWAITING_PHONE))
-    if awaiting_phone and await _maybe_phone(update, context, text):
+    if context.patient.awaiting_phone_for and await _maybe_phone(update, context, text):
         return
-    desk = services(context).desk
-    reply = desk.reply(text, _conversation(update), await chosen_language(update, context))
-    await log_inquiry(
-        update, context, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
+    reply = context.desk.reply(text, _conversation(update), await context.chosen_language(update))
+    await context.log_inquiry(
+        update, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
         entry_id=reply.entry_id, confidence=reply.confidence if reply.ranking else None,
     )
     await _send_reply(update, context, reply)
@@ -245,10 +268,11 @@ async def text_message(update: Update, context: Context) -> None:
 # -- call-back requests ---------------------------------------------------------------------
 
 
-async def _ask_phone(update: Update, context: Context, clinic_id: str, lang: Lang) -> None:
-    _ = translator(context, lang)
-    if context.user_data is not None:
-        context.user_data[_AWAITING_PHONE] = clinic_id
+async def _ask_phone(
+    update: Update, context: FrontDeskContext, clinic_id: str, lang: Lang
+) -> None:
+    _ = context.gettext(lang)
+    context.patient.awaiting_phone_for = clinic_id
     keyboard = ReplyKeyboardMarkup(
         [[KeyboardButton(_("📱 Share my phone number"), request_contact=True)],
          [KeyboardButton(_("Cancel"))]],
@@ -264,15 +288,16 @@ async def _ask_phone(update: Update, context: Context, clinic_id: str, lang: Lan
         )
 
 
-async def _maybe_phone(update: Update, context: Context, text: str) -> bool:
+async def _maybe_phone(update: Update, context: FrontDeskContext, text: str) -> bool:
     """Handle text while a phone number is awaited; False means: treat it as a question."""
-    lang = await ui_language(update, context)
-    _ = translator(context, lang)
+    lang = await context.language(update)
+    _ = context.gettext(lang)
     message = update.effective_message
-    assert message is not None and context.user_data is not None
+    if message is None:
+        return False
     if text.strip().lower() in {_("Cancel").lower(), "cancel", "বাতিল"}:
-        context.user_data.pop(_AWAITING_PHONE, None)
-        await log_inquiry(update, context, text=text, kind="command", lang=lang)
+        context.patient.awaiting_phone_for = None
+        await context.log_inquiry(update, text=text, kind="command", lang=lang)
         await message.reply_text(escape(_("Cancelled. You can ask me anything.")),
                                  reply_markup=ReplyKeyboardRemove())
         return True
@@ -281,27 +306,29 @@ async def _maybe_phone(update: Update, context: Context, text: str) -> bool:
         await _complete_callback_request(update, context, phone, lang)
         return True
     if looks_like_phone(text):
-        await log_inquiry(update, context, text="[invalid phone number]", kind="command", lang=lang)
+        await context.log_inquiry(update, text="[invalid phone number]", kind="command",
+                                  lang=lang)
         await message.reply_text(
             escape(_("That doesn't look like a Bangladeshi mobile number. Please type it like "
                      "01712345678, or tap the button to share it.")))
         return True
-    context.user_data.pop(_AWAITING_PHONE, None)  # they moved on to a question
+    context.patient.awaiting_phone_for = None  # they moved on to a question
     return False
 
 
-async def contact_message(update: Update, context: Context) -> None:
+async def contact_message(update: Update, context: FrontDeskContext) -> None:
+    """A phone number shared with Telegram's button."""
     message = update.effective_message
-    lang = await ui_language(update, context)
+    lang = await context.language(update)
     if message is None or message.contact is None:
         return
-    if context.user_data and context.user_data.get(_AWAITING_PHONE):
+    if context.patient.awaiting_phone_for:
         phone = normalize_bd_mobile(message.contact.phone_number) or message.contact.phone_number
         await _complete_callback_request(update, context, phone, lang)
         return
     # Not asked for: don't keep a number the patient didn't mean to leave with us.
-    await log_inquiry(update, context, text="[contact shared]", kind="contact", lang=lang)
-    _ = translator(context, lang)
+    await context.log_inquiry(update, text="[contact shared]", kind="contact", lang=lang)
+    _ = context.gettext(lang)
     await message.reply_text(
         escape(_("Thank you. If you would like the front desk to call you, tap the button.")),
         reply_markup=home_keyboard(_),
@@ -309,21 +336,20 @@ async def contact_message(update: Update, context: Context) -> None:
 
 
 async def _complete_callback_request(
-    update: Update, context: Context, phone: str, lang: Lang
+    update: Update, context: FrontDeskContext, phone: str, lang: Lang
 ) -> None:
-    assert context.user_data is not None
-    clinic_id = context.user_data.pop(_AWAITING_PHONE)
-    desk = services(context).desk
-    clinic = next(c for c in desk.kb.clinics if c.id == clinic_id)
+    clinic_id, context.patient.awaiting_phone_for = context.patient.awaiting_phone_for, None
+    clinic = next(c for c in context.desk.kb.clinics if c.id == clinic_id)
     user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    await log_inquiry(update, context, text=f"[call-back request: {clinic_id}]",
-                      kind="callback_request", lang=lang)
-    request_id = await inquiry_log(context).add_callback_request(
+    if user is None or chat is None:
+        raise TypeError("a call-back request needs a user and a chat")
+    await context.log_inquiry(update, text=f"[call-back request: {clinic_id}]",
+                              kind="callback_request", lang=lang)
+    request_id = await context.log.add_callback_request(
         user_id=user.id, chat_id=chat.id, display_name=user.full_name, username=user.username,
-        branch=clinic_id, phone=phone,
+        branch=clinic.id, phone=phone,
     )
-    _ = translator(context, lang)
+    _ = context.gettext(lang)
     text = "\n".join([
         escape(_("Thank you. {branch} will call you at {phone}.").format(
             branch=clinic.name[lang], phone=phone)),
@@ -337,8 +363,9 @@ async def _complete_callback_request(
 # -- everything else a patient can send -------------------------------------------------------
 
 
-async def non_text_message(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
+async def non_text_message(update: Update, context: FrontDeskContext) -> None:
+    """Stickers, photos, voice messages and the like: a kind request to type, or call."""
+    lang = await context.language(update)
     message = update.effective_message
     what = "non-text"
     if message:
@@ -347,99 +374,117 @@ async def non_text_message(update: Update, context: Context) -> None:
             if getattr(message, kind, None):
                 what = kind
                 break
-    await log_inquiry(update, context, text=f"[{what}]", kind="non_text", lang=lang)
-    desk = services(context).desk
-    _ = translator(context, lang)
+    await context.log_inquiry(update, text=f"[{what}]", kind="non_text", lang=lang)
+    _ = context.gettext(lang)
     text = "\n".join([
         escape(_("Sorry, I can only read typed questions. Please type your question, or call "
                  "us:")),
-        escape(desk.numbers(lang)),
+        escape(context.desk.numbers(lang)),
     ])
     if message:
         await message.reply_text(text, reply_markup=home_keyboard(_))
 
 
-# -- buttons --------------------------------------------------------------------------------
+# -- buttons: one handler per action (telegram_ui.Action), wired in telegram_app --------------
 
 
-async def button_press(update: Update, context: Context) -> None:
-    query = update.callback_query
-    if query is None:
+@on_button(parse_entry)
+async def answer_button(update: Update, context: FrontDeskContext, entry_id: str) -> None:
+    """a:<entry>: a topic, a follow-up or a "did you mean" choice; its answer."""
+    lang = await context.language(update)
+    await callback_query(update).answer()
+    await _send_reply(update, context, context.desk.answer(entry_id, lang, _conversation(update)))
+
+
+@on_button(parse_section)
+async def section_button(update: Update, context: FrontDeskContext, section: Section) -> None:
+    """s:<section>: the section's entries, in place of the topics menu."""
+    lang = await context.language(update)
+    query = callback_query(update)
+    await query.answer()
+    await query.edit_message_text(
+        bold(section.title[lang]), reply_markup=section_keyboard(context.desk, section.id, lang)
+    )
+
+
+@on_button(parse_topics)
+async def topics_button(update: Update, context: FrontDeskContext, edit: bool) -> None:
+    """t: the topics in a new message; t:e: back to the topics, in place."""
+    lang = await context.language(update)
+    await callback_query(update).answer()
+    await _show_topics(update, context, lang, edit=edit)
+
+
+@on_button(plain(Action.APPOINTMENT))
+async def appointment_button(update: Update, context: FrontDeskContext, _action: Action) -> None:
+    """apt: both branches and their numbers."""
+    lang = await context.language(update)
+    await callback_query(update).answer()
+    await _send_reply(update, context, context.desk.appointment(lang))
+
+
+@on_button(plain(Action.LANGUAGE))
+async def language_button(update: Update, context: FrontDeskContext, _action: Action) -> None:
+    """lang: the language menu."""
+    lang = await context.language(update)
+    await callback_query(update).answer()
+    await _show_language_menu(update, context, lang)
+
+
+@on_button(parse_set_language)
+async def set_language_button(
+    update: Update, context: FrontDeskContext, choice: LanguageChoice
+) -> None:
+    """l:en | l:bn | l:auto: the reply language, kept across restarts."""
+    await context.choose_language(update, choice.lang)
+    _ = context.gettext(await context.language(update))
+    query = callback_query(update)
+    await query.answer()
+    done = (_("I will reply in the language you write in.") if choice.lang is None
+            else _("I will reply in English.") if choice.lang is Lang.EN
+            else _("I will reply in Bangla."))
+    await query.edit_message_text(escape(done))
+
+
+@on_button(parse_feedback)
+async def feedback_button(update: Update, context: FrontDeskContext, feedback: Feedback) -> None:
+    """fb:<entry>:1 | 0: 👍 or 👎 on an answer."""
+    if update.effective_user is None:
+        await expired(update, context)
         return
-    parsed = unpack(query.data)
-    lang = await ui_language(update, context)
-    desk = services(context).desk
-    _ = translator(context, lang)
-    action, args = parsed if parsed else (None, [])
+    _ = context.gettext(await context.language(update))
+    await context.log.record_feedback(
+        user_id=update.effective_user.id, entry_id=feedback.entry_id, helpful=feedback.helpful
+    )
+    await callback_query(update).answer(_("Thank you for your feedback."))
 
-    if action is Action.DONE:
-        await mark_done(update, context, args)
-        return
-    if action is Action.FORGET and args == ["yes"] and update.effective_user:
-        # Deleting first, logging nothing: this press must not leave a new record behind.
-        await inquiry_log(context).forget_user(update.effective_user.id)
-        if context.user_data is not None:
-            context.user_data.clear()
-        await query.answer()
-        await query.edit_message_text(escape(_("Done. Everything stored about you has been "
-                                                "deleted.")))
-        return
 
-    entry_id = args[0] if action is Action.ANSWER and args else None
-    await log_inquiry(update, context, text=f"[{query.data}]", kind="button", lang=lang,
-                      entry_id=entry_id if entry_id in desk.kb.entries else None)
-
-    if action is Action.ANSWER and len(args) == 1 and args[0] in desk.kb.entries:
-        await query.answer()
-        await _send_reply(update, context, desk.answer(args[0], lang, _conversation(update)))
-    elif action is Action.SECTION and len(args) == 1 and any(
-        s.id == args[0] for s in desk.kb.sections
-    ):
-        await query.answer()
-        await query.edit_message_text(
-            bold(next(s.title[lang] for s in desk.kb.sections if s.id == args[0])),
-            reply_markup=section_keyboard(desk, args[0], lang),
-        )
-    elif action is Action.TOPICS and not args:
-        await query.answer()
-        await _show_topics(update, context, lang, edit=False)
-    elif action is Action.TOPICS and args == ["e"]:
-        await query.answer()
-        await _show_topics(update, context, lang, edit=True)
-    elif action is Action.APPOINTMENT and not args:
-        await query.answer()
-        await _send_reply(update, context, desk.appointment(lang))
-    elif action is Action.LANGUAGE and not args:
-        await query.answer()
-        await _show_language_menu(update, context, lang)
-    elif action is Action.SET_LANGUAGE and args and args[0] in ("en", "bn", "auto"):
-        chosen = None if args[0] == "auto" else Lang(args[0])
-        await set_chosen_language(update, context, chosen)
-        lang = await ui_language(update, context)
-        _ = translator(context, lang)
-        await query.answer()
-        done = (_("I will reply in the language you write in.") if chosen is None
-                else _("I will reply in English.") if chosen is Lang.EN
-                else _("I will reply in Bangla."))
-        await query.edit_message_text(escape(done))
-    elif action is Action.FEEDBACK and len(args) == 2 and args[0] in desk.kb.entries \
-            and args[1] in ("0", "1") and update.effective_user:
-        await inquiry_log(context).record_feedback(
-            user_id=update.effective_user.id, entry_id=args[0], helpful=args[1] == "1"
-        )
-        await query.answer(_("Thank you for your feedback."))
-    elif action is Action.CALLBACK and not args:
-        await query.answer()
+@on_button(parse_callback)
+async def callback_button(update: Update, context: FrontDeskContext, step: CallbackStep) -> None:
+    """cb: which branch should call; cb:<clinic>: then the phone number."""
+    lang = await context.language(update)
+    await callback_query(update).answer()
+    if step.clinic is None:
         await _ask_branch(update, context, lang)
-    elif action is Action.CALLBACK and len(args) == 1 and any(
-        c.id == args[0] for c in desk.kb.clinics
-    ):
-        await query.answer()
-        await _ask_phone(update, context, args[0], lang)
-    elif action is Action.FORGET and args == ["no"]:
-        await query.answer()
-        await query.edit_message_text(escape(_("Nothing was deleted.")))
     else:
-        # Stale (an entry renamed since) or forged data: never an error, just a kind note.
-        await query.answer(_("Sorry, this button has expired. Please send /start."),
-                           show_alert=True)
+        await _ask_phone(update, context, step.clinic.id, lang)
+
+
+@on_button(parse_forget)
+async def forget_button(update: Update, context: FrontDeskContext, confirmed: bool) -> None:
+    """fg:yes: delete everything stored about the patient; fg:no: nothing is deleted."""
+    user = update.effective_user
+    if user is None:
+        await expired(update, context)
+        return
+    _ = context.gettext(await context.language(update))
+    if confirmed:
+        # Deleting first; log_button logged nothing, so this press leaves no record behind.
+        await context.log.forget_user(user.id)
+        context.application.drop_user_data(user.id)
+    query = callback_query(update)
+    await query.answer()
+    await query.edit_message_text(
+        escape(_("Done. Everything stored about you has been deleted.") if confirmed
+               else _("Nothing was deleted."))
+    )

@@ -1,33 +1,31 @@
 """Staff side: review inquiries, unanswered questions, call-backs, statistics and export.
 
-Staff are the user ids in STAFF_USER_IDS, in a private chat with the bot or in STAFF_CHAT_ID.
-To anyone else a staff command is an unknown command, so patients never learn it exists.
+Staff are the user ids in STAFF_USER_IDS, in a private chat with the bot or in STAFF_CHAT_ID
+(`StaffFilter`). To anyone else a staff command is an unknown command, so patients never learn
+it exists: the wiring table in telegram_app sends theirs to `unknown_command`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType
+from telegram.ext import filters
 
+from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
-from bot.storage import write_csv
-from bot.telegram_context import (
-    Context,
-    inquiry_log,
-    services,
-    translator,
-    ui_language,
-    unknown_command,
-)
-from bot.telegram_ui import Action, bold, button, escape, split_message
+from bot.storage import CallbackRequest, write_csv
+from bot.telegram_context import FrontDeskContext, Handler, callback_query, expired, on_button
+from bot.telegram_ui import Action, bold, button, escape, parse_done, split_message
 
 logger = logging.getLogger(__name__)
 
@@ -37,38 +35,62 @@ LOW_CONFIDENCE = 0.6
 DEFAULT_INQUIRIES, MAX_INQUIRIES = 10, 50
 DEFAULT_STATS_DAYS, DEFAULT_EXPORT_DAYS, MAX_DAYS = 7, 30, 3660
 
-Handler = Callable[[Update, Context], Awaitable[None]]
+# A command that takes a count (of inquiries, of days): it gets the staff member's language
+# and the count.
+CountCommand = Callable[[Update, FrontDeskContext, Lang, int], Coroutine[Any, Any, None]]
 
 
-def is_staff(update: Update, context: Context) -> bool:
-    settings = services(context).settings
+def is_staff(update: Update, settings: Settings) -> bool:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.id not in settings.staff_user_ids:
         return False
     return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
-def staff_only(handler: Handler) -> Handler:
-    async def guarded(update: Update, context: Context) -> None:
-        if is_staff(update, context):
-            await handler(update, context)
-        else:
-            await unknown_command(update, context)
+class StaffFilter(filters.UpdateFilter):
+    """Staff, in a private chat with the bot or in the staff chat: the staff commands' filter
+    in the wiring table."""
 
-    guarded.__name__ = handler.__name__
-    return guarded
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="StaffFilter")
+        self.settings = settings
+
+    def filter(self, update: Update) -> bool:
+        return is_staff(update, self.settings)
+
+
+def counting(default: int, maximum: int) -> Callable[[CountCommand], Handler]:
+    """The opening the counting commands share: the staff member's language, and the count
+    (`default` when none is given, at most `maximum`), or a kind note when it is not a whole
+    number."""
+
+    def decorate(command: CountCommand) -> Handler:
+        @functools.wraps(command)
+        async def handler(update: Update, context: FrontDeskContext) -> None:
+            lang = await context.language(update)
+            count = _count_arg(context.args, default, maximum)
+            if count is None:
+                _ = context.gettext(lang)
+                await _send_long(update, escape(_("Please give a whole number, for example "
+                                                  "/stats 7.")))
+                return
+            await command(update, context, lang, count)
+
+        return handler
+
+    return decorate
 
 
 def _when(moment: datetime, lang: Lang) -> str:
     return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
 
 
-def _number_arg(context: Context, default: int, maximum: int) -> int | None:
+def _count_arg(args: list[str] | None, default: int, maximum: int) -> int | None:
     """The command's first argument as a count, `default` if absent, None if not a number."""
-    if not context.args:
+    if not args:
         return default
-    raw = ascii_digits(context.args[0])
-    if not raw.isdigit() or int(raw) < 1:
+    raw = ascii_digits(args[0])
+    if not raw.isdecimal() or int(raw) < 1:
         return None
     return min(int(raw), maximum)
 
@@ -79,32 +101,16 @@ async def _send_long(update: Update, text: str) -> None:
             await update.effective_message.reply_text(piece)
 
 
-async def _prologue(
-    update: Update, context: Context, default: int, maximum: int
-) -> tuple[Lang, Callable[[str], str], int] | None:
-    """The staff member's language, its gettext, and the command's number argument; None
-    (after saying why) when the argument is not a whole number."""
-    lang = await ui_language(update, context)
-    _ = translator(context, lang)
-    number = _number_arg(context, default, maximum)
-    if number is None:
-        await _send_long(update, escape(_("Please give a whole number, for example /stats 7.")))
-        return None
-    return lang, _, number
-
-
 def _who(name: str, user_id: int, username: str | None) -> str:
     who = escape(name or str(user_id))
     return f"{who} (@{escape(username)})" if username else who
 
 
-@staff_only
-async def inquiries(update: Update, context: Context) -> None:
-    prologue = await _prologue(update, context, DEFAULT_INQUIRIES, MAX_INQUIRIES)
-    if prologue is None:
-        return
-    lang, _, limit = prologue
-    rows = await inquiry_log(context).latest(limit)
+@counting(default=DEFAULT_INQUIRIES, maximum=MAX_INQUIRIES)
+async def inquiries(update: Update, context: FrontDeskContext, lang: Lang, limit: int) -> None:
+    """/inquiries [n]: the latest n inquiries."""
+    _ = context.gettext(lang)
+    rows = await context.log.latest(limit)
     if not rows:
         await _send_long(update, escape(_("No inquiries yet.")))
         return
@@ -123,15 +129,12 @@ async def inquiries(update: Update, context: Context) -> None:
     await _send_long(update, "\n".join(lines))
 
 
-@staff_only
-async def unanswered(update: Update, context: Context) -> None:
-    prologue = await _prologue(update, context, DEFAULT_STATS_DAYS, MAX_DAYS)
-    if prologue is None:
-        return
-    lang, _, days = prologue
+@counting(default=DEFAULT_STATS_DAYS, maximum=MAX_DAYS)
+async def unanswered(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
+    """/unanswered [days]: what the bot could not answer well, similar questions grouped."""
+    _ = context.gettext(lang)
     since = datetime.now(UTC) - timedelta(days=days)
-    groups = await inquiry_log(context).unanswered(since, limit=30,
-                                                  answered_below=LOW_CONFIDENCE)
+    groups = await context.log.unanswered(since, limit=30, answered_below=LOW_CONFIDENCE)
     if not groups:
         await _send_long(update, escape(_("No unanswered questions in the last {days} days.")
                                         .format(days=days)))
@@ -144,10 +147,9 @@ async def unanswered(update: Update, context: Context) -> None:
     await _send_long(update, "\n".join(lines))
 
 
-def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN001
-    desk = services(context).desk
-    _ = translator(context, lang)
-    clinic = next((c.name[lang] for c in desk.kb.clinics if c.id == request.branch),
+def _callback_text(request: CallbackRequest, lang: Lang, context: FrontDeskContext) -> str:
+    _ = context.gettext(lang)
+    clinic = next((c.name[lang] for c in context.desk.kb.clinics if c.id == request.branch),
                   request.branch)
     lines = [
         "☎️ " + bold(_("Call-back request #{id}").format(id=request.id)),
@@ -163,16 +165,16 @@ def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN00
     return "\n".join(lines)
 
 
-def _done_keyboard(request_id: int, lang: Lang, context: Context) -> InlineKeyboardMarkup:
-    _ = translator(context, lang)
+def _done_keyboard(request_id: int, lang: Lang, context: FrontDeskContext) -> InlineKeyboardMarkup:
+    _ = context.gettext(lang)
     return InlineKeyboardMarkup([[button(_("✅ Mark done"), Action.DONE, request_id)]])
 
 
-@staff_only
-async def callbacks(update: Update, context: Context) -> None:
-    lang = await ui_language(update, context)
-    _ = translator(context, lang)
-    requests = await inquiry_log(context).open_callbacks()
+async def callbacks(update: Update, context: FrontDeskContext) -> None:
+    """/callbacks: the open call-back requests, each with its ✅ Mark done button."""
+    lang = await context.language(update)
+    _ = context.gettext(lang)
+    requests = await context.log.open_callbacks()
     message = update.effective_message
     if message is None:
         return
@@ -184,9 +186,9 @@ async def callbacks(update: Update, context: Context) -> None:
                                  reply_markup=_done_keyboard(request.id, lang, context))
 
 
-async def notify_staff_of_callback(context: Context, request_id: int) -> None:
-    settings = services(context).settings
-    requests = {r.id: r for r in await inquiry_log(context).open_callbacks()}
+async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -> None:
+    settings = context.settings
+    requests = {r.id: r for r in await context.log.open_callbacks()}
     request = requests.get(request_id)
     if request is None:
         return
@@ -200,7 +202,7 @@ async def notify_staff_of_callback(context: Context, request_id: int) -> None:
         # The staff group is shared: Bangla, the clinic's working language. A staff member
         # notified privately gets the language they chose with /language, if any.
         chosen = None if chat_id == settings.staff_chat_id else (
-            await inquiry_log(context).get_language(chat_id)
+            await context.log.get_language(chat_id)
         )
         lang = Lang(chosen) if chosen else Lang.BN
         try:
@@ -210,38 +212,34 @@ async def notify_staff_of_callback(context: Context, request_id: int) -> None:
             logger.exception("could not notify staff chat %s of call-back #%s", chat_id, request_id)
 
 
-async def mark_done(update: Update, context: Context, args: list[str]) -> None:
-    query = update.callback_query
-    if query is None:
+@on_button(parse_done)
+async def mark_done(update: Update, context: FrontDeskContext, request_id: int) -> None:
+    """done:<request>: a staff member marks a call-back request done; to anyone else the
+    button has expired."""
+    user, query = update.effective_user, callback_query(update)
+    if user is None or not is_staff(update, context.settings):
+        await expired(update, context)
         return
-    lang = await ui_language(update, context)
-    _ = translator(context, lang)
-    if not is_staff(update, context) or len(args) != 1 or not args[0].isdigit():
-        await query.answer(_("Sorry, this button has expired. Please send /start."),
-                           show_alert=True)
-        return
-    user = update.effective_user
-    assert user is not None
-    done = await inquiry_log(context).mark_callback_done(int(args[0]), user.id)
+    lang = await context.language(update)
+    _ = context.gettext(lang)
+    done = await context.log.mark_callback_done(request_id, user.id)
     if not done:
         await query.answer(_("This request was already marked done."))
         return
     await query.answer(_("Marked done."))
-    if query.message and getattr(query.message, "text_html", None):
+    if isinstance(query.message, Message) and query.message.text_html:
         stamp = _("Done by {name} at {time}").format(
             name=user.full_name, time=_when(datetime.now(UTC), lang))
         await query.edit_message_text(f"{query.message.text_html}\n✅ {escape(stamp)}")
 
 
-@staff_only
-async def stats(update: Update, context: Context) -> None:
-    prologue = await _prologue(update, context, DEFAULT_STATS_DAYS, MAX_DAYS)
-    if prologue is None:
-        return
-    lang, _, days = prologue
+@counting(default=DEFAULT_STATS_DAYS, maximum=MAX_DAYS)
+async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
+    """/stats [days]: counts per day, kind and language; the unanswered rate; top topics."""
+    _ = context.gettext(lang)
     since = datetime.now(UTC) - timedelta(days=days)
-    s = await inquiry_log(context).stats(since)
-    desk = services(context).desk
+    s = await context.log.stats(since)
+    desk = context.desk
 
     def title(entry_id: str) -> str:
         entry = desk.kb.entries.get(entry_id)
@@ -267,14 +265,12 @@ async def stats(update: Update, context: Context) -> None:
     await _send_long(update, "\n".join(lines))
 
 
-@staff_only
-async def export(update: Update, context: Context) -> None:
-    prologue = await _prologue(update, context, DEFAULT_EXPORT_DAYS, MAX_DAYS)
-    if prologue is None:
-        return
-    _lang, _, days = prologue
+@counting(default=DEFAULT_EXPORT_DAYS, maximum=MAX_DAYS)
+async def export(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
+    """/export [days]: a CSV file for Excel."""
+    _ = context.gettext(lang)
     until = datetime.now(UTC)
-    rows = await inquiry_log(context).export_rows(until - timedelta(days=days), until)
+    rows = await context.log.export_rows(until - timedelta(days=days), until)
     buffer = BytesIO()
     write_csv(rows, buffer)
     name = f"inquiries-{until.astimezone(DHAKA):%Y-%m-%d}-{days}d.csv"

@@ -1,24 +1,33 @@
 """What patients see in Telegram: HTML text, inline keyboards and callback data.
 
-Callback data is `action:arg:arg`, at most 64 bytes (Telegram's limit). Anything that does
-not parse, or names an entry that no longer exists, is treated as an expired button.
+Callback data is `action:arg:arg`, at most 64 bytes (Telegram's limit). Each action has its own
+handler, found by `route(action)`, and its own parser below that returns typed arguments, or
+None for data the bot would not make today: forged, or naming an entry that no longer exists.
+Such a button has expired. Every parser takes the knowledge base, which some ignore, so that
+one decorator (`telegram_context.on_button`) can run any of them.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.knowledge import Clinic, KnowledgeBase, Section
 from bot.core.vocabulary import Lang, ReplyKind
 
 MAX_CALLBACK_BYTES = 64
 MAX_MESSAGE_CHARS = 4096
 
 Gettext = Callable[[str], str]
+T = TypeVar("T")
+Parser: TypeAlias = Callable[[str | None, KnowledgeBase], T | None]
 
 
 class Action(StrEnum):
@@ -49,6 +58,124 @@ def unpack(data: str | None) -> tuple[Action, list[str]] | None:
         return Action(head), args
     except ValueError:
         return None
+
+
+def route(action: Action) -> str:
+    """The pattern that sends `action`'s buttons, with or without arguments, to its handler."""
+    return rf"^{re.escape(action.value)}(?::|$)"
+
+
+# -- one parser per action: typed arguments, or None when the button has expired -------------
+
+
+def _args(action: Action, data: str | None) -> list[str] | None:
+    parsed = unpack(data)
+    return parsed[1] if parsed is not None and parsed[0] is action else None
+
+
+def plain(action: Action) -> Parser[Action]:
+    """The parser of an action without arguments (apt, lang)."""
+
+    def parse(data: str | None, kb: KnowledgeBase) -> Action | None:
+        return action if _args(action, data) == [] else None
+
+    return parse
+
+
+def parse_entry(data: str | None, kb: KnowledgeBase) -> str | None:
+    """a:<entry id>: an entry that still exists."""
+    match _args(Action.ANSWER, data):
+        case [entry_id] if entry_id in kb.entries:
+            return entry_id
+    return None
+
+
+def parse_section(data: str | None, kb: KnowledgeBase) -> Section | None:
+    """s:<section id>."""
+    match _args(Action.SECTION, data):
+        case [section_id]:
+            return next((s for s in kb.sections if s.id == section_id), None)
+    return None
+
+
+def parse_topics(data: str | None, kb: KnowledgeBase) -> bool | None:
+    """t (the topics in a new message): False; t:e (edit the menu in place): True."""
+    match _args(Action.TOPICS, data):
+        case []:
+            return False
+        case ["e"]:
+            return True
+    return None
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    lang: Lang | None  # None: reply in the language of each message
+
+
+def parse_set_language(data: str | None, kb: KnowledgeBase) -> LanguageChoice | None:
+    """l:en | l:bn | l:auto."""
+    match _args(Action.SET_LANGUAGE, data):
+        case ["auto"]:
+            return LanguageChoice(None)
+        case [code] if code in tuple(Lang):
+            return LanguageChoice(Lang(code))
+    return None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    entry_id: str
+    helpful: bool
+
+
+def parse_feedback(data: str | None, kb: KnowledgeBase) -> Feedback | None:
+    """fb:<entry id>:1 (helpful) | fb:<entry id>:0."""
+    match _args(Action.FEEDBACK, data):
+        case [entry_id, ("0" | "1") as helpful] if entry_id in kb.entries:
+            return Feedback(entry_id, helpful == "1")
+    return None
+
+
+@dataclass(frozen=True)
+class CallbackStep:
+    clinic: Clinic | None  # None: ask which branch should call
+
+
+def parse_callback(data: str | None, kb: KnowledgeBase) -> CallbackStep | None:
+    """cb (choose a branch) | cb:<clinic id>."""
+    match _args(Action.CALLBACK, data):
+        case []:
+            return CallbackStep(None)
+        case [clinic_id]:
+            clinic = next((c for c in kb.clinics if c.id == clinic_id), None)
+            return CallbackStep(clinic) if clinic else None
+    return None
+
+
+def parse_forget(data: str | None, kb: KnowledgeBase) -> bool | None:
+    """fg:yes: True (delete everything); fg:no: False."""
+    match _args(Action.FORGET, data):
+        case ["yes"]:
+            return True
+        case ["no"]:
+            return False
+    return None
+
+
+def parse_done(data: str | None, kb: KnowledgeBase) -> int | None:
+    """done:<call-back request id>."""
+    match _args(Action.DONE, data):
+        case [request_id] if request_id.isdecimal():
+            return int(request_id)
+    return None
+
+
+def is_logged_button(data: object) -> bool:
+    """Every press is logged before its reply, except two: deleting one's data must leave no
+    new record behind, and a staff member marking a call-back done is not an inquiry."""
+    parsed = unpack(data) if isinstance(data, str) else None
+    return parsed is None or not (parsed[0] is Action.DONE or parsed == (Action.FORGET, ["yes"]))
 
 
 def escape(text: str) -> str:

@@ -46,7 +46,7 @@ def faq_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake():
-    from fake_bot_api import FakeBotApi
+    from helpers.fake_bot_api import FakeBotApi
 
     with FakeBotApi() as server:
         yield server
@@ -59,7 +59,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def bot(fake, db: Path):
-    from telegram_harness import bot_settings, running_bot
+    from helpers.telegram_harness import bot_settings, running_bot
 
     async with running_bot(bot_settings(fake, db)) as app:
         yield app

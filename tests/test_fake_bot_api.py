@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fake_bot_api import BOT_USERNAME, FakeBotApi
 from telegram import (
     Bot,
     BotCommand,
@@ -20,6 +19,10 @@ from telegram import (
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
+
+from helpers.fake_bot_api import BOT_USERNAME, FakeBotApi
+
+pytestmark = pytest.mark.e2e
 
 TOKEN = "123:ABC"
 
@@ -99,8 +102,11 @@ async def test_long_callback_data_is_rejected(fake: FakeBotApi) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PTB 22 warns in RetryAfter itself
-async def test_injected_429_surfaces_as_retry_after(fake: FakeBotApi) -> None:
+async def test_injected_429_surfaces_as_retry_after(
+    fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Durations as timedelta, as the bot opts in (build_application); else PTB 22 warns.
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
     fake.fail_next("sendMessage", 429, retry_after=7)
     async with make_bot(fake) as bot:
         with pytest.raises(RetryAfter, match=r"Retry in (7 seconds|0:00:07)"):

@@ -13,12 +13,12 @@ from bot.config import PROJECT_DIR
 from bot.core.frontdesk import FrontDesk, Reply
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import KnowledgeBase
-from bot.core.language import script_counts
 from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
+from helpers.replies import KALLYANPUR, SAVAR, is_bangla
+
 EVAL_DIR = Path(__file__).parent / "eval"
-SAVAR, KALLYANPUR = "09610010615", "09610009616"
 NOT_ADVICE = {Lang.EN: "not medical advice", Lang.BN: "চিকিৎসা-পরামর্শ নয়"}
 EMERGENCY_DEPARTMENT = {Lang.EN: "emergency department", Lang.BN: "জরুরি বিভাগ"}
 HALF_HOUR = 30 * 60
@@ -29,11 +29,6 @@ _conversations = count()
 def new_conversation() -> str:
     """A conversation id no other test has used (the `desk` fixture is shared)."""
     return f"test-frontdesk-{next(_conversations)}"
-
-
-def is_bangla(text: str) -> bool:
-    bangla, latin = script_counts(text)
-    return bangla > latin
 
 
 def has_both_numbers(reply: Reply) -> bool:

@@ -12,10 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
-from fake_bot_api import FakeBotApi
+import pytest
 
 from bot.config import PROJECT_DIR
 from bot.storage import InquiryLog
+
+from helpers.fake_bot_api import FakeBotApi
+
+pytestmark = pytest.mark.e2e
 
 TOKEN = "424242:SECRET-token-that-must-never-be-logged"
 

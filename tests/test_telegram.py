@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from telegram_harness import (
+
+from helpers.replies import KALLYANPUR, SAVAR, is_bangla
+from helpers.telegram_harness import (
     STAFF_CHAT,
     STAFF_ID,
     Chat,
@@ -15,14 +17,7 @@ from telegram_harness import (
     running_bot,
 )
 
-from bot.core.language import script_counts
-
-SAVAR, KALLYANPUR = "09610010615", "09610009616"
-
-
-def is_bangla(text: str) -> bool:
-    bangla, latin = script_counts(text)
-    return bangla > latin
+pytestmark = pytest.mark.e2e
 
 
 async def test_start_in_english_explains_the_bot_and_offers_buttons(fake, bot) -> None:
@@ -173,7 +168,7 @@ async def test_flooding_patient_gets_one_notice_and_others_are_served(fake, db) 
 
 
 async def test_an_error_never_shows_a_traceback(fake, bot, monkeypatch) -> None:
-    desk = bot.bot_data["services"].desk
+    desk = bot.bot_data.desk
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom in the matcher")

@@ -10,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
 
 from bot.storage import InquiryLog, InquiryRecord
 
-SAVAR = "09610010615"
+from helpers.replies import SAVAR
+from helpers.telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, buttons, running_bot
+
+pytestmark = pytest.mark.e2e
 
 
 async def rows(db: Path) -> list:
@@ -220,7 +222,7 @@ async def test_a_locked_database_still_answers_and_keeps_the_record(fake, db) ->
         finally:
             blocker.rollback()
             blocker.close()
-        log = app.bot_data["services"].log
+        log = app.bot_data.log
         assert log.pending == 1
         assert await log.flush_pending() == 1
     assert [r.text for r in await rows(db)] == ["is stem cell therapy safe?"]

@@ -1,16 +1,36 @@
-"""Telegram limits the UI must respect: 4096-character messages and 64-byte callback data."""
+"""Telegram limits the UI must respect (4096-character messages, 64-byte callback data), and
+how buttons find their handlers."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from dataclasses import replace
 
+import pytest
+from telegram.ext import CallbackQueryHandler
+
+from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
+from bot.telegram_app import REPLY, build_application
+from bot.telegram_context import expired
 from bot.telegram_ui import (
     MAX_CALLBACK_BYTES,
     Action,
+    CallbackStep,
+    Feedback,
+    LanguageChoice,
     escape,
     pack,
+    parse_callback,
+    parse_done,
+    parse_entry,
+    parse_feedback,
+    parse_forget,
+    parse_section,
+    parse_set_language,
+    parse_topics,
+    plain,
     render,
     section_keyboard,
     split_message,
@@ -56,3 +76,41 @@ def test_unpack_rejects_what_the_bot_never_made() -> None:
 
 def test_escape_keeps_quotes_readable_and_tags_harmless() -> None:
     assert escape("don't <b>") == "don't &lt;b&gt;"
+
+
+def test_each_action_has_its_own_handler_and_the_last_says_expired(
+    settings: Settings, desk: FrontDesk
+) -> None:
+    app = build_application(replace(settings, token="1:not-a-real-token"), desk)
+    buttons = [h for h in app.handlers[REPLY] if isinstance(h, CallbackQueryHandler)]
+    for action in Action:
+        routed = [h for h in buttons if h.pattern and re.match(h.pattern, pack(action, "x"))]
+        assert len(routed) == 1, action
+        assert routed[0].callback is not expired
+    assert buttons[-1].callback is expired and buttons[-1].pattern is None
+
+
+def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) -> None:
+    kb = desk.kb
+    entry, section, clinic = next(iter(kb.entries)), kb.sections[0], kb.clinics[0]
+    assert parse_entry(pack(Action.ANSWER, entry), kb) == entry
+    assert parse_section(pack(Action.SECTION, section.id), kb) == section
+    assert parse_topics("t", kb) is False and parse_topics("t:e", kb) is True
+    assert parse_set_language("l:auto", kb) == LanguageChoice(None)
+    assert parse_set_language("l:bn", kb) == LanguageChoice(Lang.BN)
+    assert parse_feedback(pack(Action.FEEDBACK, entry, 0), kb) == Feedback(entry, False)
+    assert parse_callback("cb", kb) == CallbackStep(None)
+    assert parse_callback(pack(Action.CALLBACK, clinic.id), kb) == CallbackStep(clinic)
+    assert parse_forget("fg:yes", kb) is True and parse_forget("fg:no", kb) is False
+    assert parse_done("done:42", kb) == 42
+    assert plain(Action.APPOINTMENT)("apt", kb) is Action.APPOINTMENT
+    forged = [
+        parse_entry("a:no-such-entry", kb), parse_entry(f"a:{entry}:x", kb),
+        parse_entry(f"s:{entry}", kb), parse_section("s:gone", kb), parse_topics("t:x", kb),
+        parse_set_language("l:fr", kb), parse_feedback(f"fb:{entry}:9", kb),
+        parse_feedback("fb:x:1", kb), parse_callback("cb:mars", kb), parse_forget("fg:maybe", kb),
+        parse_done("done:x", kb), parse_done("done:²", kb), parse_entry("", kb),
+        parse_entry(None, kb), plain(Action.APPOINTMENT)("apt:x", kb),
+        plain(Action.APPOINTMENT)("", kb),
+    ]
+    assert forged == [None] * len(forged)

@@ -14,11 +14,11 @@ import pytest
 from bot.config import PROJECT_DIR
 from bot.core.frontdesk import FrontDesk
 from bot.core.knowledge import KnowledgeBase
-from bot.core.language import script_counts
 from bot.core.vocabulary import Lang
 from bot.terminal import chat
 
-SAVAR, KALLYANPUR = "09610010615", "09610009616"
+from helpers.replies import KALLYANPUR, SAVAR, is_bangla
+
 PROMPT = "\n\n> "
 
 
@@ -29,11 +29,6 @@ def run_chat(desk: FrontDesk, lines: Iterable[str]) -> list[str]:
     text = out.getvalue()
     assert text.endswith(PROMPT)  # every block ends with a prompt for the next line
     return text.removesuffix(PROMPT).split(PROMPT)
-
-
-def is_bangla(text: str) -> bool:
-    bangla, latin = script_counts(text)
-    return bangla > latin
 
 
 def test_starts_with_help(fresh_desk: FrontDesk) -> None:
@@ -157,6 +152,7 @@ def run_bot(
     )
 
 
+@pytest.mark.e2e
 def test_python_m_bot_without_token_is_a_terminal_chat(kb: KnowledgeBase) -> None:
     result = run_bot(stdin="is stem cell therapy safe?\n/quit\nwill my father walk again?\n")
     assert result.returncode == 0, result.stderr
@@ -166,6 +162,7 @@ def test_python_m_bot_without_token_is_a_terminal_chat(kb: KnowledgeBase) -> Non
     assert kb.entries["walking-again"].answer[Lang.EN] not in result.stdout
 
 
+@pytest.mark.e2e
 def test_python_m_bot_check_validates_the_knowledge_base() -> None:
     result = run_bot("check")
     assert result.returncode == 0, result.stderr
@@ -173,6 +170,7 @@ def test_python_m_bot_check_validates_the_knowledge_base() -> None:
     assert "27 entries" in result.stdout and "7 sections" in result.stdout
 
 
+@pytest.mark.e2e
 def test_python_m_bot_check_refuses_a_broken_knowledge_base(faq_copy: Path) -> None:
     path = faq_copy / "50-safety.yaml"
     text = path.read_text(encoding="utf-8")

@@ -342,7 +342,7 @@ def _load_clinics(path: Path) -> tuple[Clinic, ...]:
     top = file.mapping(file.root, "the file", required=("clinics",))
     if not isinstance(top["clinics"], yaml.SequenceNode) or not top["clinics"].value:
         raise file.fail(top["clinics"], "clinics must be a non-empty list")
-    clinics = []
+    clinics: list[Clinic] = []
     for node in top["clinics"].value:
         fields = file.mapping(node, "a clinic", required=("id", "name", "phone"))
         clinic_id = _parse_id(file, fields["id"], "clinic id")

@@ -229,7 +229,7 @@ _YA_PHALA = regex.compile(r"([\u0995-\u09b9\u09dc-\u09df])\u09cd\u09af")
 @lru_cache(maxsize=65536)
 def romanize_bangla_word(word: str) -> str:
     word = _YA_PHALA.sub(r"\1\u09cd\1", word.replace(_CHANDRABINDU, ""))
-    return romanize_word(word).lower()
+    return str(romanize_word(word)).lower()  # the library has no type hints
 
 
 def key_words(text: str) -> list[str]:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from fake_bot_api import Call, FakeBotApi
-
 from bot.config import PROJECT_DIR, Settings
 from bot.core.frontdesk import build_front_desk
 from bot.telegram_app import build_application
+
+from helpers.fake_bot_api import Call, FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
 STAFF_ID = 900

@@ -1,0 +1,41 @@
+"""The inquiry log, kept durably for the front desk.
+
+- `records`: what is stored (inquiries, call-back requests, statistics) and how rows become
+  records.
+- `schema`: the database file, its durability settings and the migrations.
+- `log`: `InquiryLog`, the one object the bot and the admin command line write and query.
+- `pending`: records the disk refused, kept and retried so none is dropped silently.
+- `export`: CSV for Excel.
+
+Nothing here imports Telegram or the answer engine (only its dependency-free vocabulary).
+"""
+
+from bot.storage.export import CSV_HEADER, write_csv
+from bot.storage.log import InquiryLog, canonical_text
+from bot.storage.records import (
+    DHAKA,
+    CallbackRequest,
+    EntryVotes,
+    Inquiry,
+    InquiryRecord,
+    Stats,
+    UnansweredQuestion,
+)
+from bot.storage.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError
+
+__all__ = [
+    "CSV_HEADER",
+    "DHAKA",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "CallbackRequest",
+    "EntryVotes",
+    "Inquiry",
+    "InquiryLog",
+    "InquiryRecord",
+    "SchemaTooNewError",
+    "Stats",
+    "UnansweredQuestion",
+    "canonical_text",
+    "write_csv",
+]

@@ -1,0 +1,1 @@
+"""What several test files share (tests/README.md says what goes where)."""
