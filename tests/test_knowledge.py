@@ -77,8 +77,8 @@ def shipped() -> KnowledgeBase:
     return load_knowledge_base(FAQ)
 
 
-def test_shipped_knowledge_base_has_27_entries_in_7_sections(shipped: KnowledgeBase) -> None:
-    assert len(shipped.entries) == 27
+def test_shipped_knowledge_base_has_31_entries_in_7_sections(shipped: KnowledgeBase) -> None:
+    assert len(shipped.entries) == 31
     assert len(shipped.sections) == 7
     # Every entry belongs to exactly one section, in the order the sections list them.
     listed = [e for section in shipped.sections for e in section.entry_ids]
