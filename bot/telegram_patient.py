@@ -41,6 +41,7 @@ from bot.telegram_ui import (
     bold,
     button,
     escape,
+    escape_bold_999,
     home_keyboard,
     render,
     section_keyboard,
@@ -81,10 +82,12 @@ async def flood_control(update: Update, context: Context) -> None:
     await log_inquiry(update, context, text=text, kind="flood", lang=lang)
     if verdict is Verdict.WARN and update.effective_chat:
         _ = translator(context, lang)
+        # The dropped message may have been the emergency: the 999 line goes with the notice.
         await context.bot.send_message(
             update.effective_chat.id,
             escape(_("You are sending messages very quickly. Please wait a minute, then ask "
-                     "your question again.")),
+                     "your question again.")) + "\n"
+            + escape_bold_999(services(context).desk.emergency_line(lang)),
         )
     if update.callback_query:
         await update.callback_query.answer()
@@ -101,8 +104,8 @@ async def start(update: Update, context: Context) -> None:
     _ = translator(context, lang)
     text = "\n\n".join(
         [
-            bold(_("Assalamu alaikum! I am the information assistant of IBN-SINA.")),
-            escape(desk.about(lang)),
+            bold(_("Assalamu alaikum! This is IBN-SINA's automated information bot.")),
+            escape_bold_999(desk.about(lang)),
             escape(_("Type your question in English or Bangla, or choose below.")),
         ]
     )
@@ -117,7 +120,7 @@ async def help_command(update: Update, context: Context) -> None:
     desk = services(context).desk
     _ = translator(context, lang)
     lines = [
-        escape(desk.about(lang)),
+        escape_bold_999(desk.about(lang)),
         "",
         escape(_("You can type a question in English, Bangla or Banglish, for example:")),
         escape(_("“Can stem cells help my father walk again?”")),
@@ -324,10 +327,12 @@ async def _complete_callback_request(
         branch=clinic_id, phone=phone,
     )
     _ = translator(context, lang)
+    # Passed on, not promised: nobody may be at the desk tonight, so the patient can call too.
     text = "\n".join([
-        escape(_("Thank you. {branch} will call you at {phone}.").format(
-            branch=clinic.name[lang], phone=phone)),
-        escape(_("You can also call them yourself: {number}").format(number=clinic.phone)),
+        escape(_("Thank you. Your call-back request ({phone}) has been passed to the front desk "
+                 "of {branch}.").format(branch=clinic.name[lang], phone=phone)),
+        escape(_("If it cannot wait, call them yourself: {number}").format(number=clinic.phone)),
+        escape_bold_999(desk.emergency_line(lang)),
     ])
     if update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
@@ -354,6 +359,8 @@ async def non_text_message(update: Update, context: Context) -> None:
         escape(_("Sorry, I can only read typed questions. Please type your question, or call "
                  "us:")),
         escape(desk.numbers(lang)),
+        "",
+        escape_bold_999(desk.emergency_line(lang)),
     ])
     if message:
         await message.reply_text(text, reply_markup=home_keyboard(_))

@@ -152,7 +152,7 @@ def _callback_text(request, lang: Lang, context: Context) -> str:  # noqa: ANN00
     lines = [
         "☎️ " + bold(_("Call-back request #{id}").format(id=request.id)),
         escape(_("Branch: {branch}").format(branch=clinic)),
-        escape(_("Patient: {name}")).format(
+        escape(_("Name: {name}")).format(
             name=_who(request.display_name, request.user_id, request.username)
         ),
         escape(_("Phone: {phone}").format(phone=request.phone)),
