@@ -8,6 +8,7 @@ not trust the document it checks; a test below makes sure the glossary names eve
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.i18n import po_path
 from bot.core.knowledge import KnowledgeBase
 from bot.core.vocabulary import Lang, ReplyKind
+from bot.terminal import chat
 
 GLOSSARY = (PROJECT_DIR / "docs" / "glossary.md").read_text(encoding="utf-8")
 LOCALES = PROJECT_DIR / "locales"
@@ -277,6 +279,12 @@ def test_greeting_and_about_say_it_is_an_automated_bot(desk: FrontDesk, lang: La
     for text in (desk.about(lang), desk.greeting(lang).text):
         assert IDENTITY[lang] in text
         assert NOT_A_PERSON[lang] in text
+
+
+def test_the_terminal_chat_says_it_is_an_automated_bot(fresh_desk: FrontDesk) -> None:
+    out = io.StringIO()
+    chat(fresh_desk, ["/language bn", "/help"], out=out)
+    assert IDENTITY[Lang.EN] in out.getvalue() and IDENTITY[Lang.BN] in out.getvalue()
 
 
 def test_no_string_calls_the_bot_an_assistant_as_if_it_were_staff() -> None:
