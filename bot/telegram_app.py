@@ -84,6 +84,17 @@ PATIENT_COMMANDS = (
     Command("help", N_("How to use this bot"), patient.help_command),
     Command("forget", N_("Delete everything stored about you"), patient.forget),
 )
+# The "What can this bot do?" screen, shown before the patient presses Start: it must already
+# say that this is a bot, not a member of staff. Telegram allows 512 and 120 characters.
+DESCRIPTION = N_(
+    "IBN-SINA's automated information bot: not a person and not a doctor. It answers questions "
+    "about stem-cell therapy for spinal cord injury from one published article, in English, "
+    "Bangla or Banglish, and gives the appointment numbers of IBN-SINA Savar and Kallyanpur."
+)
+SHORT_DESCRIPTION = N_(
+    "Automated information bot, not a doctor: stem-cell therapy for spinal cord injury, from "
+    "one published article."
+)
 STAFF_COMMANDS = (
     Command("inquiries", N_("Latest inquiries (staff)"), staff.inquiries),
     Command("unanswered", N_("Questions the bot could not answer (staff)"), staff.unanswered),
@@ -169,6 +180,7 @@ async def post_init(app: FrontDeskApp) -> None:
     data = app.bot_data
     data.log = await InquiryLog.open(data.settings.database_path)
     await register_commands(app)
+    await register_descriptions(app)
     data.maintenance = asyncio.create_task(_maintenance(data))
 
 
@@ -236,6 +248,21 @@ async def register_commands(app: FrontDeskApp) -> None:
             except Exception:  # a staff member who never opened the bot has no chat yet
                 logger.warning("could not set the staff menu for chat %s (has it started the "
                                "bot?)", chat_id)
+
+
+async def register_descriptions(app: FrontDeskApp) -> None:
+    """The bot's description and short description, in English by default and in Bangla for
+    Bangla Telegram apps."""
+    desk = app.bot_data.desk
+    for lang, code in ((Lang.EN, None), (Lang.EN, "en"), (Lang.BN, "bn")):
+        _ = desk.catalogs(lang).gettext
+        try:
+            await app.bot.set_my_description(
+                _(DESCRIPTION) + "\n\n" + desk.emergency_line(lang), language_code=code
+            )
+            await app.bot.set_my_short_description(_(SHORT_DESCRIPTION), language_code=code)
+        except Exception:  # cosmetic: a failure here must not keep the bot from answering
+            logger.warning("could not set the bot description (language %s)", code or "default")
 
 
 async def on_error(update: object, context: FrontDeskContext) -> None:

@@ -37,6 +37,7 @@ from bot.telegram_ui import (
     bold,
     button,
     escape,
+    escape_bold_999,
     home_keyboard,
     parse_callback,
     parse_entry,
@@ -83,10 +84,12 @@ async def flood_control(update: Update, context: FrontDeskContext) -> None:
     await context.log_inquiry(update, text=text, kind="flood", lang=lang)
     if verdict is Verdict.WARN and update.effective_chat:
         _ = context.gettext(lang)
+        # The dropped message may have been the emergency: the 999 line goes with the notice.
         await context.bot.send_message(
             update.effective_chat.id,
             escape(_("You are sending messages very quickly. Please wait a minute, then ask "
-                     "your question again.")),
+                     "your question again.")) + "\n"
+            + escape_bold_999(context.desk.emergency_line(lang)),
         )
     if update.callback_query:
         await update.callback_query.answer()
@@ -119,8 +122,8 @@ async def start(update: Update, context: FrontDeskContext) -> None:
     _ = context.gettext(lang)
     text = "\n\n".join(
         [
-            bold(_("Assalamu alaikum! I am the information assistant of IBN-SINA.")),
-            escape(context.desk.about(lang)),
+            bold(_("Assalamu alaikum! This is IBN-SINA's automated information bot.")),
+            escape_bold_999(context.desk.about(lang)),
             escape(_("Type your question in English or Bangla, or choose below.")),
         ]
     )
@@ -134,7 +137,7 @@ async def help_command(update: Update, context: FrontDeskContext) -> None:
     lang = await context.language(update)
     _ = context.gettext(lang)
     lines = [
-        escape(context.desk.about(lang)),
+        escape_bold_999(context.desk.about(lang)),
         "",
         escape(_("You can type a question in English, Bangla or Banglish, for example:")),
         escape(_("“Can stem cells help my father walk again?”")),
@@ -350,10 +353,12 @@ async def _complete_callback_request(
         branch=clinic.id, phone=phone,
     )
     _ = context.gettext(lang)
+    # Passed on, not promised: nobody may be at the desk tonight, so the patient can call too.
     text = "\n".join([
-        escape(_("Thank you. {branch} will call you at {phone}.").format(
-            branch=clinic.name[lang], phone=phone)),
-        escape(_("You can also call them yourself: {number}").format(number=clinic.phone)),
+        escape(_("Thank you. Your call-back request ({phone}) has been passed to the front desk "
+                 "of {branch}.").format(branch=clinic.name[lang], phone=phone)),
+        escape(_("If it cannot wait, call them yourself: {number}").format(number=clinic.phone)),
+        escape_bold_999(context.desk.emergency_line(lang)),
     ])
     if update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
@@ -380,6 +385,8 @@ async def non_text_message(update: Update, context: FrontDeskContext) -> None:
         escape(_("Sorry, I can only read typed questions. Please type your question, or call "
                  "us:")),
         escape(context.desk.numbers(lang)),
+        "",
+        escape_bold_999(context.desk.emergency_line(lang)),
     ])
     if message:
         await message.reply_text(text, reply_markup=home_keyboard(_))

@@ -154,7 +154,7 @@ def _callback_text(request: CallbackRequest, lang: Lang, context: FrontDeskConte
     lines = [
         "☎️ " + bold(_("Call-back request #{id}").format(id=request.id)),
         escape(_("Branch: {branch}").format(branch=clinic)),
-        escape(_("Patient: {name}")).format(
+        escape(_("Name: {name}")).format(
             name=_who(request.display_name, request.user_id, request.username)
         ),
         escape(_("Phone: {phone}").format(phone=request.phone)),

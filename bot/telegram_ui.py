@@ -24,6 +24,8 @@ from bot.core.vocabulary import Lang, ReplyKind
 
 MAX_CALLBACK_BYTES = 64
 MAX_MESSAGE_CHARS = 4096
+# Telegram may not make a three-digit number tappable; bold is the emphasis that always shows.
+_EMERGENCY_NUMBER = re.compile(r"(?<![0-9])999(?![0-9])")
 
 Gettext = Callable[[str], str]
 T = TypeVar("T")
@@ -187,6 +189,11 @@ def bold(text: str) -> str:
     return f"<b>{escape(text)}</b>"
 
 
+def escape_bold_999(text: str) -> str:
+    """Our own text (never a patient's) as Telegram HTML, with the emergency number in bold."""
+    return _EMERGENCY_NUMBER.sub("<b>999</b>", escape(text))
+
+
 def button(label: str, action: Action, *args: str | int) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=pack(action, *args))
 
@@ -216,7 +223,7 @@ def home_keyboard(_: Gettext) -> InlineKeyboardMarkup:
 def render(reply: Reply, desk: FrontDesk) -> tuple[str, InlineKeyboardMarkup]:
     """The message text (HTML, every dynamic piece escaped) and its buttons."""
     _ = desk.catalogs(reply.lang).gettext
-    text = escape(reply.text)
+    text = escape_bold_999(reply.text)
     if reply.title:
         text = f"<b>{escape(reply.title)}</b>\n\n{text}"
     rows = choice_rows(reply.choices)

@@ -93,6 +93,23 @@ async def test_text_length_limits(fake: FakeBotApi) -> None:
 
 
 @pytest.mark.asyncio
+async def test_descriptions_per_language_with_telegrams_limits(fake: FakeBotApi) -> None:
+    async with make_bot(fake) as bot:
+        assert await bot.set_my_description("An automated bot")
+        assert await bot.set_my_description("একটি স্বয়ংক্রিয় বট", language_code="bn")
+        assert await bot.set_my_short_description("x" * 120)
+        assert (await bot.get_my_description(language_code="bn")).description == "একটি স্বয়ংক্রিয় বট"
+        # A language with no description of its own gets the default one, as on Telegram.
+        assert (await bot.get_my_description(language_code="fr")).description == "An automated bot"
+        with pytest.raises(BadRequest, match=r"(?i)description_invalid"):
+            await bot.set_my_description("x" * 513)
+        with pytest.raises(BadRequest, match=r"(?i)short_description_invalid"):
+            await bot.set_my_short_description("x" * 121)
+    assert fake.description() == "An automated bot" and fake.description("bn").startswith("একটি")
+    assert fake.short_description() == "x" * 120
+
+
+@pytest.mark.asyncio
 async def test_long_callback_data_is_rejected(fake: FakeBotApi) -> None:
     async with make_bot(fake) as bot:
         await bot.send_message(1, "ok", reply_markup=keyboard("x" * 64))

@@ -78,8 +78,8 @@ def shipped() -> KnowledgeBase:
     return load_knowledge_base(FAQ)
 
 
-def test_shipped_knowledge_base_has_27_entries_in_7_sections(shipped: KnowledgeBase) -> None:
-    assert len(shipped.entries) == 27
+def test_shipped_knowledge_base_has_31_entries_in_7_sections(shipped: KnowledgeBase) -> None:
+    assert len(shipped.entries) == 31
     assert len(shipped.sections) == 7
     # Every entry belongs to exactly one section, in the order the sections list them.
     listed = [e for section in shipped.sections for e in section.entry_ids]
@@ -236,7 +236,9 @@ def test_empty_questions_list(faq_copy: Path) -> None:
 def test_malformed_yaml_tab_indentation(faq_copy: Path) -> None:
     path = faq_copy / "30-evidence.yaml"
     line = edit(
-        path, "      en: 62 trials, 2,439 patients\n", "\ten: 62 trials, 2,439 patients\n"
+        path,
+        "      en: What 62 trials found (2,439 patients)\n",
+        "\ten: What 62 trials found (2,439 patients)\n",
     )
     message = load_error(faq_copy)
     assert reported_line(message, "30-evidence.yaml") == line
@@ -246,8 +248,8 @@ def test_malformed_yaml_tab_indentation(faq_copy: Path) -> None:
 def test_malformed_yaml_tab_indentation_says_it_is_a_tab(faq_copy: Path) -> None:
     edit(
         faq_copy / "30-evidence.yaml",
-        "      en: 62 trials, 2,439 patients\n",
-        "\ten: 62 trials, 2,439 patients\n",
+        "      en: What 62 trials found (2,439 patients)\n",
+        "\ten: What 62 trials found (2,439 patients)\n",
     )
     assert "tab" in load_error(faq_copy).lower()
 
@@ -257,8 +259,12 @@ def test_malformed_yaml_tab_indentation_says_it_is_a_tab(faq_copy: Path) -> None
     [
         # Last line of clinics.yaml: the error says line 15 of a 14-line file.
         ("clinics.yaml", 'phone: "09610009616"', 'phone: "09610009616'),
-        # The error points ~370 lines further down, at the next '"' in the file.
-        ("30-evidence.yaml", "en: 62 trials, 2,439 patients", 'en: "62 trials, 2,439 patients'),
+        # The error points far further down, at the next '"' in the file.
+        (
+            "30-evidence.yaml",
+            "en: What 62 trials found (2,439 patients)",
+            'en: "What 62 trials found (2,439 patients)',
+        ),
     ],
 )
 def test_malformed_yaml_unclosed_quote_names_the_line_with_the_quote(
@@ -303,8 +309,8 @@ def test_invented_number_in_an_answer(faq_copy: Path, old: str, new: str, invent
 def test_invented_number_in_a_title(faq_copy: Path) -> None:
     line = edit(
         faq_copy / "30-evidence.yaml",
-        "      en: 62 trials, 2,439 patients\n",
-        "      en: 62 trials, 5 lakh patients\n",
+        "      en: What 62 trials found (2,439 patients)\n",
+        "      en: What 62 trials found (5 lakh patients)\n",
     )
     message = load_error(faq_copy)
     assert reported_line(message, "30-evidence.yaml") == line

@@ -102,7 +102,7 @@ def test_topics_lists_every_entry_title_and_a_number_opens_one(
 ) -> None:
     _, topics, opened = run_chat(fresh_desk, ["/topics", "3"])
     titles = [kb.entries[e].title[Lang.EN] for s in kb.sections for e in s.entry_ids]
-    assert len(titles) == 27
+    assert len(titles) == 31
     for n, title in enumerate(titles, 1):
         assert f"[{n}] {title}" in topics
     third = kb.entries[[e for s in kb.sections for e in s.entry_ids][2]]
@@ -167,7 +167,7 @@ def test_python_m_bot_check_validates_the_knowledge_base() -> None:
     result = run_bot("check")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK:")
-    assert "27 entries" in result.stdout and "7 sections" in result.stdout
+    assert "31 entries" in result.stdout and "7 sections" in result.stdout
 
 
 @pytest.mark.e2e

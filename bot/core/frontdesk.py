@@ -215,7 +215,8 @@ class FrontDesk:
         text = entry.answer[lang]
         if entry.call_us:
             _ = self.catalogs(lang).gettext
-            text += "\n\n" + _("To ask about your own case, please call us:") + "\n"
+            # The article says nothing about IBN-SINA's services: the hospital itself must answer.
+            text += "\n\n" + _("To ask the hospital directly, you can call:") + "\n"
             text += self.numbers(lang)
         text += self._disclaimer(lang, conversation)
         return Reply(
@@ -232,11 +233,7 @@ class FrontDesk:
     def appointment(self, lang: Lang, form: Form | None = None) -> Reply:
         _ = self.catalogs(lang).gettext
         text = "\n".join(
-            [
-                _("To make an appointment, please call one of our branches:"),
-                self.numbers(lang),
-                _("The front desk can also tell you the address and visiting hours."),
-            ]
+            [_("To make an appointment, please call one of our branches:"), self.numbers(lang)]
         )
         return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
 
@@ -253,7 +250,7 @@ class FrontDesk:
             if courtesy is Courtesy.THANKS:
                 first = _("You're welcome. I wish you and your family strength.")
             else:
-                first = _("Assalamu alaikum! I am the information assistant of IBN-SINA.")
+                first = _("Assalamu alaikum! This is IBN-SINA's automated information bot.")
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 
@@ -271,21 +268,34 @@ class FrontDesk:
                 "",
                 _("For anything else, please call us:"),
                 self.numbers(lang),
+                "",
+                self.emergency_line(lang),
             ]
         )
         return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value))
 
     def about(self, lang: Lang) -> str:
-        """What the bot is and is not, in two lines (used by greetings, /start and /help)."""
+        """What the bot is and is not, then the emergency line (greetings, /start, /help, the
+        terminal). A relative must not mistake it for a member of staff."""
         _ = self.catalogs(lang).gettext
         return "\n".join(
             [
+                _("I am an automated information bot, not a person and not a doctor."),
                 _(
-                    "I answer questions about stem-cell therapy for spinal cord injury, from "
-                    "a published article. I am not a doctor."
+                    "I answer questions about stem-cell therapy for spinal cord injury from one "
+                    "published article."
                 ),
-                _("In an emergency, call 999 or go to the nearest emergency department."),
+                self.emergency_line(lang),
             ]
+        )
+
+    def emergency_line(self, lang: Lang) -> str:
+        """The short 999 line that ends every reply which is not an answer: whatever the bot
+        missed, a patient in danger is never left with only the appointment numbers."""
+        _ = self.catalogs(lang).gettext
+        return _(
+            "If someone has just been injured or is in danger now, call 999 or go to the "
+            "nearest emergency department."
         )
 
     def numbers(self, lang: Lang) -> str:
@@ -307,8 +317,8 @@ class FrontDesk:
         _ = self.catalogs(lang).gettext
         parts = [
             _(
-                "🚨 If this is an emergency, call 999 now or go to the nearest hospital "
-                "emergency department."
+                "🚨 If someone has just been injured, cannot breathe, has fainted or is in "
+                "danger now: call 999 now or go to the nearest hospital emergency department."
             )
         ]
         if danger.level is Danger.SELF_HARM:
@@ -351,6 +361,8 @@ class FrontDesk:
             _("I'm not sure I understood. Did you mean one of these?"),
             _("If not, please call us:"),
             self.numbers(lang),
+            "",
+            self.emergency_line(lang),
         ])
         return Reply(
             kind=ReplyKind.DID_YOU_MEAN,
@@ -378,7 +390,7 @@ class FrontDesk:
         _ = self.catalogs(lang).gettext
         return "\n\nℹ️ " + _(
             "This is general information from a published article, not medical advice. "
-            "Please talk to a doctor about your own case."
+            "Please talk to a doctor about the patient's own case."
         )
 
 

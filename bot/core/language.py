@@ -232,11 +232,16 @@ def romanize_bangla_word(word: str) -> str:
     return str(romanize_word(word)).lower()  # the library has no type hints
 
 
+# No word of any of the three forms is this long; a longer "word" is a keyboard held down or
+# pasted junk, and its trigrams would match anything.
+MAX_WORD = 30
+
+
 def key_words(text: str) -> list[str]:
     """Folded Latin keys of the words of `text`, whatever its script; stopwords dropped."""
     keys = []
     for token in tokenize(ascii_digits(normalize_text(text))):
-        if token in STOPWORDS:
+        if token in STOPWORDS or len(token) > MAX_WORD:
             continue
         latin = romanize_bangla_word(token) if _BANGLA_LETTER.search(token) else token
         for part in _TOKEN.findall(latin):

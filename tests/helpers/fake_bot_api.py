@@ -36,7 +36,9 @@ MAX_LONG_POLL = 3.0  # cap getUpdates' timeout so stopping a poller never hangs 
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 # PTB JSON-encodes every non-str parameter; these are str values that may look like JSON ("42").
 STRING_PARAMS = frozenset({"text", "caption", "parse_mode", "callback_query_id", "url", "action",
-                           "inline_message_id", "language_code", "secret_token", "file_id"})
+                           "inline_message_id", "language_code", "secret_token", "file_id",
+                           "description", "short_description"})
+DESCRIPTION_LIMITS = {"description": 512, "short_description": 120}  # characters, as Telegram
 HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
                        "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"})
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
@@ -251,6 +253,7 @@ class FakeBotApi:
         self._last_bot_message: dict[int, int] = {}
         self._chats: dict[int, Json] = {}
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._descriptions: dict[tuple[str, str], str] = {}  # (kind, language_code) -> text
         self._handlers: dict[str, Callable[[Params, Files], Any]] = {
             "getMe": lambda p, f: {**BOT_USER, "can_join_groups": True,
                                    "can_read_all_group_messages": False,
@@ -260,6 +263,10 @@ class FakeBotApi:
             "setMyCommands": self._set_my_commands,
             "getMyCommands": lambda p, f: self._commands.get(self._command_key(p), []),
             "deleteMyCommands": self._delete_my_commands,
+            "setMyDescription": lambda p, f: self._set_description("description", p),
+            "getMyDescription": lambda p, f: self._get_description("description", p),
+            "setMyShortDescription": lambda p, f: self._set_description("short_description", p),
+            "getMyShortDescription": lambda p, f: self._get_description("short_description", p),
             "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -352,6 +359,15 @@ class FakeBotApi:
         with self._cond:
             key = self._command_key({"scope": scope, "language_code": language_code})
             return copy.deepcopy(self._commands.get(key, []))
+
+    def description(self, language_code: str = "") -> str:
+        """What setMyDescription set for this language ("" = the default for all)."""
+        with self._cond:
+            return self._descriptions.get(("description", language_code), "")
+
+    def short_description(self, language_code: str = "") -> str:
+        with self._cond:
+            return self._descriptions.get(("short_description", language_code), "")
 
     async def wait_for(
         self, method: str, predicate: Callable[[Call], bool] | None = None,
@@ -597,6 +613,23 @@ class FakeBotApi:
                 _bad("BOT_COMMAND_DESCRIPTION_INVALID")
         self._commands[self._command_key(p)] = commands
         return True
+
+    def _set_description(self, kind: str, p: Params) -> bool:
+        text = str(p.get(kind) or "")
+        if len(text) > DESCRIPTION_LIMITS[kind]:
+            _bad(f"{kind.upper()}_INVALID")
+        key = (kind, str(p.get("language_code") or ""))
+        if text:
+            self._descriptions[key] = text
+        else:  # an empty text removes the description for that language, as on Telegram
+            self._descriptions.pop(key, None)
+        return True
+
+    def _get_description(self, kind: str, p: Params) -> Json:
+        language_code = str(p.get("language_code") or "")
+        text = self._descriptions.get((kind, language_code)) or self._descriptions.get(
+            (kind, ""), "")
+        return {kind: text}
 
     def _delete_my_commands(self, p: Params, f: Files) -> bool:
         self._commands.pop(self._command_key(p), None)
