@@ -76,7 +76,7 @@ def main() -> None:
     data = rankings(desk)
     names = tuple(data[0][1].evidence)
     x = np.array([[r.evidence[n] for n in names] for _, r in data])
-    y = np.array([float(r.best.entry_id == m["expect"]) for m, r in data])
+    y = np.array([float(r.best.entry_id in (m["expect"], m.get("also"))) for m, r in data])
     oos = np.array([m["expect"] == "fallback" for m, _ in data])
     guarded = np.array([r.out_of_scope for _, r in data])
 

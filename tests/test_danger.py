@@ -114,6 +114,7 @@ def test_the_alarm_never_drops_the_question(desk: FrontDesk) -> None:
     assert reply.then is ReplyKind.ANSWER and reply.entry_id == "walking-again"
     lines = reply.text.splitlines()
     assert lines.index(next(line for line in lines if "999" in line)) == 0
+    assert "চিকিৎসা-পরামর্শ নয়" in reply.text  # the answer keeps its "not medical advice" line
 
 
 def test_self_harm_gets_999_and_one_kind_sentence(desk: FrontDesk) -> None:

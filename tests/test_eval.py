@@ -53,6 +53,11 @@ def answered(reply: Reply) -> str | None:
     return None
 
 
+def accepted(m: dict[str, str]) -> set[str]:
+    """The entries that answer a message: its `expect`, and its `also` when it has one."""
+    return {m["expect"], m.get("also", m["expect"])}
+
+
 def is_right(m: dict[str, str], reply: Reply) -> bool:
     alarm = reply.kind is ReplyKind.EMERGENCY
     if m.get("danger") in ("now", "unsure") and not alarm:
@@ -64,7 +69,7 @@ def is_right(m: dict[str, str], reply: Reply) -> bool:
         return answered(reply) is None and ReplyKind.DID_YOU_MEAN not in (reply.kind, reply.then)
     if expect in ("greeting", "appointment"):
         return reply.kind == expect
-    return answered(reply) == expect
+    return answered(reply) in accepted(m)
 
 
 @dataclass
@@ -115,7 +120,7 @@ def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
         result.right[form] += ok
         if m["expect"] not in KINDS:
             result.in_scope[form] += 1
-            result.in_scope_right[form] += answered(reply) == m["expect"]
+            result.in_scope_right[form] += answered(reply) in accepted(m)
         result.did_you_mean += ReplyKind.DID_YOU_MEAN in (reply.kind, reply.then)
         if not ok:
             result.misses.append(
@@ -150,6 +155,8 @@ def test_eval_set_is_well_formed(desk: FrontDesk, name: str) -> None:
     ]
     assert all(m.get("danger") in (None, "now", "unsure") for m in messages)
     assert all(m.get("story") in (None, "old") for m in messages)
+    assert all(m.get("also", expect) in desk.kb.entries for m in messages
+               if (expect := m["expect"]) in desk.kb.entries)
 
 
 def test_story_sets_are_as_large_and_varied_as_issue_7_asks() -> None:
@@ -206,8 +213,9 @@ def test_held_out_sets_are_reported(evaluations: dict[str, Evaluation]) -> None:
     for name in HELD_OUT:
         evaluations[name].report(f"{name} (held out, never tuned on)", show_misses=False)
     older = evaluations["holdout.yaml"]
-    assert older.missed_dangers == [], "emergencies missed"
-    assert older.out_of_scope_answered == [], "out-of-scope messages answered from the article"
+    # Counts only: printing a held-out message would let whoever reads the failure tune on it.
+    assert len(older.missed_dangers) == 0, "emergencies missed"
+    assert len(older.out_of_scope_answered) == 0, "out-of-scope questions answered"
 
 
 @pytest.mark.parametrize(

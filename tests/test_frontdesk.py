@@ -456,3 +456,27 @@ def test_a_taught_question_is_answered_from_the_next_message_on(kb: KnowledgeBas
     desk.relearn([])  # undo
     assert ask(desk, question).kind is ReplyKind.DID_YOU_MEAN
     assert ask(desk, not_in_article).kind is ReplyKind.ANSWER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # issue 7's near misses, in the three forms: the honest fallback, never an answer
+        "stem cell for knee pain, does it work?", "hatur bethar jonno stem cell den apnara?",
+        "হাঁটুর ব্যথায় স্টেম সেল কাজ করে?",
+        "can stem cells cure autism in my son?", "autism er jonno stem cell kaj kore?",
+        "অটিজমে স্টেম সেল দিলে কি কথা বলবে?",
+        "is there stem cell for diabetes?", "diabetes e stem cell dile sugar kombe?",
+        "ডায়াবেটিসে কি স্টেম সেল কাজ করে?",
+        "cord blood banking cost at your hospital?", "baccha hobar somoy cord blood rakha jay?",
+        "নাড়ির রক্ত সংরক্ষণ করেন আপনারা?",
+        "CT scan price at savar?", "MRI koto taka apnader okhane?",
+        "এমআরআই করতে কত টাকা লাগে?",
+        "is there a dentist at kallyanpur?", "dater doctor ache?", "দাঁতের ডাক্তার কবে বসেন?",
+        "physio koto taka apnader?", "ফিজিওথেরাপির খরচ কত এক সেশনে?",
+    ],
+)
+def test_out_of_scope_near_misses_are_never_answered(desk: FrontDesk, text: str) -> None:
+    reply = ask(desk, text)
+    assert reply.kind in (ReplyKind.FALLBACK, ReplyKind.APPOINTMENT), (reply.kind, reply.entry_id)
+    assert has_both_numbers(reply)

@@ -158,7 +158,7 @@ class FrontDesk:
         reply = self._understand(text, lang, form, conversation)
         if danger.alarm:
             asked = asks_something(text, besides=self._what_to_do)
-            return self._emergency(danger, reply, asked, conversation)
+            return self._emergency(danger, reply, asked)
         return replace(reply, danger=danger.level)
 
     def _understand(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply:
@@ -308,9 +308,7 @@ class FrontDesk:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _emergency(
-        self, danger: DangerCheck, question: Reply, asked: bool, conversation: str
-    ) -> Reply:
+    def _emergency(self, danger: DangerCheck, question: Reply, asked: bool) -> Reply:
         """The 999 line first, then whatever the question earned: the answer, the "did you
         mean" choices, or a short word that the article has no answer."""
         lang = question.lang
@@ -329,10 +327,9 @@ class FrontDesk:
         parts += ["", _("For an appointment (not for emergencies):"), self.numbers(lang)]
         # Answer only what was asked: a cry for help with no question gets no article text.
         then: ReplyKind | None = question.kind if asked else None
-        if then is ReplyKind.ANSWER and question.entry_id:
-            entry = self.kb.entries[question.entry_id]
-            parts += ["", f"{entry.title[lang]}:", entry.answer[lang]]
-            parts.append(self._disclaimer(lang, conversation).strip())
+        if then is ReplyKind.ANSWER:
+            # The answer as it would have come on its own: call-us line and disclaimer included.
+            parts += ["", f"{question.title}:", question.text]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]
         elif then is ReplyKind.FALLBACK:

@@ -253,7 +253,7 @@ def key_words(text: str) -> list[str]:
 # Words that mark a sentence as a question wherever they stand, in all three forms ...
 QUESTION_WORDS = frozenset(
     """
-    how what why when where which who whom whose
+    how what why when where which who whom whose tell explain
     ki kii kivabe kibhabe kemne kmne kemon kmn keno kno kothay kobe kokhon koto kto kon konta
     naki kina parbe parbo parben hobe hbe jabe pabe paben lagbe dorkar bolen bolun janaben
     কি কী কেন কীভাবে কিভাবে কেমনে কেমন কবে কখন কোথায় কত কতো কতদিন কতজন কোন কোনটা নাকি
@@ -272,13 +272,16 @@ _SENTENCE = regex.compile(r"[^.!?।\n]+[.!?।\n]*")
 # A long message with no punctuation still ends with its question ("…stem cell dile ki labh
 # hobe"): its last words stand in for the asking sentence.
 _TAIL_WORDS = 12
+# An asking sentence with fewer key words than this leans on the sentences before it.
+_ASKING_MIN_WORDS = 3
 
 
 _CLAUSE = regex.compile(r"[,;:]+")
+_OR_NOT = regex.compile(r"\bor not\b", regex.IGNORECASE)
 
 
 def is_question(sentence: str) -> bool:
-    if "?" in sentence:
+    if "?" in sentence or _OR_NOT.search(sentence):
         return True
     if any(w in QUESTION_WORDS for w in tokenize(sentence)):
         return True
@@ -303,13 +306,17 @@ def question_sentences(text: str) -> list[str]:
 
 
 def asking_part(text: str) -> str:
-    """The part of a message that asks: its last sentence that is a question, else its last
-    sentence. The whole text when it is one short sentence."""
+    """The part of a message that asks: its last sentence that is a question (else its last
+    sentence), with the question just before it, and with the sentences before those when they
+    are too short to stand alone ("…is there a trial in Bangladesh? Any link?"). The whole text
+    when it is one short sentence."""
     parts = sentences(text)
     if len(parts) <= 1:
         words = text.split()
         return " ".join(words[-_TAIL_WORDS:]) if len(words) > 2 * _TAIL_WORDS else text
-    for sentence in reversed(parts):
-        if is_question(sentence):
-            return sentence
-    return parts[-1]
+    last = max((i for i, s in enumerate(parts) if is_question(s)), default=len(parts) - 1)
+    # Two questions in a row usually ask one thing ("What is a clinical trial? Can we join?").
+    first = last - 1 if last > 0 and is_question(parts[last - 1]) else last
+    while first > 0 and len(key_words(" ".join(parts[first : last + 1]))) < _ASKING_MIN_WORDS:
+        first -= 1
+    return " ".join(parts[first : last + 1])
