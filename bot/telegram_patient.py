@@ -27,7 +27,13 @@ from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
 from bot.flood import Verdict
-from bot.telegram_context import FrontDeskContext, callback_query, expired, on_button
+from bot.telegram_context import (
+    FrontDeskContext,
+    callback_query,
+    expired,
+    on_button,
+    telegram_language,
+)
 from bot.telegram_staff import notify_staff_of_callback
 from bot.telegram_ui import (
     Action,
@@ -260,7 +266,12 @@ async def text_message(update: Update, context: FrontDeskContext) -> None:
         return  # a group message not addressed to us
     if context.patient.awaiting_phone_for and await _maybe_phone(update, context, text):
         return
-    reply = context.desk.reply(text, _conversation(update), await context.chosen_language(update))
+    # "hlw" or "ok bye" tell no language: answer in the one this patient used last, or their
+    # Telegram's.
+    usual = context.patient.last_lang or telegram_language(update)
+    reply = context.desk.reply(
+        text, _conversation(update), await context.chosen_language(update), usual=usual
+    )
     await context.log_inquiry(
         update, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
         entry_id=reply.entry_id, confidence=reply.confidence if reply.ranking else None,

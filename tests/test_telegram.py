@@ -35,6 +35,25 @@ async def test_start_in_bangla_for_a_bangla_telegram(fake, bot) -> None:
     assert all(is_bangla(label) or "English" in label for label, _ in buttons(reply))
 
 
+async def test_a_greeting_with_no_clue_to_its_language_follows_the_patients_telegram(
+    fake, bot
+) -> None:
+    assert is_bangla((await Chat(fake, 120, language_code="bn").say("hlw")).params["text"])
+    assert not is_bangla((await Chat(fake, 121, language_code="en").say("hlw")).params["text"])
+
+
+async def test_an_old_injury_story_is_answered_and_an_injury_now_gets_999_first(fake, bot) -> None:
+    chat = Chat(fake, 122)
+    story = await chat.say(
+        "my son fell from a tree two years ago, he is paralysed below the waist. "
+        "will stem cells help him walk again?"
+    )
+    assert "999" not in story.params["text"].splitlines()[0]
+    assert "walk" in story.params["text"].lower()
+    now = await chat.say("my father fell from the roof just now and cannot move his legs")
+    assert "<b>999</b>" in now.params["text"].splitlines()[0]
+
+
 async def test_browse_topics_section_answer_and_back(fake, bot) -> None:
     chat = Chat(fake, 103)
     menu = await chat.say("/topics")
