@@ -108,6 +108,22 @@ def main() -> None:
         print(f"  {t:.1f}: {right[in_scope].sum() / in_scope.sum():6.1%} right, "
               f"{wrong.sum() / in_scope.sum():5.1%} wrong, {int((answered & oos).sum())} "
               f"out-of-scope answered{'  <- in use' if t == frontdesk.ANSWER_PROBABILITY else ''}")
+    print("\n'Did you mean' below the answer threshold (cross-validated): messages "
+          "whose right entry is among two or three close choices (within CLOSE_RATIO of the best)")
+    unsure = (held < frontdesk.ANSWER_PROBABILITY) & ~guarded
+    for lo, hi in ((0.0, 0.1), (0.1, 0.2), (0.2, 0.35), (0.35, frontdesk.ANSWER_PROBABILITY)):
+        band = unsure & (held >= lo) & (held < hi)
+        rows = [(m, r) for (m, r), b in zip(data, band, strict=True) if b]
+        close = [
+            [c.entry_id for c in r.matches if c.score >= r.best.score * frontdesk.CLOSE_RATIO]
+            for _, r in rows
+        ]
+        offered = [(m, ids) for (m, _), ids in zip(rows, close, strict=True) if len(ids) >= 2]
+        helped = sum(m["expect"] in ids or m.get("also") in ids for m, ids in offered)
+        out = sum(m["expect"] == "fallback" for m, _ in offered)
+        print(f"  p {lo:.2f}-{hi:.2f}: {len(rows):3} messages, {len(offered):3} with 2-3 close "
+              f"choices; the right one among them {helped}, out of scope {out}"
+              f"{'  <- SUGGEST in use from here' if lo == frontdesk.SUGGEST_PROBABILITY else ''}")
     if args.write:
         CALIBRATION_FILE.write_text(
             json.dumps(
