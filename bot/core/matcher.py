@@ -109,12 +109,18 @@ class _Vocabulary:
 class _Index:
     """Cosine search over TF-IDF vectors; each document carries a label (an entry id).
 
-    Documents of one label are stored next to each other, so the best document per label is one
-    `np.maximum.reduceat` over the scores.
+    Two layouts, for the two questions asked of an index. `scores` ranks every label at once:
+    the matrix is stored feature by feature, and a message's features gather their postings.
+    `best` needs the closest document of one or two labels only: the matrix is stored document
+    by document, and only those labels' rows are read, however large the knowledge base.
     """
 
     def __init__(
-        self, docs: Iterable[tuple[str, _Encoded]], vocabulary_size: int, sublinear: bool
+        self,
+        docs: Iterable[tuple[str, _Encoded]],
+        vocabulary_size: int,
+        sublinear: bool,
+        by_feature: bool,
     ) -> None:
         by_label: dict[str, list[_Encoded]] = defaultdict(list)
         for label, doc in docs:
@@ -122,6 +128,7 @@ class _Index:
                 by_label[label].append(doc)
         self.labels = list(by_label)
         self._sublinear = sublinear
+        self._size = vocabulary_size
         all_docs = [doc for doc_list in by_label.values() for doc in doc_list]
         n = len(all_docs)
         df = np.bincount(np.concatenate([d.ids for d in all_docs]), minlength=vocabulary_size)
@@ -135,16 +142,25 @@ class _Index:
             weights, norm = self._weigh(doc)
             rows.append(doc.ids)
             vals.append(weights / norm)
-        doc_of_value = np.repeat(np.arange(n), [len(r) for r in rows])
-        # Features x documents, as CSR arrays: the documents a feature occurs in, with weights.
-        matrix = sparse.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), doc_of_value)),
-            shape=(vocabulary_size, n),
-        )
-        self._indptr, self._docs, self._weights = matrix.indptr, matrix.indices, matrix.data
+        feature_ids = np.concatenate(rows)
+        documents = np.repeat(np.arange(n), [len(r) for r in rows])
+        values = np.concatenate(vals)
+        if by_feature:
+            matrix = sparse.csr_matrix(
+                (values, (feature_ids, documents)), shape=(vocabulary_size, n)
+            )
+        else:
+            matrix = sparse.csr_matrix(
+                (values, (documents, feature_ids)), shape=(n, vocabulary_size)
+            )
+        self._indptr, self._indices, self._data = matrix.indptr, matrix.indices, matrix.data
         self._n_docs = n
         sizes = [len(d) for d in by_label.values()]
         self._starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
+        self._rows = {
+            label: (int(start), int(start) + size)
+            for label, start, size in zip(self.labels, self._starts, sizes, strict=True)
+        }
 
     def _tf(self, counts: np.ndarray) -> np.ndarray:
         # Entry documents repeat words across many phrasings; log-scaling the counts keeps a
@@ -158,7 +174,7 @@ class _Index:
         return weights, norm
 
     def scores(self, query: _Encoded) -> np.ndarray:
-        """The best cosine per label, in `self.labels` order."""
+        """The best cosine per label, in `self.labels` order (a feature-major index)."""
         if not len(query.ids):
             return np.zeros(len(self.labels))
         weights, norm = self._weigh(query)
@@ -168,9 +184,29 @@ class _Index:
         lengths = ends - starts
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         positions = offsets + np.arange(int(lengths.sum()))
-        contributions = self._weights[positions] * np.repeat(weights / norm, lengths)
-        per_doc = np.bincount(self._docs[positions], contributions, minlength=self._n_docs)
+        contributions = self._data[positions] * np.repeat(weights / norm, lengths)
+        per_doc = np.bincount(self._indices[positions], contributions, minlength=self._n_docs)
         return np.minimum(np.maximum.reduceat(per_doc, self._starts), 1.0)
+
+    def best(self, query: _Encoded, labels: Iterable[str]) -> list[float]:
+        """The closest document's cosine for each of `labels` (a document-major index)."""
+        labels = list(labels)
+        if not len(query.ids):
+            return [0.0] * len(labels)
+        weights, norm = self._weigh(query)
+        dense = np.zeros(self._size)
+        dense[query.ids] = weights / norm
+        result = []
+        for label in labels:
+            first, last = self._rows.get(label, (0, 0))
+            if first == last:
+                result.append(0.0)
+                continue
+            start, end = self._indptr[first], self._indptr[last]
+            products = self._data[start:end] * dense[self._indices[start:end]]
+            per_doc = np.add.reduceat(products, self._indptr[first:last] - start)
+            result.append(min(1.0, float(per_doc.max())))
+        return result
 
 
 @dataclass(frozen=True)
@@ -254,37 +290,24 @@ class Matcher:
                 for feature, count in doc.items():
                     entries[label][feature] += count
         size = len(self._vocabulary)
-        self._phrasings = _Index(encoded, size, sublinear=False)
+        self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
         self._entries = _Index(
-            ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()), size, sublinear=True
+            ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()),
+            size,
+            sublinear=True,
+            by_feature=True,
         )
         self._entry_ids = self._entries.labels
-        # Align the phrasing index's labels with the entry index's order.
-        order = {label: i for i, label in enumerate(self._phrasings.labels)}
-        self._phrasing_order = np.array([order[e] for e in self._entry_ids], dtype=np.intp)
-        self._oos_position = order.get(self._oos_label)
         self._off_topic = PhraseSet(p for phrases in kb.off_topic.values() for p in phrases)
         self.calibration = calibration or Calibration()
-
-    def _read(self, text: str) -> tuple[np.ndarray, np.ndarray, float]:
-        """Fit per entry, closest phrasing per entry, closest out-of-scope question."""
-        query = self._vocabulary.encode(features(text))
-        if not len(query.ids):
-            zeros = np.zeros(len(self._entry_ids))
-            return zeros, zeros, 0.0
-        fit = self._entries.scores(query)
-        near_all = self._phrasings.scores(query)
-        oos = 0.0 if self._oos_position is None else float(near_all[self._oos_position])
-        return fit, near_all[self._phrasing_order], oos
 
     def rank(self, text: str, limit: int = 3) -> Ranking:
         """The best `limit` entries for `text`, best first, with the evidence weighed."""
         asking = asking_part(text)
-        fit_q, near_q, oos_q = self._read(asking)
-        if asking == text:
-            fit_w, near_w, oos_w = fit_q, near_q, oos_q
-        else:
-            fit_w, near_w, oos_w = self._read(text)
+        query_q = self._vocabulary.encode(features(asking))
+        query_w = query_q if asking == text else self._vocabulary.encode(features(text))
+        fit_q = self._entries.scores(query_q)
+        fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
         score = fit_q + WHOLE_WEIGHT * fit_w
         if not score.any():
             return NOTHING
@@ -293,14 +316,21 @@ class Matcher:
         matches = tuple(Match(self._entry_ids[i], float(score[i])) for i in order)
         s1 = float(score[top])
         s2 = float(score[second]) if second is not None else 0.0
+        # How close each reading comes to one known phrasing of the best entry, and to one
+        # question the article does not answer.
+        labels = (self._entry_ids[top], self._oos_label)
+        near_q, oos_q = self._phrasings.best(query_q, labels)
+        near_w, oos_w = (near_q, oos_q) if query_w is query_q else (
+            self._phrasings.best(query_w, labels)
+        )
         # The evidence the calibration weighs; each is a number a reviewer can read.
         evidence = {
             "score": s1 / (1 + WHOLE_WEIGHT),  # how well the best entry fits, 0..1
             "runner_up_ratio": s2 / s1,  # near 1: two entries fit about equally
-            "near_asking": float(near_q[top]),  # the asking part reads like a known phrasing
-            "near_whole": float(near_w[top]),
+            "near_asking": near_q,  # the asking part reads like a known phrasing
+            "near_whole": near_w,
             "agree": float(int(np.argmax(fit_q)) == top),  # the asking part alone agrees
-            "oos_lead": max(oos_q - float(near_q[top]), oos_w - float(near_w[top])),
+            "oos_lead": max(oos_q - near_q, oos_w - near_w),
         }
         # Any question that names another topic ("…and does stem cell help his eyes?") is out
         # of scope; a topic word in the story around it ("he is diabetic") is not.
