@@ -72,7 +72,7 @@ def chat(desk: FrontDesk, lines: Iterable[str], out: TextIO) -> None:
         elif line.startswith("/") or not line:
             show(help_text(desk, chosen or lang))
         else:
-            say(desk.reply(line, CONVERSATION, chosen))
+            say(desk.reply(line, CONVERSATION, chosen, usual=lang))
 
 
 def run(desk: FrontDesk) -> None:

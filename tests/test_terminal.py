@@ -181,3 +181,10 @@ def test_python_m_bot_check_refuses_a_broken_knowledge_base(faq_copy: Path) -> N
     assert result.returncode != 0
     assert "OK:" not in result.stdout
     assert f"50-safety.yaml:{line}:" in result.stderr and "answr" in result.stderr
+
+
+def test_a_goodbye_that_tells_no_language_follows_the_conversation(
+    fresh_desk: FrontDesk,
+) -> None:
+    *_, goodbye = run_chat(fresh_desk, ["stem cell dile ki abar hatte parbo?", "ok bye"])
+    assert goodbye.startswith("আল্লাহ হাফেজ")
