@@ -11,8 +11,10 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import PROJECT_DIR
+from bot.core.frontdesk import FrontDesk
 from bot.core.i18n import Catalogs, po_path
 from bot.core.vocabulary import Lang
+from bot.telegram_app import DESCRIPTION, SHORT_DESCRIPTION
 
 LOCALES = PROJECT_DIR / "locales"
 
@@ -65,3 +67,13 @@ def test_catalogs_are_compiled_at_start_up() -> None:
 @pytest.mark.parametrize("lang", list(Lang))
 def test_unknown_strings_fall_back_to_english(lang: Lang) -> None:
     assert Catalogs(LOCALES)(lang).gettext("no such message") == "no such message"
+
+
+def test_the_bot_descriptions_fit_telegrams_limits(desk: FrontDesk) -> None:
+    """Telegram refuses a short description over 120 characters and a description over 512
+    (with the 999 line the bot adds); a refused one leaves the "What can this bot do?" screen
+    blank in that language."""
+    for lang in Lang:
+        _ = desk.catalogs(lang).gettext
+        assert len(_(SHORT_DESCRIPTION)) <= 120, lang
+        assert len(_(DESCRIPTION) + "\n\n" + desk.emergency_line(lang)) <= 512, lang
