@@ -13,7 +13,10 @@ from bot.core.vocabulary import Lang, ReplyKind
 @pytest.mark.parametrize(
     ("text", "lang", "opening"),
     [
-        ("hlw", Lang.EN, "Assalamu alaikum"),
+        ("hlw", Lang.EN, "Hello!"),
+        ("assalamualaikum", Lang.BN, "আসসালামু আলাইকুম"),
+        ("নমস্কার", Lang.BN, "হ্যালো"),  # a salam only answers a salam
+        ("আসসালামু আলাইকুম", Lang.BN, "আসসালামু আলাইকুম"),
         ("ok bye, allah hafez", Lang.EN, "Allah hafez"),
         ("khoda hafez", Lang.EN, "Allah hafez"),
         ("onek help holo thanks", Lang.BN, "ধন্যবাদ"),

@@ -57,7 +57,10 @@ _REMEMBERED_CONVERSATIONS = 10_000
 
 
 class Courtesy(StrEnum):
+    """Kinds of courtesy, weakest first: "hello, salam" is a salam, "thanks, bye" a goodbye."""
+
     HELLO = "greeting"
+    SALAM = "salam"
     THANKS = "thanks"
     BYE = "farewell"
 
@@ -249,8 +252,10 @@ class FrontDesk:
         else:
             if courtesy is Courtesy.THANKS:
                 first = _("You're welcome. I wish you and your family strength.")
-            else:
+            elif courtesy is Courtesy.SALAM:
                 first = _("Assalamu alaikum! This is IBN-SINA's automated information bot.")
+            else:
+                first = _("Hello! This is IBN-SINA's automated information bot.")
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 

@@ -70,6 +70,7 @@ TRIGGER_KINDS = (
     "injury",
     "recent",
     "long_ago",
+    "salam",
     "greeting",
     "thanks",
     "farewell",
