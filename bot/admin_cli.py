@@ -4,6 +4,7 @@
   ibnsina-admin stats --days 7
   ibnsina-admin purge --older-than-days 365
   ibnsina-admin forget --user-id 123456789
+  ibnsina-admin learned --yaml > taught.yaml
 
 The database is DATABASE_PATH (from the environment or .env), as for the bot. Dates are
 Bangladesh (Asia/Dhaka) dates and include both ends.
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
+from bot.learned_yaml import learned_yaml
 from bot.storage import DHAKA, InquiryLog, SchemaTooNewError, Stats, UnansweredQuestion, write_csv
 
 PROG = "ibnsina-admin"
@@ -111,8 +113,30 @@ def _purge(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _forget(args: argparse.Namespace, settings: Settings) -> None:
-    deleted = _with_log(settings, lambda log: log.forget_user(args.user_id))
+    async def forget(log: InquiryLog) -> tuple[int, int]:
+        copies = len(await log.staff_copies(args.user_id))
+        return copies, await log.forget_user(args.user_id)
+
+    copies, deleted = _with_log(settings, forget)
     print(f"Deleted {deleted} rows about user {args.user_id}")
+    if copies:
+        # Only the bot can delete its messages in Telegram; from here they cannot be reached.
+        print(f"{copies} messages in the staff chat still show this patient's words: delete "
+              "them in Telegram (the patient's /forget in the bot removes them itself)")
+
+
+def _learned(args: argparse.Namespace, settings: Settings) -> None:
+    phrases = _with_log(settings, lambda log: log.learned())
+    if args.yaml:
+        print(learned_yaml(phrases, settings.faq_dir, _today()), end="")
+        return
+    if not phrases:
+        print("Nothing taught yet.")
+        return
+    for phrase in phrases:
+        day = phrase.created_at.astimezone(DHAKA).date()
+        entry = phrase.entry_id or "(not in the article)"
+        print(f"{day}  {phrase.taught_by_name[:16]:<16}  {entry:<28}  {_shorten(phrase.text)}")
 
 
 def _with_log(settings: Settings, work: Callable[[InquiryLog], Awaitable[T]]) -> T:
@@ -193,6 +217,10 @@ def _parser() -> argparse.ArgumentParser:
     forget = command("forget", _forget, "Delete everything stored about one Telegram user.")
     forget.add_argument("--user-id", type=_positive, required=True, metavar="ID",
                         help="the user's Telegram id (shown in the export)")
+
+    learned = command("learned", _learned, "List the questions front-desk staff taught the bot.")
+    learned.add_argument("--yaml", action="store_true",
+                         help="print them as YAML in the faq/ format, to merge into faq/")
     return parser
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+_SWITCH = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False,
+           "1": True, "0": False}
+
+
 class ConfigError(ValueError):
     """A setting has a value the bot cannot use; the message says which and why."""
 
@@ -35,6 +39,7 @@ class Settings:
     faq_dir: Path = PROJECT_DIR / "faq"
     locales_dir: Path = PROJECT_DIR / "locales"
     log_level: str = "INFO"
+    weekly_digest: bool = True  # Sundays 09:00 Dhaka, to STAFF_CHAT_ID
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +78,10 @@ class Settings:
                 f"STAFF_CHAT_ID must be a chat id number, not {staff_chat!r}"
             ) from None
 
+        digest = (get("WEEKLY_DIGEST") or "on").lower()
+        if digest not in _SWITCH:
+            raise ConfigError(f"WEEKLY_DIGEST must be on or off, not {digest!r}")
+
         defaults = cls()
         return cls(
             token=get("TELEGRAM_BOT_TOKEN"),
@@ -94,6 +103,7 @@ class Settings:
             faq_dir=PROJECT_DIR / (get("FAQ_DIR") or defaults.faq_dir),
             locales_dir=PROJECT_DIR / (get("LOCALES_DIR") or defaults.locales_dir),
             log_level=(get("LOG_LEVEL") or defaults.log_level).upper(),
+            weekly_digest=_SWITCH[digest],
         )
 
 

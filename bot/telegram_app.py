@@ -34,8 +34,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import telegram_alerts as alerts
+from bot import telegram_cards as cards
 from bot import telegram_patient as patient
+from bot import telegram_relay as relay
+from bot import telegram_schedule as schedule
 from bot import telegram_staff as staff
+from bot import telegram_teach as teach
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
@@ -60,8 +65,9 @@ FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any,
 
 # Handler groups, run in this order for every update; in each group the first handler that
 # matches runs. Flood control can stop an update before anything else sees it, and commands and
-# buttons are logged before the handler that replies.
-FLOOD, LOG, REPLY = -2, -1, 0
+# buttons are logged before the handler that replies. Messages that belong to a conversation
+# with the front desk (telegram_relay) go there instead of being answered.
+FLOOD, LOG, RELAY, REPLY = -3, -2, -1, 0
 
 
 def N_(message: str) -> str:
@@ -101,6 +107,7 @@ STAFF_COMMANDS = (
     Command("callbacks", N_("Open call-back requests (staff)"), staff.callbacks),
     Command("stats", N_("Statistics (staff)"), staff.stats),
     Command("export", N_("Export inquiries as CSV for Excel (staff)"), staff.export),
+    Command("learned", N_("Questions staff taught the bot (staff)"), teach.learned_command),
 )
 
 
@@ -140,6 +147,11 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
         ],
         group=LOG,
     )
+    app.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                       relay.conversation_message),
+        group=RELAY,
+    )
     staff_only = staff.StaffFilter(settings) & filters.UpdateType.MESSAGES
     app.add_handlers(
         [
@@ -161,6 +173,11 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
             CallbackQueryHandler(patient.callback_button, pattern=route(Action.CALLBACK)),
             CallbackQueryHandler(patient.forget_button, pattern=route(Action.FORGET)),
             CallbackQueryHandler(staff.mark_done, pattern=route(Action.DONE)),
+            CallbackQueryHandler(relay.ask, pattern=route(Action.ASK)),
+            CallbackQueryHandler(cards.reply_button, pattern=route(Action.DESK_REPLY)),
+            CallbackQueryHandler(cards.done_button, pattern=route(Action.DESK_DONE)),
+            CallbackQueryHandler(teach.teach_button, pattern=route(Action.TEACH)),
+            CallbackQueryHandler(teach.unlearn_button, pattern=route(Action.UNLEARN)),
             CallbackQueryHandler(expired),
             # Messages.
             MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, patient.contact_message),
@@ -181,10 +198,14 @@ async def post_init(app: FrontDeskApp) -> None:
     data.log = await InquiryLog.open(data.settings.database_path)
     await register_commands(app)
     await register_descriptions(app)
+    await alerts.check_staff_chat(app.bot, data.settings)
+    await teach.relearn(data)  # what staff taught before this start
     data.maintenance = asyncio.create_task(_maintenance(data))
+    schedule.start(app)
 
 
 async def post_stop(app: FrontDeskApp) -> None:
+    await schedule.stop(app)
     task, app.bot_data.maintenance = app.bot_data.maintenance, None
     if task:
         task.cancel()
@@ -266,9 +287,15 @@ async def register_descriptions(app: FrontDeskApp) -> None:
 
 
 async def on_error(update: object, context: FrontDeskContext) -> None:
-    logger.error("error while handling update %s", update, exc_info=context.error)
+    # The update holds the patient's message: the log names it by its id only.
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s", update_id, exc_info=context.error)
+    await alerts.notify_staff(update, context)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    if update.callback_query is not None:  # stop the button's spinner
+        with contextlib.suppress(Exception):
+            await update.callback_query.answer()
     try:
         lang = telegram_language(update)
         _ = context.gettext(lang)

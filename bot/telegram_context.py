@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
+from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang
 from bot.flood import FloodGuard
 from bot.storage import InquiryLog, InquiryRecord
@@ -37,6 +39,20 @@ class BotData:
     flood: FloodGuard
     log: InquiryLog | None = None
     maintenance: asyncio.Task[None] | None = None  # started in post_init, stopped in post_stop
+    housekeeping: asyncio.Task[None] | None = None  # telegram_schedule's, likewise
+    # What staff taught, as the matcher has it now (telegram_teach.relearn), and the lock that
+    # keeps two rebuilds from finishing out of order.
+    learned: tuple[Learned, ...] = ()
+    relearning: asyncio.Lock
+    # Error notices to the staff group, at most one in a while (telegram_alerts).
+    last_alert: datetime | None = None
+    alerts_held: int = 0
+
+    def __init__(self) -> None:
+        self.relearning = asyncio.Lock()
+        # The time, injectable so tests can move it (conversations close after a quiet day,
+        # the digest goes out on Sunday morning).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 @dataclass
@@ -48,6 +64,9 @@ class PatientData:
     chosen_loaded: bool = False  # chosen_lang has been read from the log
     last_lang: Lang | None = None  # the language of the last reply
     awaiting_phone_for: str | None = None  # a clinic id, while we wait for a phone number
+    # "Ask the front desk" pressed with no question yet: the next message goes to the front
+    # desk (kept in memory only; after a restart the message is answered by the bot instead).
+    awaiting_question: bool = False
 
 
 class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any], BotData]):
@@ -74,6 +93,9 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
     def patient(self) -> PatientData:
         """This user's state; a throwaway one for an update without a user (a channel post)."""
         return self.user_data if self.user_data is not None else PatientData()
+
+    def now(self) -> datetime:
+        return self.bot_data.clock()
 
     def gettext(self, lang: Lang) -> Gettext:
         """Every UI string in the Telegram adapter is translated through this."""
@@ -129,6 +151,14 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
             confidence=confidence,
         )
         return await self.log.record(record)
+
+
+def is_staff(update: Update, settings: Settings) -> bool:
+    """A staff member (STAFF_USER_IDS), in a private chat with the bot or in the staff chat."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.id not in settings.staff_user_ids:
+        return False
+    return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
 def telegram_language(update: Update) -> Lang:

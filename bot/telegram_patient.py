@@ -27,6 +27,7 @@ from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
 from bot.flood import Verdict
+from bot.telegram_cards import forget_staff_copies
 from bot.telegram_context import (
     FrontDeskContext,
     callback_query,
@@ -34,7 +35,9 @@ from bot.telegram_context import (
     on_button,
     telegram_language,
 )
+from bot.telegram_relay import ask_data, keyboard_with_ask
 from bot.telegram_staff import notify_staff_of_callback
+from bot.telegram_teach import relearn
 from bot.telegram_ui import (
     Action,
     CallbackStep,
@@ -60,13 +63,18 @@ from bot.telegram_ui import (
 
 logger = logging.getLogger(__name__)
 
+# What a patient sends that a person at the front desk can look at or listen to.
+ASKABLE_MEDIA = frozenset({"voice", "audio", "video_note", "video", "photo", "document"})
+
 
 def _conversation(update: Update) -> str:
     return str(update.effective_chat.id) if update.effective_chat else "?"
 
 
-async def _send_reply(update: Update, context: FrontDeskContext, reply: Reply) -> None:
-    text, keyboard = render(reply, context.desk)
+async def _send_reply(
+    update: Update, context: FrontDeskContext, reply: Reply, ask: str | None = None
+) -> None:
+    text, keyboard = render(reply, context.desk, ask)
     context.patient.last_lang = reply.lang
     message = update.effective_message
     if message:
@@ -154,8 +162,10 @@ async def help_command(update: Update, context: FrontDeskContext) -> None:
         "/language — " + escape(_("choose English or Bangla")),
         "/forget — " + escape(_("delete everything stored about you")),
     ]
+    # "Ask the front desk" from here: the patient types the question next.
+    keyboard = keyboard_with_ask(home_keyboard(_), _, ask_data(context.settings, None))
     if update.effective_message:
-        await update.effective_message.reply_text("\n".join(lines), reply_markup=home_keyboard(_))
+        await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard)
 
 
 async def topics(update: Update, context: FrontDeskContext) -> None:
@@ -272,11 +282,14 @@ async def text_message(update: Update, context: FrontDeskContext) -> None:
     reply = context.desk.reply(
         text, _conversation(update), await context.chosen_language(update), usual=usual
     )
-    await context.log_inquiry(
+    inquiry_id = await context.log_inquiry(
         update, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
         entry_id=reply.entry_id, confidence=reply.confidence if reply.ranking else None,
     )
-    await _send_reply(update, context, reply)
+    # The front desk answers in private chats only: a group is no place for a patient's case.
+    private = message.chat.type == ChatType.PRIVATE
+    await _send_reply(update, context, reply,
+                      ask_data(context.settings, inquiry_id) if private else None)
 
 
 # -- call-back requests ---------------------------------------------------------------------
@@ -390,17 +403,24 @@ async def non_text_message(update: Update, context: FrontDeskContext) -> None:
             if getattr(message, kind, None):
                 what = kind
                 break
-    await context.log_inquiry(update, text=f"[{what}]", kind="non_text", lang=lang)
+    inquiry_id = await context.log_inquiry(update, text=f"[{what}]", kind="non_text", lang=lang)
     _ = context.gettext(lang)
-    text = "\n".join([
+    lines = [
         escape(_("Sorry, I can only read typed questions. Please type your question, or call "
                  "us:")),
         escape(context.desk.numbers(lang)),
         "",
         escape_bold_999(context.desk.emergency_line(lang)),
-    ])
+    ]
+    # Many patients would rather speak than type: the button sends the voice note (or the
+    # photo of a report...) itself to a person.
+    ask = (ask_data(context.settings, inquiry_id, message.message_id)
+           if message and inquiry_id and what in ASKABLE_MEDIA else None)
+    if ask:
+        lines[-1:-1] = [escape(_("Or tap “Ask the front desk” to send it to a person.")), ""]
     if message:
-        await message.reply_text(text, reply_markup=home_keyboard(_))
+        await message.reply_text("\n".join(lines),
+                                 reply_markup=keyboard_with_ask(home_keyboard(_), _, ask))
 
 
 # -- buttons: one handler per action (telegram_ui.Action), wired in telegram_app --------------
@@ -497,9 +517,12 @@ async def forget_button(update: Update, context: FrontDeskContext, confirmed: bo
         return
     _ = context.gettext(await context.language(update))
     if confirmed:
+        # The patient's words on the staff side go first, while the log still says where.
+        await forget_staff_copies(context.bot, context.bot_data, user.id)
         # Deleting first; log_button logged nothing, so this press leaves no record behind.
         await context.log.forget_user(user.id)
         context.application.drop_user_data(user.id)
+        await relearn(context.bot_data)  # questions taught from their words are gone
     query = callback_query(update)
     await query.answer()
     await query.edit_message_text(

@@ -17,15 +17,22 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ChatType
 from telegram.ext import filters
 
 from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
 from bot.storage import CallbackRequest, write_csv
-from bot.telegram_context import FrontDeskContext, Handler, callback_query, expired, on_button
-from bot.telegram_ui import Action, bold, button, escape, parse_done, split_message
+from bot.telegram_context import (
+    FrontDeskContext,
+    Handler,
+    callback_query,
+    expired,
+    is_staff,
+    on_button,
+)
+from bot.telegram_reports import send_stats_chart
+from bot.telegram_ui import Action, bold, button, escape, parse_done, split_message, teach_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +45,6 @@ DEFAULT_STATS_DAYS, DEFAULT_EXPORT_DAYS, MAX_DAYS = 7, 30, 3660
 # A command that takes a count (of inquiries, of days): it gets the staff member's language
 # and the count.
 CountCommand = Callable[[Update, FrontDeskContext, Lang, int], Coroutine[Any, Any, None]]
-
-
-def is_staff(update: Update, settings: Settings) -> bool:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or user.id not in settings.staff_user_ids:
-        return False
-    return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
 class StaffFilter(filters.UpdateFilter):
@@ -95,10 +95,15 @@ def _count_arg(args: list[str] | None, default: int, maximum: int) -> int | None
     return min(int(raw), maximum)
 
 
-async def _send_long(update: Update, text: str) -> None:
+async def _send_long(
+    update: Update, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """`text` in as many messages as it takes; `reply_markup` goes under the last."""
     if update.effective_message:
-        for piece in split_message(text):
-            await update.effective_message.reply_text(piece)
+        pieces = list(split_message(text))
+        for n, piece in enumerate(pieces, 1):
+            await update.effective_message.reply_text(
+                piece, reply_markup=reply_markup if n == len(pieces) else None)
 
 
 def _who(name: str, user_id: int, username: str | None) -> str:
@@ -141,10 +146,11 @@ async def unanswered(update: Update, context: FrontDeskContext, lang: Lang, days
         return
     lines = [bold(_("Questions the bot could not answer well, last {days} days")
                   .format(days=days)), ""]
-    for group in groups:
+    for number, group in enumerate(groups, 1):
         when = escape(_when(group.last_at, lang))
-        lines.append(f"{group.count}× “{escape(group.example)}” · {when}")
-    await _send_long(update, "\n".join(lines))
+        lines.append(f"{number}. {group.count}× “{escape(group.example)}” · {when}")
+    lines += ["", escape(_("📚 and a number: teach the bot that question."))]
+    await _send_long(update, "\n".join(lines), teach_keyboard([g.inquiry_id for g in groups], _))
 
 
 def _callback_text(request: CallbackRequest, lang: Lang, context: FrontDeskContext) -> str:
@@ -263,6 +269,7 @@ async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int
         lines.append(escape(_("Marked not helpful (👎 / 👍):")))
         lines += [f"  {escape(title(v.entry_id))}: {v.down} / {v.up}" for v in s.most_disliked]
     await _send_long(update, "\n".join(lines))
+    await send_stats_chart(update, context, lang, days)
 
 
 @counting(default=DEFAULT_EXPORT_DAYS, maximum=MAX_DAYS)

@@ -43,6 +43,13 @@ class Action(StrEnum):
     CALLBACK = "cb"  # cb (choose branch) | cb:<clinic id>
     FORGET = "fg"  # fg:yes | fg:no
     DONE = "done"  # done:<call-back request id> (staff)
+    # The front desk (issue 9). ASK: ask (type the question next) | ask:<inquiry id> (that
+    # question) | ask:<inquiry id>:<message id> (that voice note, photo...).
+    ASK = "ask"
+    DESK_REPLY = "dr"  # dr:<conversation id> (staff: "write your answer")
+    DESK_DONE = "dd"  # dd:<conversation id> (staff: close the conversation)
+    TEACH = "tch"  # tch:<c|i><id>[:b | :s:<section id> | :e:<entry id> | :x] (staff)
+    UNLEARN = "ul"  # ul:<learned id> (undo, in place) | ul:<learned id>:l (from /learned)
 
 
 def pack(action: Action, *args: str | int) -> str:
@@ -173,11 +180,19 @@ def parse_done(data: str | None, kb: KnowledgeBase) -> int | None:
     return None
 
 
+# Staff buttons: pressing them is work at the front desk, not a patient's inquiry.
+STAFF_ACTIONS = frozenset(
+    {Action.DONE, Action.DESK_REPLY, Action.DESK_DONE, Action.TEACH, Action.UNLEARN}
+)
+
+
 def is_logged_button(data: object) -> bool:
-    """Every press is logged before its reply, except two: deleting one's data must leave no
-    new record behind, and a staff member marking a call-back done is not an inquiry."""
+    """Every press is logged before its reply, except these: deleting one's data must leave no
+    new record behind, and a staff member's buttons are not inquiries."""
     parsed = unpack(data) if isinstance(data, str) else None
-    return parsed is None or not (parsed[0] is Action.DONE or parsed == (Action.FORGET, ["yes"]))
+    return parsed is None or not (
+        parsed[0] in STAFF_ACTIONS or parsed == (Action.FORGET, ["yes"])
+    )
 
 
 def escape(text: str) -> str:
@@ -220,8 +235,12 @@ def home_keyboard(_: Gettext) -> InlineKeyboardMarkup:
     )
 
 
-def render(reply: Reply, desk: FrontDesk) -> tuple[str, InlineKeyboardMarkup]:
-    """The message text (HTML, every dynamic piece escaped) and its buttons."""
+def render(
+    reply: Reply, desk: FrontDesk, ask: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The message text (HTML, every dynamic piece escaped) and its buttons. `ask`: the data of
+    the "Ask the front desk" button, shown on every reply that did not answer the question
+    (None when no staff are set up to answer)."""
     _ = desk.catalogs(reply.lang).gettext
     text = escape_bold_999(reply.text)
     if reply.title:
@@ -234,8 +253,32 @@ def render(reply: Reply, desk: FrontDesk) -> tuple[str, InlineKeyboardMarkup]:
         ])
     if reply.kind in (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN, ReplyKind.APPOINTMENT):
         rows.append([button(_("☎️ Request a call back"), Action.CALLBACK)])
+    unanswered = (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN)
+    if ask and (reply.kind in unanswered or reply.then in unanswered):
+        rows.append([ask_button(_, ask)])
     rows.append(nav_row(_))
     return text, InlineKeyboardMarkup(rows)
+
+
+def ask_button(_: Gettext, data: str) -> InlineKeyboardButton:
+    """"Ask the front desk": patients and staff learn it by that name, in both languages."""
+    return InlineKeyboardButton(_("💬 Ask the front desk"), callback_data=data)
+
+
+NUMBERED_PER_ROW = 5
+
+
+def numbered_rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Buttons named by the numbers of a list above them ("📚 1", "🗑 2"), five to a row."""
+    return [buttons[i : i + NUMBERED_PER_ROW] for i in range(0, len(buttons), NUMBERED_PER_ROW)]
+
+
+def teach_keyboard(inquiry_ids: list[int | None], _: Gettext) -> InlineKeyboardMarkup | None:
+    """"📚 1", "📚 2"… under a numbered list of unanswered questions (/unanswered, the digest):
+    each opens the Teach menu for the inquiry with that wording."""
+    buttons = [button(f"📚 {n}", Action.TEACH, f"i{inquiry_id}")
+               for n, inquiry_id in enumerate(inquiry_ids, 1) if inquiry_id is not None]
+    return InlineKeyboardMarkup(numbered_rows(buttons)) if buttons else None
 
 
 def topics_keyboard(desk: FrontDesk, lang: Lang) -> InlineKeyboardMarkup:
@@ -268,3 +311,96 @@ def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> Iterator[str]:
             piece = candidate
     if piece:
         yield piece
+
+
+# -- the front desk (issue 9): parsers of the patients' and staff's buttons ------------------
+
+
+@dataclass(frozen=True)
+class AskFor:
+    """What "Ask the front desk" sends: an inquiry's question (and, for a voice note or photo,
+    the message itself), or nothing yet (the patient types the question next)."""
+
+    inquiry_id: int | None
+    message_id: int | None = None
+
+
+def parse_ask(data: str | None, kb: KnowledgeBase) -> AskFor | None:
+    """ask | ask:<inquiry id> | ask:<inquiry id>:<message id>."""
+    match _args(Action.ASK, data):
+        case []:
+            return AskFor(None)
+        case [inquiry_id] if inquiry_id.isdecimal():
+            return AskFor(int(inquiry_id))
+        case [inquiry_id, message_id] if inquiry_id.isdecimal() and message_id.isdecimal():
+            return AskFor(int(inquiry_id), int(message_id))
+    return None
+
+
+def _conversation_id(action: Action) -> Parser[int]:
+    def parse(data: str | None, kb: KnowledgeBase) -> int | None:
+        match _args(action, data):
+            case [conversation_id] if conversation_id.isdecimal():
+                return int(conversation_id)
+        return None
+
+    return parse
+
+
+parse_desk_reply = _conversation_id(Action.DESK_REPLY)
+parse_desk_done = _conversation_id(Action.DESK_DONE)
+
+
+@dataclass(frozen=True)
+class TeachStep:
+    """One press in the Teach menu. The question is a conversation's ("c") or an inquiry's
+    ("i"); `step` is "start" (the sections, in a new message), "back" (the sections, in
+    place), "section", "entry" or "none" (not in the article)."""
+
+    source: str
+    source_id: int
+    step: str
+    section: Section | None = None
+    entry_id: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.source}{self.source_id}"
+
+
+def parse_teach(data: str | None, kb: KnowledgeBase) -> TeachStep | None:
+    """tch:<c|i><id> | tch:<ref>:b | tch:<ref>:s:<section id> | tch:<ref>:e:<entry id> |
+    tch:<ref>:x."""
+    args = _args(Action.TEACH, data)
+    if not args or args[0][:1] not in ("c", "i") or not args[0][1:].isdecimal():
+        return None
+    source, source_id = args[0][0], int(args[0][1:])
+    match args[1:]:
+        case []:
+            return TeachStep(source, source_id, "start")
+        case ["b"]:
+            return TeachStep(source, source_id, "back")
+        case ["x"]:
+            return TeachStep(source, source_id, "none")
+        case ["s", section_id]:
+            section = next((s for s in kb.sections if s.id == section_id), None)
+            return TeachStep(source, source_id, "section", section=section) if section else None
+        case ["e", entry_id] if entry_id in kb.entries:
+            return TeachStep(source, source_id, "entry", entry_id=entry_id)
+    return None
+
+
+@dataclass(frozen=True)
+class Unlearn:
+    learned_id: int
+    from_list: bool  # pressed under /learned (show the list again), not under a teaching
+
+
+def parse_unlearn(data: str | None, kb: KnowledgeBase) -> Unlearn | None:
+    """ul:<learned id> | ul:<learned id>:l."""
+    match _args(Action.UNLEARN, data):
+        case [learned_id] if learned_id.isdecimal():
+            return Unlearn(int(learned_id), False)
+        case [learned_id, "l"] if learned_id.isdecimal():
+            return Unlearn(int(learned_id), True)
+    return None

@@ -180,3 +180,105 @@ def test_forget_deletes_one_user(db_path: Path, capsys: pytest.CaptureFixture[st
     # The inquiry, the 👎 and the language choice.
     assert "Deleted 3 rows about user 111" in capsys.readouterr().out
     assert asyncio.run(read_all(db_path)) == [(222, "theirs")]
+
+
+# -- what staff taught (issue 9) -------------------------------------------------------------
+
+TAUGHT = [
+    ("will insurance cover it", "en", "cost"),
+    ("বিমা কি খরচ দেবে", "bn", "cost"),
+    ("insurance e cover kore?", "banglish", "cost"),
+    ("what food should he eat after treatment", "en", None),
+    ("ki khabar khabe", "banglish", None),
+    ("stem cell er দাম", None, None),  # mixes scripts: the loader would refuse it
+]
+
+
+async def teach_all(path: Path) -> None:
+    from bot.storage import canonical_text
+
+    async with await InquiryLog.open(path) as log:
+        for text, form, entry in TAUGHT:
+            await log.teach(text=text, canonical=canonical_text(text), form=form,
+                            entry_id=entry, taught_by=900, taught_by_name="Nasrin",
+                            source_user_id=111, at=datetime(2026, 11, 29, tzinfo=UTC))
+
+
+def test_learned_lists_what_staff_taught(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(teach_all(db_path))
+    main(["learned"])
+    out = capsys.readouterr().out
+    assert "will insurance cover it" in out and "Nasrin" in out
+    assert "(not in the article)" in out
+
+
+def test_learned_yaml_merges_into_faq_and_passes_the_check(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    from bot.config import PROJECT_DIR
+
+    faq = tmp_path / "faq"
+    shutil.copytree(PROJECT_DIR / "faq", faq)
+    monkeypatch.setenv("FAQ_DIR", str(faq))
+    asyncio.run(teach_all(db_path))
+    main(["learned", "--yaml"])
+    printed = capsys.readouterr().out
+    assert printed.startswith("# Questions front-desk staff taught the bot: 5")
+    assert "stem cell er দাম" in printed.split("entries:")[0], "named in a comment, left out"
+    taught = yaml.safe_load(printed)
+
+    # The editor's merge: each entry's questions into its file, the rest into out-of-scope.
+    for entry in taught["entries"]:
+        path = tmp_path / entry["file"]
+        section = yaml.safe_load(path.read_text(encoding="utf-8"))
+        target = next(e for e in section["entries"] if e["id"] == entry["id"])
+        for form, questions in entry["questions"].items():
+            target["questions"][form] += questions
+        path.write_text(yaml.safe_dump(section, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    out_path = tmp_path / taught["out-of-scope"]["file"]
+    out_of_scope = yaml.safe_load(out_path.read_text(encoding="utf-8"))
+    for form, questions in taught["out-of-scope"]["questions"].items():
+        out_of_scope["questions"][form] += questions
+    out_path.write_text(yaml.safe_dump(out_of_scope, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    assert taught["entries"][0]["questions"] == {
+        "en": ["will insurance cover it"], "bn": ["বিমা কি খরচ দেবে"],
+        "banglish": ["insurance e cover kore?"]}
+
+    check = subprocess.run([sys.executable, "-m", "bot", "check"], capture_output=True,
+                           text=True, env={**__import__("os").environ, "FAQ_DIR": str(faq)},
+                           cwd=PROJECT_DIR)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("OK:")
+
+    from bot.core.frontdesk import build_front_desk
+    from bot.core.vocabulary import Form
+
+    merged = build_front_desk(faq, PROJECT_DIR / "locales")
+    assert "will insurance cover it" in merged.kb.entries["cost"].questions["en"]
+    assert "what food should he eat after treatment" in merged.kb.out_of_scope[Form.EN]
+
+
+def test_forget_says_which_staff_chat_copies_it_cannot_reach(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def converse() -> None:
+        async with await InquiryLog.open(db_path) as log:
+            opened = await log.open_conversation(
+                at=datetime.now(UTC), user_id=111, chat_id=111, display_name="রহিম",
+                username=None, lang="bn", form="bn", question="খরচ কত?", media=None,
+                bot_reply="fallback", bot_entry_id=None, inquiry_id=None)
+            await log.link_message(opened.id, -500, 7, "card")
+
+    asyncio.run(converse())
+    main(["forget", "--user-id", "111"])
+    out = capsys.readouterr().out
+    assert "1 messages in the staff chat" in out

@@ -293,3 +293,70 @@ async def test_wait_for_times_out_with_recent_calls(fake: FakeBotApi) -> None:
         await bot.get_me()
     with pytest.raises(AssertionError, match="getMe"):
         await fake.wait_for("sendMessage", timeout=0.1)
+
+
+# -- what the front desk uses (issue 9) -----------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_replies_copies_and_captions_like_telegram(fake: FakeBotApi) -> None:
+    from telegram import ForceReply, ReplyParameters
+
+    fake.push_voice(user_id=7)
+    fake.push_message("a question", user_id=7)
+    async with make_bot(fake) as bot:
+        card = await bot.send_message(-500, "card")
+        copied = await bot.copy_message(-500, 7, 1, caption="<b>from Rahima</b>",
+                                        parse_mode="HTML",
+                                        reply_parameters=ReplyParameters(card.message_id))
+        copy = fake.message(-500, copied.message_id)
+        assert copy is not None and "voice" in copy and copy["caption"] == "from Rahima"
+        assert copy["reply_to_message"]["message_id"] == card.message_id
+        text_copy = await bot.copy_message(-500, 7, 2, caption="ignored")
+        assert fake.message(-500, text_copy.message_id)["text"] == "a question"
+        with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+            await bot.copy_message(-500, 7, 99)
+        with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+            await bot.send_message(-500, "x", reply_parameters=ReplyParameters(99))
+        await bot.send_message(-500, "x", reply_parameters=ReplyParameters(
+            99, allow_sending_without_reply=True))
+        with pytest.raises(BadRequest, match=r"(?i)no caption in the message"):
+            await bot.edit_message_caption(chat_id=-500, message_id=card.message_id, caption="c")
+        edited = await bot.edit_message_caption(chat_id=-500, message_id=copied.message_id,
+                                                caption="removed")
+        assert edited.caption == "removed"
+        prompt = await bot.send_message(-500, "write", reply_markup=ForceReply(selective=True))
+        assert prompt.reply_markup is None, "Telegram echoes inline keyboards only"
+        with pytest.raises(BadRequest):
+            await bot.send_message(-500, "x", reply_markup=ForceReply(
+                input_field_placeholder="x" * 65))
+    # A user's reply carries the message it answers.
+    fake.push_message("the answer", user_id=900, chat_id=-500, chat_type="supergroup",
+                      reply_to=card.message_id)
+    async with make_bot(fake) as bot:
+        updates = await bot.get_updates()
+    assert updates[-1].message.reply_to_message.message_id == card.message_id
+
+
+@pytest.mark.asyncio
+async def test_photos_must_be_pictures(fake: FakeBotApi) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    async with make_bot(fake) as bot:
+        sent = await bot.send_photo(42, InputFile(png, filename="chart.png"), caption="chart")
+        assert sent.photo and sent.caption == "chart"
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+            await bot.send_photo(42, InputFile(b"not a picture", filename="x.png"))
+
+
+@pytest.mark.asyncio
+async def test_chat_and_membership(fake: FakeBotApi) -> None:
+    from telegram.constants import ChatMemberStatus
+
+    async with make_bot(fake) as bot:
+        me = await bot.get_me()
+        chat = await bot.get_chat(-500)
+        assert chat.id == -500 and chat.title
+        assert (await bot.get_chat_member(-500, me.id)).status == ChatMemberStatus.MEMBER
+        for status in ("left", "kicked", "restricted", "administrator"):
+            fake.set_member_status(-500, me.id, status)
+            assert (await bot.get_chat_member(-500, me.id)).status == status

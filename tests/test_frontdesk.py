@@ -480,3 +480,18 @@ def test_out_of_scope_near_misses_are_never_answered(desk: FrontDesk, text: str)
     reply = ask(desk, text)
     assert reply.kind in (ReplyKind.FALLBACK, ReplyKind.APPOINTMENT), (reply.kind, reply.entry_id)
     assert has_both_numbers(reply)
+
+
+def test_a_taught_question_with_a_word_the_entry_never_had_is_answered(kb: KnowledgeBase) -> None:
+    """A taught question usually brings a new word ("insurance"), which the calibration trusts
+    little: staff's decision must still win, for the question and for a close variant, and a
+    question naming another topic must stay out of scope."""
+    desk = FrontDesk(kb, Catalogs(PROJECT_DIR / "locales"))
+    taught = "will insurance cover it"
+    assert ask(desk, taught).kind is ReplyKind.FALLBACK
+    desk.relearn([Learned(taught, "cost")])
+    for text in (taught, "Will the insurance cover it?"):
+        reply = ask(desk, text)
+        assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "cost", text
+    assert ask(desk, "will insurance cover the MRI?").kind is ReplyKind.FALLBACK
+    assert ask(desk, "is stem cell therapy safe?").entry_id == "safety", "others unchanged"

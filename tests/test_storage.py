@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.storage import (
@@ -28,6 +29,7 @@ from bot.storage import (
     canonical_text,
     write_csv,
 )
+from bot.storage.schema import transaction
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)  # 12:00 in Dhaka
 
@@ -112,7 +114,7 @@ def user_version(db_path: Path) -> int:
 async def test_a_new_database_gets_every_table(db_path: Path) -> None:
     async with await InquiryLog.open(db_path):
         pass
-    assert user_version(db_path) == SCHEMA_VERSION == 4
+    assert user_version(db_path) == SCHEMA_VERSION == 5
     assert tables(db_path) >= {"inquiries", "callback_requests", "feedback", "user_prefs"}
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -510,3 +512,25 @@ def test_csv_leaves_the_callers_file_open() -> None:
     write_csv([], buffer)
     assert not buffer.closed
     assert buffer.getvalue().decode("utf-8-sig").startswith("time (Dhaka),")
+
+
+async def test_a_commit_that_finished_under_a_cancelled_task_is_not_undone(
+    tmp_path: Path,
+) -> None:
+    """Stopping the bot cancels a task awaiting COMMIT while aiosqlite's thread finishes it.
+    The cancellation must come through, not a "cannot rollback" error, and the row stays."""
+    async with aiosqlite.connect(tmp_path / "t.sqlite3") as db:
+        await db.execute("CREATE TABLE t (x INTEGER)")
+        await db.commit()
+        commit: asyncio.Future[Any] | None = None
+        with pytest.raises(asyncio.CancelledError):
+            async with transaction(db):
+                await db.execute("INSERT INTO t VALUES (1)")
+                # The COMMIT is queued to aiosqlite's thread; then the task is cancelled.
+                commit = asyncio.ensure_future(db.execute("COMMIT"))
+                await asyncio.sleep(0)
+                raise asyncio.CancelledError
+        assert commit is not None
+        await commit
+        async with db.execute("SELECT count(*) FROM t") as cursor:
+            assert await cursor.fetchone() == (1,)

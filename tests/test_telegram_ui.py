@@ -114,3 +114,53 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
         plain(Action.APPOINTMENT)("", kb),
     ]
     assert forged == [None] * len(forged)
+
+
+def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) -> None:
+    from bot.telegram_ui import (
+        AskFor,
+        TeachStep,
+        Unlearn,
+        parse_ask,
+        parse_desk_done,
+        parse_desk_reply,
+        parse_teach,
+        parse_unlearn,
+    )
+
+    kb = desk.kb
+    section = kb.sections[0]
+    longest = max(kb.entries, key=len)
+    assert parse_ask("ask", kb) == AskFor(None)
+    assert parse_ask("ask:12", kb) == AskFor(12) and parse_ask("ask:12:7", kb) == AskFor(12, 7)
+    assert parse_desk_reply("dr:3", kb) == 3 and parse_desk_done("dd:3", kb) == 3
+    assert parse_teach("tch:c3", kb) == TeachStep("c", 3, "start")
+    assert parse_teach("tch:i9:b", kb) == TeachStep("i", 9, "back")
+    assert parse_teach(f"tch:c3:s:{section.id}", kb) == TeachStep("c", 3, "section", section)
+    # The longest entry id still fits Telegram's 64 bytes with a large question number.
+    data = pack(Action.TEACH, "i123456789", "e", longest)
+    assert parse_teach(data, kb) == TeachStep("i", 123456789, "entry", entry_id=longest)
+    assert parse_teach("tch:c3:x", kb) == TeachStep("c", 3, "none")
+    assert parse_unlearn("ul:5", kb) == Unlearn(5, False)
+    assert parse_unlearn("ul:5:l", kb) == Unlearn(5, True)
+    forged = [
+        parse_ask("ask:x", kb), parse_ask("ask:1:2:3", kb), parse_desk_reply("dr:", kb),
+        parse_desk_done("dd:x", kb), parse_teach("tch:x3", kb), parse_teach("tch:c", kb),
+        parse_teach("tch:c3:e:no-such-entry", kb), parse_teach("tch:c3:s:gone", kb),
+        parse_teach("tch:c3:z", kb), parse_unlearn("ul:5:x", kb), parse_unlearn("ul", kb),
+    ]
+    assert forged == [None] * len(forged)
+
+
+def test_only_replies_that_did_not_answer_carry_ask_the_front_desk(desk: FrontDesk) -> None:
+    def asks(reply) -> bool:
+        keyboard = render(reply, desk, "ask:1")[1]
+        return any(b.callback_data == "ask:1" for row in keyboard.inline_keyboard for b in row)
+
+    assert asks(desk.fallback(Lang.EN)) and asks(desk.fallback(Lang.BN))
+    assert not asks(desk.answer(next(iter(desk.kb.entries)), Lang.EN, "ui"))
+    assert not asks(desk.appointment(Lang.EN))
+    label = render(desk.fallback(Lang.BN), desk, "ask:1")[1].inline_keyboard[-2][0].text
+    assert label == "💬 ফ্রন্ট ডেস্কে জিজ্ঞেস করুন"
+    assert not any(b.callback_data.startswith("ask") for row in render(
+        desk.fallback(Lang.EN), desk)[1].inline_keyboard for b in row), "no staff, no button"

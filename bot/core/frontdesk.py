@@ -294,6 +294,23 @@ class FrontDesk:
             ]
         )
 
+    def alarm(self, level: Danger, lang: Lang) -> str:
+        """The 999 alarm an emergency reply opens with. Adapters send it alone where the bot
+        must not answer (a patient talking to the front desk), so it is public."""
+        _ = self.catalogs(lang).gettext
+        lines = [
+            _(
+                "🚨 If someone has just been injured, cannot breathe, has fainted or is in "
+                "danger now: call 999 now or go to the nearest hospital emergency department."
+            )
+        ]
+        if level is Danger.SELF_HARM:
+            lines.append(_(
+                "You are not alone, and your life matters. Please tell someone near you how "
+                "you feel, right now."
+            ))
+        return "\n".join(lines)
+
     def emergency_line(self, lang: Lang) -> str:
         """The short 999 line that ends every reply which is not an answer: whatever the bot
         missed, a patient in danger is never left with only the appointment numbers."""
@@ -318,17 +335,7 @@ class FrontDesk:
         mean" choices, or a short word that the article has no answer."""
         lang = question.lang
         _ = self.catalogs(lang).gettext
-        parts = [
-            _(
-                "🚨 If someone has just been injured, cannot breathe, has fainted or is in "
-                "danger now: call 999 now or go to the nearest hospital emergency department."
-            )
-        ]
-        if danger.level is Danger.SELF_HARM:
-            parts.append(_(
-                "You are not alone, and your life matters. Please tell someone near you how "
-                "you feel, right now."
-            ))
+        parts = [self.alarm(danger.level, lang)]
         parts += ["", _("For an appointment (not for emergencies):"), self.numbers(lang)]
         # Answer only what was asked: a cry for help with no question gets no article text.
         then: ReplyKind | None = question.kind if asked else None

@@ -34,7 +34,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +52,12 @@ _SKELETON_WEIGHT = 0.5
 _TRIGRAM_WEIGHT = 0.35
 # The whole message counts this much beside its asking part when ranking (bench/calibrate.py).
 WHOLE_WEIGHT = 2.0
+# A message this close (cosine) to a question staff taught gets what staff chose: the entry, or
+# the honest fallback. Their decision beats the calibration, which was fitted on the knowledge
+# base's own phrasings and trusts little a word the entry never had ("insurance"), the very
+# word a taught question usually brings. Close, not equal: "Will the insurance cover it?" is
+# "will insurance cover it".
+TAUGHT_CLOSE = 0.8
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 Features = dict[str, float]
@@ -277,11 +283,12 @@ class Matcher:
             phrasings += [(self._oos_label, features(q)) for q in questions]
         # A taught question joins the phrasings of its entry; one for an entry that has since
         # left the knowledge base is ignored rather than answered with nothing.
-        phrasings += [
+        taught = [
             (item.entry_id or self._oos_label, features(item.text))
             for item in learned
             if item.entry_id is None or item.entry_id in kb.entries
         ]
+        phrasings += taught
         self._vocabulary = _Vocabulary(doc for _, doc in phrasings)
         encoded = [(label, self._vocabulary.encode(doc)) for label, doc in phrasings]
         entries: dict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -298,6 +305,13 @@ class Matcher:
             by_feature=True,
         )
         self._entry_ids = self._entries.labels
+        # The taught questions alone, to tell when a message is one of them (TAUGHT_CLOSE).
+        self._taught = _Index(
+            ((label, self._vocabulary.encode(doc)) for label, doc in taught),
+            size,
+            sublinear=False,
+            by_feature=False,
+        ) if taught else None
         self._off_topic = PhraseSet(p for phrases in kb.off_topic.values() for p in phrases)
         self.calibration = calibration or Calibration()
 
@@ -336,9 +350,39 @@ class Matcher:
         # of scope; a topic word in the story around it ("he is diabetic") is not.
         off_topic = any(q in self._off_topic for q in question_sentences(text))
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
-        return Ranking(
+        ranking = Ranking(
             matches=matches,
             probability=self.calibration.probability(evidence),
             out_of_scope=out_of_scope,
             evidence=evidence,
+        )
+        return self._as_taught(ranking, score, (query_q, query_w), off_topic, limit)
+
+    def _as_taught(
+        self,
+        ranking: Ranking,
+        score: np.ndarray,
+        queries: tuple[_Encoded, _Encoded],
+        off_topic: bool,
+        limit: int,
+    ) -> Ranking:
+        """The ranking, unless the message is (close to) a question staff taught: then what
+        they chose. A question naming another topic stays out of scope whatever was taught."""
+        if self._taught is None:
+            return ranking
+        labels = self._taught.labels
+        closeness = np.maximum(*(np.array(self._taught.best(q, labels)) for q in queries))
+        nearest = int(np.argmax(closeness))
+        if closeness[nearest] < TAUGHT_CLOSE or off_topic:
+            return ranking
+        label = labels[nearest]
+        if label == self._oos_label:
+            return replace(ranking, out_of_scope=True)
+        first = Match(label, float(score[self._entry_ids.index(label)]))
+        others = tuple(m for m in ranking.matches if m.entry_id != label)
+        return replace(
+            ranking,
+            matches=(first, *others)[:limit],
+            probability=max(ranking.probability, float(closeness[nearest])),
+            out_of_scope=False,
         )

@@ -6,11 +6,15 @@
 - `log`: `InquiryLog`, the one object the bot and the admin command line write and query.
 - `pending`: records the disk refused, kept and retried so none is dropped silently.
 - `export`: CSV for Excel.
+- `conversations`, `learned`, `reports`: the front desk's conversations with patients, what
+  staff taught the bot, and the reports' queries (issue 9), mixed into `InquiryLog`.
 
 Nothing here imports Telegram or the answer engine (only its dependency-free vocabulary).
 """
 
+from bot.storage.conversations import Conversation, MessageRef
 from bot.storage.export import CSV_HEADER, write_csv
+from bot.storage.learned import LearnedPhrase
 from bot.storage.log import InquiryLog, canonical_text
 from bot.storage.records import (
     DHAKA,
@@ -29,10 +33,13 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "CallbackRequest",
+    "Conversation",
     "EntryVotes",
     "Inquiry",
     "InquiryLog",
     "InquiryRecord",
+    "LearnedPhrase",
+    "MessageRef",
     "SchemaTooNewError",
     "Stats",
     "UnansweredQuestion",

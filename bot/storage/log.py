@@ -19,6 +19,12 @@ from typing import Self
 import aiosqlite
 
 from bot.core.vocabulary import Lang
+from bot.storage.conversations import (
+    ConversationStore,
+    forget_conversations,
+    purge_conversations,
+)
+from bot.storage.learned import LearnedStore, forget_learned
 from bot.storage.pending import PendingRecords
 from bot.storage.records import (
     ANSWERED_KINDS,
@@ -40,6 +46,7 @@ from bot.storage.records import (
     utc,
     utc_now,
 )
+from bot.storage.reports import ReportStore
 from bot.storage.schema import DEFAULT_BUSY_TIMEOUT, open_database, transaction
 
 logger = logging.getLogger(__name__)
@@ -50,8 +57,10 @@ _INSERT_INQUIRY = (
 )
 
 
-class InquiryLog:
-    """The log over one aiosqlite connection; open with `await InquiryLog.open(path)`."""
+class InquiryLog(ConversationStore, LearnedStore, ReportStore):
+    """The log over one aiosqlite connection; open with `await InquiryLog.open(path)`.
+    The front desk's conversations, what staff taught and the reports' queries are mixed in
+    from their own modules."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -247,21 +256,21 @@ class InquiryLog:
         below `answered_below`, if given), grouped by canonical text, most frequent first."""
         kinds = sorted(UNANSWERED_KINDS)
         sql = (
-            "SELECT received_at, text FROM inquiries WHERE received_at >= ? AND "
+            "SELECT received_at, text, id FROM inquiries WHERE received_at >= ? AND "
             f"(kind IN ({', '.join('?' * len(kinds))}) "
             "OR (kind = 'answer' AND confidence < ?)) ORDER BY received_at, id"
         )
         # NULL < x is never true: with no threshold, no answer is included.
         params = (iso(since), *kinds, answered_below)
-        groups: dict[str, tuple[int, str, str]] = {}
-        for received_at, text in await self._db.execute_fetchall(sql, params):
+        groups: dict[str, tuple[int, str, str, int]] = {}
+        for received_at, text, row_id in await self._db.execute_fetchall(sql, params):
             key = canonical_text(text) or text
             count = groups[key][0] if key in groups else 0
-            groups[key] = (count + 1, received_at, text)  # rows are oldest first
+            groups[key] = (count + 1, received_at, text, row_id)  # rows are oldest first
         ordered = sorted(groups.values(), key=lambda g: (g[0], g[1]), reverse=True)
         return [
-            UnansweredQuestion(example=text, count=count, last_at=parse(last))
-            for count, last, text in ordered[:limit]
+            UnansweredQuestion(example=text, count=count, last_at=parse(last), inquiry_id=row_id)
+            for count, last, text, row_id in ordered[:limit]
         ]
 
     async def stats(self, since: datetime, top: int = 5) -> Stats:
@@ -352,14 +361,18 @@ class InquiryLog:
                     sql = f"DELETE FROM {table} WHERE user_id = ?"
                     async with db.execute(sql, (user_id,)) as cursor:
                         deleted += cursor.rowcount
+                deleted += await forget_conversations(db, user_id)
+                deleted += await forget_learned(db, user_id)
             deleted += self._pending.drop_user(user_id)
         return deleted
 
     async def purge_older_than(self, days: int, now: datetime | None = None) -> int:
-        """Delete inquiries, call-back requests and feedback older than `days`; rows deleted.
+        """Delete inquiries, call-back requests, feedback and front-desk conversations older
+        than `days`; rows deleted.
 
         Language choices stay: they hold no message and are in use until the patient changes
-        them (forget_user removes them).
+        them (forget_user removes them). So do taught questions: they are the bot's knowledge
+        now, kept with no name (forget_user removes those taken from the patient's words).
         """
         if days < 0:
             raise ValueError(f"days must not be negative, not {days}")
@@ -373,6 +386,7 @@ class InquiryLog:
             ):
                 async with db.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)) as c:
                     deleted += c.rowcount
+            deleted += await purge_conversations(db, cutoff)
         return deleted
 
 

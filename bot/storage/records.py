@@ -24,8 +24,11 @@ MESSAGE_KINDS = frozenset(k.value for k in ReplyKind)
 UNANSWERED_KINDS = frozenset({ReplyKind.FALLBACK.value, ReplyKind.DID_YOU_MEAN.value})
 # Kinds whose entry_id is an entry the patient was actually shown.
 ANSWERED_KINDS = frozenset({ReplyKind.ANSWER.value, ReplyKind.EMERGENCY.value, "button"})
-# "flood": a message over the per-user limit, logged but not answered.
-KINDS = MESSAGE_KINDS | {"command", "button", "contact", "non_text", "callback_request", "flood"}
+# "flood": a message over the per-user limit, logged but not answered. "to_front_desk": a
+# patient's message relayed to the front desk in a conversation; "from_front_desk": a staff
+# member's answer relayed to the patient (kept under the patient's user id, for /forget).
+KINDS = MESSAGE_KINDS | {"command", "button", "contact", "non_text", "callback_request", "flood",
+                         "to_front_desk", "from_front_desk"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +101,7 @@ class UnansweredQuestion:
     example: str  # the most recent wording
     count: int
     last_at: datetime
+    inquiry_id: int | None = None  # the inquiry with that wording (for staff's Teach button)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ explicit `BEGIN IMMEDIATE ... COMMIT`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -83,6 +84,59 @@ MIGRATIONS: list[str] = [
         updated_at TEXT    NOT NULL
     );
     """,
+    # 5: the front desk's conversations with patients (issue 9), the staff-side messages that
+    # belong to each (cards, relayed copies, reply prompts), the questions staff taught the
+    # bot, and small state that must survive a restart (when the weekly digest went out).
+    """
+    CREATE TABLE conversations (
+        id           INTEGER PRIMARY KEY,
+        opened_at    TEXT    NOT NULL,
+        last_at      TEXT    NOT NULL,            -- last message either way
+        user_id      INTEGER NOT NULL,
+        chat_id      INTEGER NOT NULL,
+        display_name TEXT    NOT NULL DEFAULT '',
+        username     TEXT,
+        lang         TEXT    NOT NULL CHECK (lang IN ('en', 'bn')),
+        form         TEXT    CHECK (form IN ('en', 'bn', 'banglish')),
+        question     TEXT    NOT NULL,            -- word for word; '' when it was a voice note
+        media        TEXT,                        -- 'voice', 'photo' ...: what was asked instead
+        bot_reply    TEXT    NOT NULL,            -- the kind of reply the bot had given
+        bot_entry_id TEXT,
+        inquiry_id   INTEGER,
+        status       TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        replies      INTEGER NOT NULL DEFAULT 0,
+        answered_by  TEXT,                        -- the staff member who answered last
+        answered_at  TEXT,
+        closed_at    TEXT,
+        closed_by    TEXT                         -- NULL when it closed for lack of messages
+    );
+    CREATE INDEX conversations_user ON conversations (user_id, status);
+    CREATE INDEX conversations_status ON conversations (status, last_at);
+    CREATE TABLE conversation_messages (
+        chat_id         INTEGER NOT NULL,
+        message_id      INTEGER NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        role            TEXT    NOT NULL,         -- 'card', 'patient', 'prompt'
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX conversation_messages_conversation ON conversation_messages (conversation_id);
+    CREATE TABLE learned (
+        id             INTEGER PRIMARY KEY,
+        created_at     TEXT    NOT NULL,
+        text           TEXT    NOT NULL,
+        canonical      TEXT    NOT NULL UNIQUE,   -- taught again: the newer teaching wins
+        form           TEXT    CHECK (form IN ('en', 'bn', 'banglish')),
+        entry_id       TEXT,                      -- NULL: not in the article
+        taught_by      INTEGER NOT NULL,
+        taught_by_name TEXT    NOT NULL DEFAULT '',
+        source_user_id INTEGER                    -- whose words they were, for /forget
+    );
+    CREATE INDEX learned_source ON learned (source_user_id);
+    CREATE TABLE bot_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -127,7 +181,9 @@ async def transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Conne
         yield db
         await db.execute("COMMIT")
     except BaseException:
-        if db.in_transaction:
+        # A task cancelled while awaiting COMMIT (the bot stopping) leaves the COMMIT running in
+        # aiosqlite's thread: it may finish before this ROLLBACK, which then has nothing to undo.
+        with contextlib.suppress(sqlite3.OperationalError):
             await db.execute("ROLLBACK")
         raise
 

@@ -38,6 +38,13 @@ NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction
 STRING_PARAMS = frozenset({"text", "caption", "parse_mode", "callback_query_id", "url", "action",
                            "inline_message_id", "language_code", "secret_token", "file_id",
                            "description", "short_description"})
+# What copyMessage carries over from the original (the caption is replaced when one is given).
+COPIED = ("text", "entities", "photo", "voice", "audio", "video", "video_note", "document",
+          "animation", "sticker", "location", "contact", "caption", "caption_entities")
+CAPTIONED = frozenset({"photo", "voice", "audio", "video", "document", "animation"})
+PNG_OR_JPEG = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left",
+                             "kicked"})
 DESCRIPTION_LIMITS = {"description": 512, "short_description": 120}  # characters, as Telegram
 HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
                        "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"})
@@ -254,6 +261,7 @@ class FakeBotApi:
         self._chats: dict[int, Json] = {}
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._descriptions: dict[tuple[str, str], str] = {}  # (kind, language_code) -> text
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; "member"
         self._handlers: dict[str, Callable[[Params, Files], Any]] = {
             "getMe": lambda p, f: {**BOT_USER, "can_join_groups": True,
                                    "can_read_all_group_messages": False,
@@ -272,6 +280,9 @@ class FakeBotApi:
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action, "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo, "copyMessage": self._copy_message,
+            "editMessageCaption": self._edit_message_caption,
+            "getChat": self._get_chat, "getChatMember": self._get_chat_member,
             "close": lambda p, f: True, "logOut": lambda p, f: True,
         }
         self._canonical = {name.lower(): name for name in self._handlers}  # TG ignores case
@@ -406,11 +417,24 @@ class FakeBotApi:
             self._cond.notify_all()
             return update_id
 
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember says of a user in a chat (default: "member")."""
+        assert status in MEMBER_STATUSES, status
+        with self._cond:
+            self._members[(chat_id, user_id)] = status
+
+    def message(self, chat_id: int, message_id: int) -> Json | None:
+        """A message as the fake holds it now (after edits), or None once deleted."""
+        with self._cond:
+            found = self._messages.get((chat_id, message_id))
+            return copy.deepcopy(found) if found else None
+
     def push_message(self, text: str, user_id: int = DEFAULT_USER_ID, chat_id: int | None = None,
                      first_name: str = "Rahim", username: str | None = None,
                      language_code: str = "en", chat_type: str = "private",
-                     entities: list[Json] | None = None) -> int:
-        """A text message; /commands and @IbnSinaTestBot mentions get entities like on TG."""
+                     entities: list[Json] | None = None, reply_to: int | None = None) -> int:
+        """A text message; /commands and @IbnSinaTestBot mentions get entities like on TG.
+        ``reply_to``: the id of a message in the same chat that this one replies to."""
         if entities is None:
             entities = []
             command = re.match(r"/\w{1,32}(@\w{3,32})?", text, re.ASCII)
@@ -424,7 +448,7 @@ class FakeBotApi:
         sender = Sender(first_name=first_name, username=username, language_code=language_code,
                         chat_type=chat_type)
         content: Json = {"text": text, "entities": entities} if entities else {"text": text}
-        return self._push_user_message(user_id, chat_id, sender, content)
+        return self._push_user_message(user_id, chat_id, sender, content, reply_to=reply_to)
 
     def push_callback(self, data: str, user_id: int = DEFAULT_USER_ID,
                       chat_id: int | None = None, message_id: int | None = None,
@@ -493,7 +517,8 @@ class FakeBotApi:
         return {k: v for k, v in user.items() if v is not None}
 
     def _push_user_message(self, user_id: int, chat_id: int | None, sender: Sender,
-                           content: Json, caption: str | None = None) -> int:
+                           content: Json, caption: str | None = None,
+                           reply_to: int | None = None) -> int:
         chat_type = sender.get("chat_type", "private")
         if chat_id is None:  # private chats share the user's id; groups are negative
             chat_id = user_id if chat_type == "private" else -abs(user_id)
@@ -507,7 +532,16 @@ class FakeBotApi:
             content = {**content, "caption": caption}
         with self._cond:
             self._chats[chat_id] = chat
+            if reply_to is not None:
+                original = self._messages.get((chat_id, reply_to))
+                assert original is not None, f"no message {reply_to} in chat {chat_id} to reply to"
+                content = {**content, "reply_to_message": self._quoted(original)}
             return self.push_update({"message": self._new_message(chat_id, user, content)})
+
+    @staticmethod
+    def _quoted(message: Json) -> Json:
+        """A message as Telegram nests it in a reply: without its own reply_to_message."""
+        return {k: copy.deepcopy(v) for k, v in message.items() if k != "reply_to_message"}
 
     def _new_message(self, chat_id: int, sender: Json, content: Json,
                      message_id: int | None = None) -> Json:
@@ -645,15 +679,118 @@ class FakeBotApi:
 
     def _send(self, p: Params, content: Json) -> Json:
         markup = _check_markup(p)
-        message = self._new_message(self._chat_id(p), BOT_USER,
+        chat_id = self._chat_id(p)
+        replied = self._replied(p, chat_id)
+        if replied is not None:
+            content = {**content, "reply_to_message": self._quoted(replied)}
+        message = self._new_message(chat_id, BOT_USER,
                                     {**content, "reply_markup": markup} if markup else content)
         self._sent.append(copy.deepcopy(message))
         return message
 
+    def _replied(self, p: Params, chat_id: int) -> Json | None:
+        """The message a send replies to (reply_parameters, or the older reply_to_message_id)."""
+        reply = p.get("reply_parameters") or {}
+        if not isinstance(reply, dict):
+            _bad("can't parse reply parameters JSON object")
+        message_id = reply.get("message_id", p.get("reply_to_message_id"))
+        if message_id is None:
+            return None
+        target = int(reply.get("chat_id") or chat_id)
+        original = self._messages.get((target, int(message_id)))
+        if original is None and not reply.get("allow_sending_without_reply",
+                                               p.get("allow_sending_without_reply")):
+            _bad("message to be replied not found")
+        return original
+
     def _send_message(self, p: Params, f: Files) -> Json:
         text = _render(p.get("text"), p.get("parse_mode"), 4096, "message text is empty",
                        "message is too long")
+        markup = p.get("reply_markup")
+        if isinstance(markup, dict) and "force_reply" in markup:
+            if markup["force_reply"] is not True:
+                _bad("can't parse reply keyboard markup JSON object")
+            if len(str(markup.get("input_field_placeholder") or "")) > 64:
+                _bad("INPUT_FIELD_PLACEHOLDER_INVALID")  # Telegram allows 1-64 characters
         return self._send(p, {"text": text})
+
+    def _send_photo(self, p: Params, f: Files) -> Json:
+        caption = _render(p.get("caption"), p.get("parse_mode"), 1024, None,
+                          "message caption is too long")
+        ref = str(p.get("photo") or "")
+        upload = f.get(ref.removeprefix("attach://")) or f.get("photo")
+        if upload is None:
+            _bad("there is no photo in the request")
+        data = upload[1]
+        if not data.startswith(PNG_OR_JPEG):  # Telegram decodes the picture
+            _bad("IMAGE_PROCESS_FAILED")
+        photo = [{**self._file(len(data)), "width": 800, "height": 700}]
+        return self._send(p, {"photo": photo, "caption": caption} if caption
+                          else {"photo": photo})
+
+    def _copy_message(self, p: Params, f: Files) -> Json:
+        source = self._messages.get((int(p.get("from_chat_id") or 0),
+                                     int(p.get("message_id") or 0)))
+        if source is None:
+            _bad("message to copy not found")
+        content = {k: copy.deepcopy(source[k]) for k in COPIED if k in source}
+        if not content:
+            _bad("message can't be copied")  # service messages and the like
+        if "caption" in p and CAPTIONED & content.keys():
+            content.pop("caption_entities", None)
+            caption = _render(p.get("caption"), p.get("parse_mode"), 1024, None,
+                              "message caption is too long")
+            content["caption"] = caption
+            if not caption:
+                content.pop("caption")
+        message = self._send(p, content)
+        return {"message_id": message["message_id"]}
+
+    def _edit_message_caption(self, p: Params, f: Files) -> Json | bool:
+        caption = _render(p.get("caption"), p.get("parse_mode"), 1024, None,
+                          "message caption is too long")
+        key = (self._chat_id(p), int(p.get("message_id") or 0))
+        message = self._messages.get(key)
+        if message is not None and not CAPTIONED & message.keys():
+            _bad("there is no caption in the message to edit")
+        edited = self._edit(p, {"caption": caption, "reply_markup": _check_markup(p)})
+        if isinstance(edited, dict):
+            self._sent.append(copy.deepcopy(edited))
+        return edited
+
+    def _get_chat(self, p: Params, f: Files) -> Json:
+        chat_id = self._chat_id(p)
+        kind = "private" if chat_id > 0 else "supergroup" if str(chat_id)[:4] == "-100" \
+            else "group"
+        chat = self._chats.get(chat_id, {"id": chat_id, "type": kind})
+        if chat["type"] != "private":
+            chat = {"title": "Test group", **chat}
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11,
+                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                        "unique_gifts": False, "premium_subscription": False,
+                                        "gifts_from_channels": False}}
+
+    def _get_chat_member(self, p: Params, f: Files) -> Json:
+        chat_id, user_id = self._chat_id(p), int(p.get("user_id") or 0)
+        status = self._members.get((chat_id, user_id), "member")
+        user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False,
+                                                             "first_name": "User"}
+        member: Json = {"status": status, "user": user}
+        if status == "restricted":  # muted: may do nothing
+            member |= {"is_member": True, "until_date": 0} | {f"can_{right}": False for right in (
+                "change_info", "invite_users", "pin_messages", "send_messages", "send_polls",
+                "send_other_messages", "add_web_page_previews", "manage_topics", "send_audios",
+                "send_documents", "send_photos", "send_videos", "send_video_notes",
+                "send_voice_notes", "edit_tag", "react_to_messages")}
+        if status == "administrator":  # may post and delete, nothing else
+            member |= {"can_be_edited": False, "is_anonymous": False} | {
+                f"can_{right}": right == "delete_messages" for right in (
+                    "manage_chat", "delete_messages", "manage_video_chats", "restrict_members",
+                    "promote_members", "change_info", "invite_users", "post_stories",
+                    "edit_stories", "delete_stories")}
+        if status == "kicked":
+            member["until_date"] = 0
+        return member
 
     def _send_document(self, p: Params, f: Files) -> Json:
         caption = _render(p.get("caption"), p.get("parse_mode"), 1024, None,

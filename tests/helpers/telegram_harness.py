@@ -33,6 +33,8 @@ def bot_settings(fake: FakeBotApi, db: Path, **overrides: Any) -> Settings:
         staff_chat_id=STAFF_CHAT,
         faq_dir=PROJECT_DIR / "faq",
         locales_dir=PROJECT_DIR / "locales",
+        # Off unless a test is about it: on a Sunday morning every test would get one.
+        weekly_digest=False,
     )
     return replace(base, **overrides)
 
@@ -91,18 +93,31 @@ class Chat:
         self.fake.push_message(text, **self._kw())
         return await self._next(method, before)
 
+    async def reply(self, text: str, to: int, method: str = "sendMessage") -> Call:
+        """Send `text` as a Telegram reply to message `to` of this chat; the bot's next
+        message to this chat."""
+        before = self._count(method)
+        self.fake.push_message(text, reply_to=to, **self._kw())
+        return await self._next(method, before)
+
+    def push_reply(self, text: str, to: int) -> int:
+        """Send a reply without waiting for an answer (one that must change nothing)."""
+        return self.fake.push_message(text, reply_to=to, **self._kw())
+
     async def send(self, push: str, method: str = "sendMessage", **kwargs: Any) -> Call:
         """Send a non-text message with the fake's `push_<push>` builder."""
         before = self._count(method)
         getattr(self.fake, f"push_{push}")(**self._kw(), **kwargs)
         return await self._next(method, before)
 
-    async def press(self, data: str, method: str = "sendMessage") -> Call:
+    async def press(self, data: str, method: str = "sendMessage",
+                    message_id: int | None = None) -> Call:
         """Press an inline button with callback data `data`; the bot's next `method` call."""
         before = self._count(method) if method != "answerCallbackQuery" else len(
             self.fake.calls("answerCallbackQuery"))
         self.fake.push_callback(data, user_id=self.user_id, chat_id=self.chat,
-                                language_code=self.language_code)
+                                language_code=self.language_code, message_id=message_id,
+                                first_name=self.first_name)
         if method == "answerCallbackQuery":
             calls = await self.fake.wait_for(method, count=before + 1)
             return calls[before]

@@ -1,0 +1,94 @@
+"""Staff know when something breaks (issue 9): a short notice in the staff group when a handler
+fails, and a check at start-up that the bot can post there at all.
+
+A notice says what failed (a patient's message, a button, a command), which kind of error and
+when: never the patient's message, the update or a traceback, which would carry a patient's
+words into another chat (those stay in the server log). At most one notice per ALERT_EVERY;
+errors in between are counted and the next notice says how many.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from babel.dates import format_datetime
+from telegram import Bot, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from bot.config import Settings
+from bot.core.vocabulary import Lang
+from bot.storage import DHAKA
+from bot.telegram_context import FrontDeskContext
+from bot.telegram_ui import Gettext, escape
+
+logger = logging.getLogger(__name__)
+
+ALERT_EVERY = timedelta(minutes=10)
+CANNOT_POST = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+
+
+def _what_failed(update: object, _: Gettext) -> str:
+    if not isinstance(update, Update):
+        return _("Background work")
+    if update.callback_query is not None:
+        return _("A button press")
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/"):
+        return _("A command")
+    if message is not None:
+        return _("A message")
+    return _("An update")
+
+
+async def notify_staff(update: object, context: FrontDeskContext) -> None:
+    """Tell the staff group that handling `update` failed, unless told recently."""
+    data = context.bot_data
+    chat_id = data.settings.staff_chat_id
+    if chat_id is None:
+        return
+    now = data.clock()
+    if data.last_alert is not None and now - data.last_alert < ALERT_EVERY:
+        data.alerts_held += 1
+        return
+    held, data.last_alert, data.alerts_held = data.alerts_held, now, 0
+    lang = Lang.BN  # the staff group's language
+    _ = context.gettext(lang)
+    error = type(context.error).__name__ if context.error else "?"
+    lines = [
+        "⚠️ " + escape(_("{what} failed at {time} (Dhaka): {error}.").format(
+            what=_what_failed(update, _), error=error,
+            time=format_datetime(now, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value))),
+        escape(_("The patient was asked to try again or call. Details are in the server log.")),
+    ]
+    if held:
+        lines.append(escape(_("{count} more errors since the last notice.").format(count=held)))
+    try:
+        await context.bot.send_message(chat_id, "\n".join(lines))
+    except TelegramError:
+        logger.exception("could not post an error notice to the staff chat")
+
+
+async def check_staff_chat(bot: Bot, settings: Settings) -> bool:
+    """At start-up: can the bot post to STAFF_CHAT_ID? One clear log line if not."""
+    chat_id = settings.staff_chat_id
+    if chat_id is None:
+        logger.warning("STAFF_CHAT_ID is not set: front-desk cards and call-back requests go to "
+                       "each staff member privately; no error notices, no weekly digest")
+        return False
+    try:
+        await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramError as exc:
+        logger.warning("STAFF_CHAT_ID %s: the bot cannot post there (%s). Add the bot to the "
+                       "staff group, or correct STAFF_CHAT_ID", chat_id, exc)
+        return False
+    restricted = member.status == ChatMemberStatus.RESTRICTED and not getattr(
+        member, "can_send_messages", True)
+    if member.status in CANNOT_POST or restricted:
+        logger.warning("STAFF_CHAT_ID %s: the bot cannot post there (it is %s). Add the bot to "
+                       "the staff group and let it send messages", chat_id, member.status)
+        return False
+    logger.info("staff chat %s: the bot can post there", chat_id)
+    return True

@@ -1,0 +1,169 @@
+"""How it is going, for the front desk (issue 9): the chart /stats sends, and the weekly digest
+the staff group gets every Sunday at 09:00 Dhaka time (the Bangladeshi week starts on Sunday).
+
+The digest is due once per Sunday slot. The time it last went out is kept in the log, so a
+restart neither repeats nor skips it; a bot that was down on Sunday morning sends it when it
+comes back that day, and not later (a digest days late would only confuse). WEEKLY_DIGEST=off
+switches it off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time, timedelta
+
+from babel.dates import format_date, format_datetime
+from telegram import Bot, InputFile, Update
+
+from bot import chart
+from bot.core.vocabulary import Lang
+from bot.storage import DHAKA, InquiryLog, UnansweredQuestion, canonical_text
+from bot.telegram_cards import IDLE
+from bot.telegram_context import BotData, FrontDeskContext
+from bot.telegram_ui import Gettext, bold, escape, split_message, teach_keyboard
+
+logger = logging.getLogger(__name__)
+
+DIGEST_WEEKDAY = 6  # Sunday (Monday is 0)
+DIGEST_TIME = time(9, 0)
+DIGEST_LATE_BY = timedelta(days=1)  # after this, a missed digest is skipped
+DIGEST_STATE = "weekly_digest.slot"
+DIGEST_QUESTIONS = 5
+DIGEST_LISTED = 10  # open call-backs, open conversations
+SHOWN_TEXT = 200  # characters of a question in the digest
+LOW_CONFIDENCE = 0.6  # as /unanswered: an answer this unsure is worth a human look
+
+
+# -- /stats: the chart ------------------------------------------------------------------------
+
+
+async def send_stats_chart(
+    update: Update, context: FrontDeskContext, lang: Lang, days: int
+) -> None:
+    """After /stats' text: questions per day by kind, and the top topics, as a PNG."""
+    message = update.effective_message
+    if message is None:
+        return
+    now = context.now()
+    last = now.astimezone(DHAKA).date()
+    first = last - timedelta(days=days - 1)
+    since = datetime.combine(first, time(), DHAKA)
+    per_day = await context.log.daily_kinds(since, chart.KIND_NAMES)
+    stats = await context.log.stats(since, top=8)
+    entries = context.desk.kb.entries
+    topics = [chart.Topic(entries[e].title[Lang.EN], n) for e, n in stats.top_entries
+              if e in entries]
+    picture = await asyncio.to_thread(chart.png, first, last, per_day, topics)
+    _ = context.gettext(lang)
+    await message.reply_photo(
+        InputFile(picture, filename="stats.png"),
+        caption=escape(_("Questions per day by kind of reply, and the most shown answers, "
+                         "last {days} days.").format(days=days)),
+    )
+
+
+# -- the weekly digest ------------------------------------------------------------------------
+
+
+def digest_slot(now: datetime) -> datetime:
+    """The latest Sunday 09:00 in Dhaka at or before `now`."""
+    local = now.astimezone(DHAKA)
+    day = local.date() - timedelta(days=(local.weekday() - DIGEST_WEEKDAY) % 7)
+    slot = datetime.combine(day, DIGEST_TIME, DHAKA)
+    return slot if slot <= local else slot - timedelta(days=7)
+
+
+async def send_digest_if_due(bot: Bot, data: BotData) -> bool:
+    """Send this week's digest to the staff group if it is due; True when it went out."""
+    settings, log = data.settings, data.log
+    if not settings.weekly_digest or settings.staff_chat_id is None or log is None:
+        return False
+    now = data.clock()
+    slot = digest_slot(now)
+    if now - slot >= DIGEST_LATE_BY:
+        return False
+    last = await log.get_state(DIGEST_STATE)
+    if last is not None and datetime.fromisoformat(last) >= slot:
+        return False
+    # Marked first: a digest that fails half-way is not sent again every minute.
+    await log.set_state(DIGEST_STATE, slot.isoformat())
+    await send_digest(bot, data, slot - timedelta(days=7), slot)
+    return True
+
+
+async def send_digest(bot: Bot, data: BotData, since: datetime, until: datetime) -> None:
+    chat_id = data.settings.staff_chat_id
+    if chat_id is None or data.log is None:
+        return
+    lang = Lang.BN  # the staff group's language, as for cards and call-back requests
+    _ = data.desk.catalogs(lang).gettext
+    text, questions = await digest_text(data.log, data, since, until, lang, _)
+    pieces = list(split_message(text))
+    for piece in pieces[:-1]:
+        await bot.send_message(chat_id, piece)
+    keyboard = teach_keyboard([q.inquiry_id for q in questions], _)
+    await bot.send_message(chat_id, pieces[-1], reply_markup=keyboard)
+    logger.info("weekly digest sent to the staff chat")
+
+
+async def digest_text(
+    log: InquiryLog, data: BotData, since: datetime, until: datetime, lang: Lang, _: Gettext
+) -> tuple[str, list[UnansweredQuestion]]:
+    """The digest, and the unanswered questions it numbers (for their Teach buttons)."""
+    stats = await log.stats(since)
+    kinds = stats.by_kind
+    opened, answered = await log.conversations_opened(since)
+    # Questions already taught since are not the week's news.
+    taught = {canonical_text(p.text) for p in await log.learned()}
+    questions = [q for q in await log.unanswered(since, limit=DIGEST_QUESTIONS * 3,
+                                                  answered_below=LOW_CONFIDENCE)
+                 if canonical_text(q.example) not in taught][:DIGEST_QUESTIONS]
+    callbacks = await log.open_callbacks()
+    conversations = await log.open_conversations(data.clock(), IDLE)
+
+    def day(moment: datetime) -> str:
+        return format_date(moment.astimezone(DHAKA).date(), "d MMM", locale=lang.value)
+
+    lines = [
+        "🗓 " + bold(_("Weekly digest: {first} to {last}").format(
+            first=day(since), last=day(until - timedelta(seconds=1)))),
+        "",
+        escape(_("{total} inquiries from {people} people.").format(
+            total=stats.total, people=stats.people)),
+        escape(_("Answered: {answer} · Did you mean: {did_you_mean} · No answer: {fallback} · "
+                 "Emergencies: {emergency}").format(
+            answer=kinds.get("answer", 0), did_you_mean=kinds.get("did_you_mean", 0),
+            fallback=kinds.get("fallback", 0), emergency=kinds.get("emergency", 0))),
+        escape(_("Unanswered rate: {rate:.0%}").format(rate=stats.unanswered_rate)),
+        escape(_("Front desk: {opened} conversations, {answered} answered.").format(
+            opened=opened, answered=answered)),
+        "",
+        bold(_("Questions the bot could not answer well")),
+    ]
+    if questions:
+        lines += [f"{n}. {q.count}× “{escape(_shorten(q.example))}”"
+                  for n, q in enumerate(questions, 1)]
+        lines.append(escape(_("📚 and a number: teach the bot that question.")))
+    else:
+        lines.append(escape(_("None this week.")))
+    lines += ["", bold(_("Open call-back requests: {count}").format(count=len(callbacks)))]
+    for request in callbacks[:DIGEST_LISTED]:
+        lines.append(escape(f"#{request.id} {request.display_name} · {request.branch} · "
+                            f"{request.phone} · {_when(request.created_at, lang)}"))
+    lines += ["", bold(_("Open conversations: {count}").format(count=len(conversations)))]
+    for conversation in conversations[:DIGEST_LISTED]:
+        status = (_("answered") if conversation.replies else _("waiting for an answer"))
+        lines.append(escape(f"#{conversation.id} {conversation.display_name} · "
+                            f"{_when(conversation.opened_at, lang)} · {status}"))
+    return "\n".join(lines), questions
+
+
+def _when(moment: datetime, lang: Lang) -> str:
+    return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SHOWN_TEXT else text[: SHOWN_TEXT - 1] + "…"
+
