@@ -5,12 +5,14 @@
 - `schema`: the database file, its durability settings and the migrations.
 - `log`: `InquiryLog`, the one object the bot and the admin command line write and query.
 - `pending`: records the disk refused, kept and retried so none is dropped silently.
+- `inbox`: each incoming update, stored before Telegram is told it arrived, until answered.
 - `export`: CSV for Excel.
 
 Nothing here imports Telegram or the answer engine (only its dependency-free vocabulary).
 """
 
 from bot.storage.export import CSV_HEADER, write_csv
+from bot.storage.inbox import Inbox, Incoming, State, Stored
 from bot.storage.log import InquiryLog, canonical_text
 from bot.storage.records import (
     DHAKA,
@@ -30,11 +32,15 @@ __all__ = [
     "SCHEMA_VERSION",
     "CallbackRequest",
     "EntryVotes",
+    "Inbox",
+    "Incoming",
     "Inquiry",
     "InquiryLog",
     "InquiryRecord",
     "SchemaTooNewError",
+    "State",
     "Stats",
+    "Stored",
     "UnansweredQuestion",
     "canonical_text",
     "write_csv",

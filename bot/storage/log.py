@@ -19,6 +19,7 @@ from typing import Self
 import aiosqlite
 
 from bot.core.vocabulary import Lang
+from bot.storage.inbox import Inbox
 from bot.storage.pending import PendingRecords
 from bot.storage.records import (
     ANSWERED_KINDS,
@@ -59,6 +60,7 @@ class InquiryLog:
         self._lock = asyncio.Lock()
         self._pending = PendingRecords(path)
         self._closed = False
+        self.inbox = Inbox(db, self._lock)  # the updates as they arrived (storage/inbox.py)
 
     @property
     def pending(self) -> int:
@@ -348,11 +350,16 @@ class InquiryLog:
         deleted = 0
         async with self._lock:
             async with transaction(self._db) as db:
-                for table in ("inquiries", "callback_requests", "feedback", "user_prefs"):
+                for table in ("inquiries", "callback_requests", "feedback", "user_prefs",
+                              "inbox"):
                     sql = f"DELETE FROM {table} WHERE user_id = ?"
                     async with db.execute(sql, (user_id,)) as cursor:
                         deleted += cursor.rowcount
             deleted += self._pending.drop_user(user_id)
+            self.inbox.drop_user(user_id)
+            # Until a checkpoint, the -wal file still holds the pages as they were before the
+            # delete: copy the new pages into the database and empty the -wal file.
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
     async def purge_older_than(self, days: int, now: datetime | None = None) -> int:
