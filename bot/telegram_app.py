@@ -1,7 +1,7 @@
 """The python-telegram-bot application: every handler wired in one place.
 
-`build_application` is what the tests run against a fake Bot API; `run_bot` adds polling or a
-webhook, signal handling and logging around it.
+`build_application` is what the tests run against a fake Bot API; telegram_runner receives
+the updates (telegram_intake) and starts and stops it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,6 +34,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import telegram_patient as patient
 from bot import telegram_staff as staff
@@ -40,6 +42,7 @@ from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
 from bot.flood import FloodGuard
+from bot.private_logs import describe_error
 from bot.storage import InquiryLog
 from bot.telegram_context import (
     BotData,
@@ -49,12 +52,15 @@ from bot.telegram_context import (
     expired,
     telegram_language,
 )
+from bot.telegram_request import RetryingRequest
 from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
+# Calls to Telegram at once; the rest wait their turn (telegram_request.RetryingRequest).
+CONNECTIONS = 32
 
 FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any, Any], BotData, Any]
 
@@ -104,7 +110,10 @@ STAFF_COMMANDS = (
 )
 
 
-def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
+def build_application(settings: Settings, desk: FrontDesk, *,
+                      rate_limit: bool = True) -> FrontDeskApp:
+    """The application with every handler. `rate_limit=False` drops Telegram's limits (30
+    messages a second, 20 a minute per group): only for measuring the bot itself (bench/)."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     # PTB 22 warns on every "slow down" (429) unless it may hand out durations as timedelta,
@@ -117,8 +126,16 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
             ContextTypes(context=FrontDeskContext, user_data=PatientData, bot_data=BotData)
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        # Retries keep a reply when Telegram says "slow down" instead of losing it.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Every call retried through Telegram's hiccups (429s included); updates come in
+        # through telegram_intake, not PTB's Updater.
+        .request(RetryingRequest(HTTPXRequest(connection_pool_size=CONNECTIONS),
+                                 slots=CONNECTIONS))
+        .updater(None)
+        # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
+        # retried by RetryingRequest, which pauses only the chat that got it. A rate of 0 is
+        # no limit.
+        .rate_limiter(AIORateLimiter(max_retries=0) if rate_limit
+                      else AIORateLimiter(overall_max_rate=0, group_max_rate=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -145,8 +162,10 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
         [
             *(CommandHandler(c.name, c.callback) for c in PATIENT_COMMANDS),
             *(CommandHandler(c.name, c.callback, filters=staff_only) for c in STAFF_COMMANDS),
-            # To anyone but staff, staff commands do not exist.
-            CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command),
+            # To anyone but staff, staff commands do not exist: in private they get what any
+            # unknown command gets, in groups (like unknown commands there) silence.
+            CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command,
+                           filters=filters.ChatType.PRIVATE),
             # Buttons: one handler per action, then one for any button the bot no longer makes.
             # PTB hands a button with empty data to the first of them, whatever its pattern:
             # each handler's parser (telegram_context.on_button) refuses data not its own.
@@ -266,8 +285,16 @@ async def register_descriptions(app: FrontDeskApp) -> None:
 
 
 async def on_error(update: object, context: FrontDeskContext) -> None:
-    logger.error("error while handling update %s", update, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    """A handler failed: one log line, and an apology with the numbers to the chat."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, TelegramError):
+        # telegram_request logged it where it happened, with the method: once is enough.
+        logger.debug("Update %s: %s", update_id, type(error).__name__)
+    elif error is not None:
+        logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))
+    if (not isinstance(update, Update) or update.effective_chat is None
+            or isinstance(error, Forbidden)):
         return
     try:
         lang = telegram_language(update)
@@ -277,51 +304,6 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
             escape(context.desk.numbers(lang)),
         ])
         await context.bot.send_message(update.effective_chat.id, text)
-    except Exception:
-        logger.exception("could not tell the user about the error")
-
-
-class RedactToken(logging.Filter):
-    """HTTP client logs print request URLs, and Bot API URLs contain the token."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = None
-        return True
-
-
-def install_token_redaction(token: str) -> None:
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    # httpx logs every request at INFO; it is noise, and the URL carries the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def run_bot(settings: Settings, desk: FrontDesk) -> None:
-    if not settings.token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    install_token_redaction(settings.token)
-    app = build_application(settings, desk)
-    if settings.webhook_url:
-        logger.info("starting in webhook mode on %s:%s", settings.webhook_listen,
-                    settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
-        )
-    else:
-        logger.info("starting with long polling")
-        # bootstrap_retries=-1: when Telegram is unreachable at start-up, keep trying.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+    except Exception as exc:
+        logger.error("Update %s: could not send the apology (%s)", update_id,
+                     type(exc).__name__)

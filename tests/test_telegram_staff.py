@@ -51,13 +51,15 @@ async def test_logged_before_the_reply_is_sent(fake, bot, db) -> None:
     assert any(r.text == "is stem cell therapy safe?" for r in await rows(db))
 
 
-async def test_a_redelivered_update_is_stored_once(fake, bot, db) -> None:
+async def test_a_redelivered_update_is_stored_once_and_answered_once(fake, bot, db) -> None:
     chat = Chat(fake, 203)
     await chat.say("is stem cell therapy safe?")
     update_id = max(r.update_id for r in await rows(db))
-    before = len(fake.calls("sendMessage"))
     fake.redeliver(update_id)
-    await fake.wait_for("sendMessage", count=before + 1)
+    later = await chat.say("and what does it cost?")
+    assert "cost" in later.params["text"].lower()
+    answers = [c for c in fake.calls("sendMessage") if c.params["chat_id"] == 203]
+    assert len(answers) == 2, "the patient who got the answer gets no second one"
     assert [r.update_id for r in await rows(db)].count(update_id) == 1
 
 
