@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
@@ -152,6 +155,26 @@ async def expired(update: Update, context: FrontDeskContext) -> None:
     await callback_query(update).answer(
         _("Sorry, this button has expired. Please send /start."), show_alert=True
     )
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+async def edit_in_place(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show `text` (our HTML) in place of the message the button is on. A second tap on the
+    same button would change nothing, and Telegram refuses such an edit ("message is not
+    modified"): then there is nothing to do."""
+    shown = query.message if isinstance(query.message, Message) else None
+    if (shown is not None and shown.text == html.unescape(_TAG.sub("", text))
+            and shown.reply_markup == reply_markup):
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 Handler = Callable[[Update, FrontDeskContext], Coroutine[Any, Any, None]]

@@ -27,7 +27,13 @@ from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
 from bot.flood import Verdict
-from bot.telegram_context import FrontDeskContext, callback_query, expired, on_button
+from bot.telegram_context import (
+    FrontDeskContext,
+    callback_query,
+    edit_in_place,
+    expired,
+    on_button,
+)
 from bot.telegram_staff import notify_staff_of_callback
 from bot.telegram_ui import (
     Action,
@@ -162,7 +168,7 @@ async def _show_topics(update: Update, context: FrontDeskContext, lang: Lang, ed
     text = escape(_("Choose a topic:"))
     keyboard = topics_keyboard(context.desk, lang)
     if edit and update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+        await edit_in_place(update.callback_query, text, keyboard)
     elif update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=keyboard)
 
@@ -409,8 +415,8 @@ async def section_button(update: Update, context: FrontDeskContext, section: Sec
     lang = await context.language(update)
     query = callback_query(update)
     await query.answer()
-    await query.edit_message_text(
-        bold(section.title[lang]), reply_markup=section_keyboard(context.desk, section.id, lang)
+    await edit_in_place(
+        query, bold(section.title[lang]), section_keyboard(context.desk, section.id, lang)
     )
 
 
@@ -450,7 +456,7 @@ async def set_language_button(
     done = (_("I will reply in the language you write in.") if choice.lang is None
             else _("I will reply in English.") if choice.lang is Lang.EN
             else _("I will reply in Bangla."))
-    await query.edit_message_text(escape(done))
+    await edit_in_place(query, escape(done))
 
 
 @on_button(parse_feedback)
@@ -491,7 +497,8 @@ async def forget_button(update: Update, context: FrontDeskContext, confirmed: bo
         context.application.drop_user_data(user.id)
     query = callback_query(update)
     await query.answer()
-    await query.edit_message_text(
+    await edit_in_place(
+        query,
         escape(_("Done. Everything stored about you has been deleted.") if confirmed
-               else _("Nothing was deleted."))
+               else _("Nothing was deleted.")),
     )
