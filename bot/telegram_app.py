@@ -52,7 +52,7 @@ from bot.telegram_context import (
     expired,
     telegram_language,
 )
-from bot.telegram_request import RetryingRequest
+from bot.telegram_request import HANDLING, RetryingRequest
 from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
@@ -296,6 +296,9 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
     if (not isinstance(update, Update) or update.effective_chat is None
             or isinstance(error, Forbidden)):
         return
+    handling = HANDLING.get()
+    if handling is not None and handling.again and handling.gave_up:
+        return  # Telegram is still down; the inbox tries the real answer again, not this
     try:
         lang = telegram_language(update)
         _ = context.gettext(lang)

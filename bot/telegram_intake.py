@@ -63,6 +63,7 @@ class Intake:
                                           ident=lambda u: u.update_id,
                                           workers=CONCURRENT_CHATS)
         self._recheck: asyncio.Task[None] | None = None
+        self._gave_up: set[int] = set()  # updates whose reply could not be delivered yet
 
     async def start(self) -> None:
         self.lanes.start()
@@ -71,7 +72,8 @@ class Intake:
             logger.info("Handling %d updates again that had no reply delivered", again)
         self._recheck = asyncio.create_task(self._recheck_every_minute())
 
-    async def stop(self, within: float = STOP_WITHIN_SECONDS) -> None:
+    async def stop(self, within: float | None = None) -> None:
+        within = STOP_WITHIN_SECONDS if within is None else within
         if self._recheck is not None:
             self._recheck.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -135,18 +137,22 @@ class Intake:
         async def delivered() -> None:
             await self.inbox.mark(update.update_id)
 
-        handling = Handling(update.update_id, on_delivered=delivered)
+        handling = Handling(update.update_id, on_delivered=delivered,
+                            again=update.update_id in self._gave_up)
         token = HANDLING.set(handling)
         try:
             await self.app.process_update(update)
         finally:
             HANDLING.reset(token)
         if handling.delivered:
+            self._gave_up.discard(update.update_id)
             return  # marked done when the reply went out
         if handling.gave_up and not handling.refused:
             logger.warning("Update %d: no reply delivered; it will be handled again",
                            update.update_id)
+            self._gave_up.add(update.update_id)
             return
+        self._gave_up.discard(update.update_id)
         await self.inbox.mark(update.update_id)  # no reply was due (or none can be sent)
 
     async def _recheck_every_minute(self) -> None:

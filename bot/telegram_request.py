@@ -50,6 +50,7 @@ class Handling:
 
     update_id: int
     on_delivered: Callable[[], Awaitable[None]] | None = None
+    again: bool = False  # an earlier try gave up: the inbox will keep trying, so no apology
     delivered: bool = False  # a message reached the chat (sent or edited)
     gave_up: bool = False  # a transient failure outlasted the bound
     refused: bool = False  # Telegram refused a call (4xx): trying again would not help
@@ -76,14 +77,11 @@ class RetryingRequest(BaseRequest):
     per-request bookkeeping that grows with the queue, so callers wait here instead.
     """
 
-    def __init__(self, inner: BaseRequest, slots: int, *,
-                 bound: float = RETRY_BOUND_SECONDS, first_backoff: float = FIRST_BACKOFF_SECONDS,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, inner: BaseRequest, slots: int) -> None:
         self._inner = inner
         self._slots = asyncio.Semaphore(slots)
-        self.bound = bound
-        self.first_backoff = first_backoff
-        self._random = rng or random.Random()
+        self.bound = RETRY_BOUND_SECONDS
+        self._random = random.Random()
 
     @property
     def read_timeout(self) -> float | None:
@@ -110,7 +108,7 @@ class RetryingRequest(BaseRequest):
         handling = HANDLING.get()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.bound
-        backoff = self.first_backoff
+        backoff = FIRST_BACKOFF_SECONDS
         attempt = 0
         while True:
             attempt += 1
@@ -147,7 +145,9 @@ class RetryingRequest(BaseRequest):
                     wait = self._jitter(backoff)
             remaining = deadline - loop.time()
             update = handling.update_id if handling else None
-            if wait > remaining:
+            # The last try comes at the bound; but a 429 says when to come back, and sooner
+            # is pointless.
+            if remaining <= 0.05 or (kind == "429" and wait > remaining):
                 logger.error("Telegram %s on %s (update %s): giving up after %d attempts in "
                              "%.0f s", kind, api_method, update, attempt,
                              self.bound - remaining)
@@ -156,6 +156,7 @@ class RetryingRequest(BaseRequest):
                 if error is not None:
                     raise error
                 return code, payload
+            wait = min(wait, remaining)
             logger.warning("Telegram %s on %s (update %s); retry %d in %.1f s", kind, api_method,
                            update, attempt, wait)
             await asyncio.sleep(wait)

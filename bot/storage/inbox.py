@@ -77,6 +77,8 @@ class Inbox:
 
     async def store(self, updates: Iterable[Incoming]) -> Stored:
         """Store a batch in one transaction; which of its updates are new."""
+        if self._unsaved:
+            await self.flush()
         batch = [u for u in updates if u.update_id not in self._unsaved]
         if not batch:
             return Stored(frozenset(), durable=not self._unsaved)
@@ -123,8 +125,9 @@ class Inbox:
                          type(exc).__name__)
             return False
         for update in unsaved:
-            if self._unsaved.get(update.update_id) == update:  # unchanged meanwhile
-                del self._unsaved[update.update_id]
+            current = self._unsaved.pop(update.update_id, None)
+            if current is not None and current != update:  # marked while it was written
+                self._unsaved_marks[update.update_id] = current.state
         for update_id, state in marks.items():
             if self._unsaved_marks.get(update_id) is state:
                 del self._unsaved_marks[update_id]

@@ -426,6 +426,12 @@ class FakeBotApi:
             else:
                 self._random_faults.pop(method.lower(), None)
 
+    def clear_faults(self) -> None:
+        """Telegram recovers: no more injected faults (fail_next, break_next, fail_randomly)."""
+        with self._cond:
+            self._faults.clear()
+            self._random_faults.clear()
+
     def set_unreachable(self, unreachable: bool = True) -> None:
         """While on, every request gets 502 Bad Gateway (Telegram down, network outage)."""
         with self._cond:

@@ -67,8 +67,8 @@ class Chat:
     def _count(self, method: str) -> int:
         return sum(1 for c in self.fake.calls(method) if self._mine(c))
 
-    async def _next(self, method: str, before: int) -> Call:
-        calls = await self.fake.wait_for(method, self._mine, count=before + 1)
+    async def _next(self, method: str, before: int, within: float = 5.0) -> Call:
+        calls = await self.fake.wait_for(method, self._mine, count=before + 1, timeout=within)
         return calls[before]
 
     def _kw(self) -> dict[str, Any]:
@@ -78,11 +78,11 @@ class Chat:
             kw |= {"chat_id": self.chat_id, "chat_type": self.chat_type}
         return kw
 
-    async def say(self, text: str, method: str = "sendMessage") -> Call:
-        """Send `text`; the bot's next message to this chat."""
+    async def say(self, text: str, method: str = "sendMessage", within: float = 5.0) -> Call:
+        """Send `text`; the bot's next message to this chat (waiting `within` seconds)."""
         before = self._count(method)
         self.fake.push_message(text, **self._kw())
-        return await self._next(method, before)
+        return await self._next(method, before, within)
 
     async def send(self, push: str, method: str = "sendMessage", **kwargs: Any) -> Call:
         """Send a non-text message with the fake's `push_<push>` builder."""
