@@ -132,6 +132,26 @@ async def test_staff_commands_look_unknown_to_patients(fake, bot, command) -> No
     assert reply.params["text"] == unknown.params["text"]
 
 
+@pytest.mark.parametrize("command", STAFF_COMMANDS)
+async def test_in_a_group_staff_commands_are_as_silent_as_unknown_ones(fake, bot, command) -> None:
+    group = Chat(fake, 207, chat_id=-1207, chat_type="group")
+    assert await group.silence("/nosuchcommand@IbnSinaTestBot", wait=0.5) == []
+    assert await group.silence(f"{command}@IbnSinaTestBot", wait=0.5) == []
+    assert await group.silence(command, wait=0.5) == []
+
+
+async def test_counts_in_other_digits_never_crash_a_staff_command(fake, bot) -> None:
+    staff = Chat(fake, STAFF_ID)
+    for junk in ("²", "١٢", "9" * 4000, "-3", "0", "৫x"):
+        reply = await staff.say(f"/stats {junk}")
+        assert "whole number" in reply.params["text"] or "Statistics" in reply.params["text"]
+        assert "went wrong" not in reply.params["text"]
+    bangla_five = await staff.say("/inquiries ৫")
+    assert "went wrong" not in bangla_five.params["text"]
+    forged = await staff.press("done:²", method="answerCallbackQuery")
+    assert "expired" in forged.params.get("text", "")
+
+
 async def test_staff_commands_for_staff(fake, bot) -> None:
     patient = Chat(fake, 208)
     await patient.say("covid vaccine ki nirapod?")
