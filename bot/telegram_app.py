@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 MAINTENANCE_EVERY_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
 # Calls to Telegram at once; the rest wait their turn (telegram_request.RetryingRequest).
-CONNECTIONS = 32
+CONNECTIONS = 8
 
 FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any, Any], BotData, Any]
 

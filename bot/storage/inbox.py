@@ -6,6 +6,10 @@ An update is stored once (its update_id is the key), with the update's JSON unti
 then only its id and state stay, so a redelivery is recognised, and after two days (Telegram
 keeps an update for one) the row goes too.
 
+Done marks are written in the background, many in one transaction when replies go out
+quickly (one fsync, not one each): a crash can lose the marks of the last few milliseconds, and
+those replies go out again at the next start.
+
 When the database refuses a write (locked, disk full), stored updates and done marks wait in
 memory and `flush` tries again; `store` says whether the batch is safely on disk, so the caller
 does not confirm to Telegram what would be lost in a crash.
@@ -68,7 +72,8 @@ class Inbox:
         self._db = db
         self._lock = lock
         self._unsaved: dict[int, Incoming] = {}  # refused by the database, oldest first
-        self._unsaved_marks: dict[int, State] = {}
+        self._unsaved_marks: dict[int, State] = {}  # not written yet (or refused)
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def pending(self) -> int:
@@ -98,21 +103,34 @@ class Inbox:
         return Stored(frozenset(u.update_id for u in fresh), durable=not self._unsaved)
 
     async def mark(self, update_id: int, state: State = State.DONE) -> None:
-        """The update is finished with; its JSON is dropped."""
+        """The update is finished with; its JSON is dropped. Written in the background."""
         if update_id in self._unsaved:
             self._unsaved[update_id] = replace(self._unsaved[update_id], state=state,
                                                payload=None)
             return
-        try:
-            async with self._lock:
-                await self._db.execute(_DONE, (state.value, update_id))
-        except sqlite3.OperationalError as exc:
-            logger.error("Could not mark update %d %s (%s); will retry", update_id, state,
-                         type(exc).__name__)
-            self._unsaved_marks[update_id] = state
+        self._unsaved_marks[update_id] = state
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_marks())
+
+    async def _write_marks(self) -> None:
+        """Write the marks made so far in one transaction, again while more come."""
+        while self._unsaved_marks and not self._unsaved:
+            marks = dict(self._unsaved_marks)
+            try:
+                async with self._lock, transaction(self._db) as db:
+                    await db.executemany(_DONE, [(s.value, i) for i, s in marks.items()])
+            except sqlite3.OperationalError as exc:
+                logger.error("Could not mark %d updates done (%s); will retry", len(marks),
+                             type(exc).__name__)
+                return
+            for update_id, state in marks.items():
+                if self._unsaved_marks.get(update_id) is state:
+                    del self._unsaved_marks[update_id]
 
     async def flush(self) -> bool:
         """Write what waits in memory; True when nothing is left waiting."""
+        if self._writer is not None:
+            await self._writer
         if not self.pending:
             return True
         unsaved, marks = list(self._unsaved.values()), dict(self._unsaved_marks)
@@ -151,6 +169,7 @@ class Inbox:
 
     async def expire(self, before: datetime) -> int:
         """New updates received before `before` are too old to answer now; how many."""
+        await self.flush()
         async with self._lock, self._db.execute(
             "UPDATE inbox SET state = 'expired', payload = NULL "
             "WHERE state = 'new' AND received_at < ?", (iso(before),)
@@ -159,6 +178,7 @@ class Inbox:
 
     async def prune(self, before: datetime) -> int:
         """Forget updates received before `before`: Telegram will not deliver them again."""
+        await self.flush()
         async with self._lock, self._db.execute(
             "DELETE FROM inbox WHERE received_at < ? AND state != 'new'", (iso(before),)
         ) as cursor:

@@ -92,6 +92,7 @@ class InquiryLog:
         try:
             try:
                 await self.flush_pending()
+                await self.inbox.flush()
             except Exception:
                 logger.exception("Could not write pending inquiries while closing")
             if self._pending:
