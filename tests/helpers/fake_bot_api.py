@@ -203,7 +203,8 @@ def _entities(text: str) -> list[Json]:
     command = re.match(r"/\w{1,32}(@\w{3,32})?", text, re.ASCII)
     if command:
         entities.append({"type": "bot_command", "offset": 0, "length": _u16(command.group())})
-    for mention in re.finditer(rf"@{BOT_USERNAME}\b", text, re.IGNORECASE):
+    # As on Telegram, "@bot" glued to a word ("/help@bot", "me@bot") is no mention.
+    for mention in re.finditer(rf"(?<!\w)@{BOT_USERNAME}\b", text, re.IGNORECASE):
         if not command or mention.start() >= command.end():
             entities.append({"type": "mention", "offset": _u16(text[: mention.start()]),
                              "length": _u16(mention.group())})
