@@ -34,7 +34,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import telegram_patient as patient
 from bot import telegram_staff as staff
@@ -52,7 +51,7 @@ from bot.telegram_context import (
     expired,
     telegram_language,
 )
-from bot.telegram_request import HANDLING, RetryingRequest
+from bot.telegram_request import HANDLING, JsonRequest, RetryingRequest
 from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
@@ -128,8 +127,7 @@ def build_application(settings: Settings, desk: FrontDesk, *,
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Every call retried through Telegram's hiccups (429s included); updates come in
         # through telegram_intake, not PTB's Updater.
-        .request(RetryingRequest(HTTPXRequest(connection_pool_size=CONNECTIONS),
-                                 slots=CONNECTIONS))
+        .request(RetryingRequest(JsonRequest(CONNECTIONS), slots=CONNECTIONS))
         .updater(None)
         # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
         # retried by RetryingRequest, which pauses only the chat that got it. A rate of 0 is

@@ -23,11 +23,11 @@ from urllib.parse import urlencode
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.lanes import Lanes
 from bot.storage import Inbox, Incoming, State
-from bot.telegram_request import HANDLING, Handling, RetryingRequest
+from bot.telegram_request import HANDLING, Handling, JsonRequest, RetryingRequest
 
 if TYPE_CHECKING:
     from bot.telegram_app import FrontDeskApp
@@ -171,7 +171,7 @@ class Poller:
 
     def __init__(self, intake: Intake, request: BaseRequest | None = None) -> None:
         self.intake = intake
-        self.request = request or RetryingRequest(HTTPXRequest(connection_pool_size=1), slots=1)
+        self.request = request or RetryingRequest(JsonRequest(1), slots=1)
         self._task: asyncio.Task[None] | None = None
         self._waiting = False  # on Telegram, not in the middle of storing
         self._stopping = False

@@ -7,6 +7,9 @@ Telegram recovers, within a bound, so a patient gets the real answer rather than
 - Permanent: any other 4xx (a 400 is our bug, a 403 a patient who blocked the bot). Not
   retried; logged once with the method and the parameters' names, never their text.
 
+`JsonRequest` is the HTTP client underneath: python-telegram-bot's own form-encodes every
+parameter, which for a long Bangla answer costs more CPU than everything else about the call.
+
 Each failure is one log line: its kind, the method and the update id. The update comes from
 `HANDLING`, which the dispatcher sets around each update's handlers; the first reply delivered
 for it is reported through `Handling.delivered`, so the inbox can mark it answered.
@@ -24,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -183,6 +187,72 @@ class RetryingRequest(BaseRequest):
             handling.update_id if handling else None, code,
             _QUOTED.sub('"…"', description), describe_parameters(request_data),
         )
+
+
+class JsonRequest(BaseRequest):
+    """HTTP to the Bot API with httpx: parameters as one JSON body (which Telegram accepts),
+    files as multipart. Timeouts as python-telegram-bot's HTTPXRequest has them."""
+
+    def __init__(self, connections: int, *, read_timeout: float = 5.0,
+                 write_timeout: float = 5.0, connect_timeout: float = 5.0,
+                 pool_timeout: float = 1.0, media_write_timeout: float = 20.0) -> None:
+        self._timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout,
+                                      write=write_timeout, pool=pool_timeout)
+        self._media_write_timeout = media_write_timeout
+        self._limits = httpx.Limits(max_connections=connections)
+        self._client = self._new_client()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeout.read
+
+    async def initialize(self) -> None:
+        if self._client.is_closed:
+            self._client = self._new_client()
+
+    async def shutdown(self) -> None:
+        if not self._client.is_closed:
+            await self._client.aclose()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        files = request_data is not None and request_data.contains_files
+        default_write = self._media_write_timeout if files else self._timeout.write
+        timeout = httpx.Timeout(
+            connect=_given(connect_timeout, self._timeout.connect),
+            read=_given(read_timeout, self._timeout.read),
+            write=_given(write_timeout, default_write),
+            pool=_given(pool_timeout, self._timeout.pool),
+        )
+        body: dict[str, Any] = {}
+        if request_data is not None and files:
+            body = {"files": request_data.multipart_data, "data": request_data.json_parameters}
+        elif request_data is not None:
+            body = {"json": request_data.parameters}
+        try:
+            response = await self._client.request(
+                method, url, headers={"User-Agent": self.USER_AGENT}, timeout=timeout, **body)
+        except httpx.TimeoutException as exc:
+            raise TimedOut from exc
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"httpx.{type(exc).__name__}") from exc
+        return response.status_code, response.content
+
+
+def _given(value: Any, default: float | None) -> float | None:
+    """A timeout the caller gave, or ours when it gave PTB's "default" marker."""
+    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
 def describe_parameters(request_data: RequestData | None) -> str:

@@ -300,15 +300,23 @@ async def test_pending_records_survive_shutdown_while_locked(
 async def test_disk_full_is_treated_like_a_lock(
     log: InquiryLog, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_execute = log._db.execute
+    real_execute, real_fetchall = log._db.execute, log._db.execute_fetchall
     failing = True
 
-    def execute(sql: str, params: Any = None) -> Any:
+    def full(sql: str) -> None:
         if failing and sql.startswith("INSERT INTO inquiries"):
             raise sqlite3.OperationalError("database or disk is full")
+
+    def execute(sql: str, params: Any = None) -> Any:
+        full(sql)
         return real_execute(sql, params)
 
+    async def execute_fetchall(sql: str, params: Any = None) -> Any:
+        full(sql)
+        return await real_fetchall(sql, params)
+
     monkeypatch.setattr(log._db, "execute", execute)
+    monkeypatch.setattr(log._db, "execute_fetchall", execute_fetchall)
     assert await log.record(rec(update_id=1)) is None
     assert log.pending == 1
     failing = False
