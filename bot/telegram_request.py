@@ -136,7 +136,7 @@ class RetryingRequest(BaseRequest):
                 if code != 429 and code < 500:
                     if api_method in BEST_EFFORT:
                         logger.info("Telegram refused %s (update %s): %s; carrying on",
-                                    api_method, handling.update_id if handling else None, code)
+                                    api_method, handling.update_id if handling else "-", code)
                         return 200, _DONE
                     self._refused(api_method, code, payload, request_data, handling)
                     return code, payload
@@ -148,7 +148,7 @@ class RetryingRequest(BaseRequest):
                     kind = f"{code}" if description is not None else f"{code} (not JSON)"
                     wait = self._jitter(backoff)
             remaining = deadline - loop.time()
-            update = handling.update_id if handling else None
+            update = handling.update_id if handling else "-"
             # The last try comes at the bound; but a 429 says when to come back, and sooner
             # is pointless.
             if remaining <= 0.05 or (kind == "429" and wait > remaining):
@@ -184,7 +184,7 @@ class RetryingRequest(BaseRequest):
         logger.log(
             level,
             "Telegram refused %s (update %s): %s %s; sent: %s", method,
-            handling.update_id if handling else None, code,
+            handling.update_id if handling else "-", code,
             _QUOTED.sub('"…"', description), describe_parameters(request_data),
         )
 
