@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
 from bot.core.frontdesk import build_front_desk
 from bot.core.knowledge import KnowledgeBaseError
+from bot.private_logs import configure_logging
 
 NO_TOKEN = """\
 No TELEGRAM_BOT_TOKEN is set, so this is a terminal chat with the same answers the bot gives.
@@ -36,16 +36,14 @@ def main(argv: list[str] | None = None) -> None:
         sections, entries = len(desk.kb.sections), len(desk.kb.entries)
         print(f"OK: {entries} entries in {sections} sections, {len(desk.kb.clinics)} clinics")
         return
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level
-    )
     if settings.token:
-        from bot.telegram_app import run_bot
+        from bot.telegram_runner import run_bot
 
         run_bot(settings, desk)
     else:
         from bot.terminal import run
 
+        configure_logging(settings.log_level)
         print(NO_TOKEN)
         run(desk)
 

@@ -66,8 +66,9 @@ async def notify_staff(update: object, context: FrontDeskContext) -> None:
         lines.append(escape(_("{count} more errors since the last notice.").format(count=held)))
     try:
         await context.bot.send_message(chat_id, "\n".join(lines))
-    except TelegramError:
-        logger.exception("could not post an error notice to the staff chat")
+    except TelegramError as exc:
+        logger.warning("could not post an error notice to the staff chat (%s)",
+                       type(exc).__name__)
 
 
 async def check_staff_chat(bot: Bot, settings: Settings) -> bool:

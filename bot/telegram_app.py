@@ -1,7 +1,7 @@
 """The python-telegram-bot application: every handler wired in one place.
 
-`build_application` is what the tests run against a fake Bot API; `run_bot` adds polling or a
-webhook, signal handling and logging around it.
+`build_application` is what the tests run against a fake Bot API; telegram_runner receives
+the updates (telegram_intake) and starts and stops it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -45,6 +46,7 @@ from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
 from bot.flood import FloodGuard
+from bot.private_logs import describe_error
 from bot.storage import InquiryLog
 from bot.telegram_context import (
     BotData,
@@ -54,12 +56,15 @@ from bot.telegram_context import (
     expired,
     telegram_language,
 )
+from bot.telegram_request import HANDLING, JsonRequest, RetryingRequest
 from bot.telegram_ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
+# Calls to Telegram at once; the rest wait their turn (telegram_request.RetryingRequest).
+CONNECTIONS = 8
 
 FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any, Any], BotData, Any]
 
@@ -111,7 +116,10 @@ STAFF_COMMANDS = (
 )
 
 
-def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
+def build_application(settings: Settings, desk: FrontDesk, *,
+                      rate_limit: bool = True) -> FrontDeskApp:
+    """The application with every handler. `rate_limit=False` drops Telegram's limits (30
+    messages a second, 20 a minute per group): only for measuring the bot itself (bench/)."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     # PTB 22 warns on every "slow down" (429) unless it may hand out durations as timedelta,
@@ -124,8 +132,15 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
             ContextTypes(context=FrontDeskContext, user_data=PatientData, bot_data=BotData)
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        # Retries keep a reply when Telegram says "slow down" instead of losing it.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Every call retried through Telegram's hiccups (429s included); updates come in
+        # through telegram_intake, not PTB's Updater.
+        .request(RetryingRequest(JsonRequest(CONNECTIONS), slots=CONNECTIONS))
+        .updater(None)
+        # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
+        # retried by RetryingRequest, which pauses only the chat that got it. A rate of 0 is
+        # no limit.
+        .rate_limiter(AIORateLimiter(max_retries=0) if rate_limit
+                      else AIORateLimiter(overall_max_rate=0, group_max_rate=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -157,8 +172,10 @@ def build_application(settings: Settings, desk: FrontDesk) -> FrontDeskApp:
         [
             *(CommandHandler(c.name, c.callback) for c in PATIENT_COMMANDS),
             *(CommandHandler(c.name, c.callback, filters=staff_only) for c in STAFF_COMMANDS),
-            # To anyone but staff, staff commands do not exist.
-            CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command),
+            # To anyone but staff, staff commands do not exist: in private they get what any
+            # unknown command gets, in groups (like unknown commands there) silence.
+            CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command,
+                           filters=filters.ChatType.PRIVATE),
             # Buttons: one handler per action, then one for any button the bot no longer makes.
             # PTB hands a button with empty data to the first of them, whatever its pattern:
             # each handler's parser (telegram_context.on_button) refuses data not its own.
@@ -287,15 +304,37 @@ async def register_descriptions(app: FrontDeskApp) -> None:
 
 
 async def on_error(update: object, context: FrontDeskContext) -> None:
-    # The update holds the patient's message: the log names it by its id only.
+    """A handler failed: one log line, an apology with the numbers to the chat, and a short
+    notice to the staff group."""
+    error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("error while handling update %s", update_id, exc_info=context.error)
-    await alerts.notify_staff(update, context)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
+    if isinstance(error, TelegramError):
+        # telegram_request logged it where it happened, with the method: once is enough.
+        logger.debug("Update %s: %s", update_id, type(error).__name__)
+    elif error is not None:
+        logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))
+    if (isinstance(update, Update) and update.effective_chat is not None
+            and not isinstance(error, Forbidden)):
+        await _apologise(update, context)
+    # Outside the update's handling: a notice that reaches the staff group is not the patient's
+    # reply, and must not mark the update answered in the inbox.
+    token = HANDLING.set(None)
+    try:
+        await alerts.notify_staff(update, context)
+    finally:
+        HANDLING.reset(token)
+
+
+async def _apologise(update: Update, context: FrontDeskContext) -> None:
     if update.callback_query is not None:  # stop the button's spinner
         with contextlib.suppress(Exception):
             await update.callback_query.answer()
+    handling = HANDLING.get()
+    if handling is not None and handling.again and handling.gave_up:
+        return  # Telegram is still down; the inbox tries the real answer again, not this
+    chat = update.effective_chat
+    if chat is None:
+        return
     try:
         lang = telegram_language(update)
         _ = context.gettext(lang)
@@ -303,52 +342,7 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
             escape(_("Sorry, something went wrong on my side. Please try again, or call us:")),
             escape(context.desk.numbers(lang)),
         ])
-        await context.bot.send_message(update.effective_chat.id, text)
-    except Exception:
-        logger.exception("could not tell the user about the error")
-
-
-class RedactToken(logging.Filter):
-    """HTTP client logs print request URLs, and Bot API URLs contain the token."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = None
-        return True
-
-
-def install_token_redaction(token: str) -> None:
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    # httpx logs every request at INFO; it is noise, and the URL carries the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def run_bot(settings: Settings, desk: FrontDesk) -> None:
-    if not settings.token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    install_token_redaction(settings.token)
-    app = build_application(settings, desk)
-    if settings.webhook_url:
-        logger.info("starting in webhook mode on %s:%s", settings.webhook_listen,
-                    settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            bootstrap_retries=-1,
-        )
-    else:
-        logger.info("starting with long polling")
-        # bootstrap_retries=-1: when Telegram is unreachable at start-up, keep trying.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
+        await context.bot.send_message(chat.id, text)
+    except Exception as exc:
+        logger.error("Update %s: could not send the apology (%s)", update.update_id,
+                     type(exc).__name__)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
+import re
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
@@ -182,6 +186,40 @@ async def expired(update: Update, context: FrontDeskContext) -> None:
     await callback_query(update).answer(
         _("Sorry, this button has expired. Please send /start."), show_alert=True
     )
+
+
+_TAG = re.compile(r"<[^>]*>")
+Shown = tuple[str, InlineKeyboardMarkup | None]  # a message's plain text and its buttons
+# What the bot last put in the messages it edited, newest last: two quick taps both carry the
+# message as it was before the first edit, so the press alone cannot tell.
+_edited: OrderedDict[tuple[int, int], Shown] = OrderedDict()
+_EDITED_KEPT = 10_000
+
+
+async def edit_in_place(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show `text` (our HTML) in place of the message the button is on. A second tap on the
+    same button would change nothing, and Telegram refuses such an edit ("message is not
+    modified"): then there is nothing to do."""
+    message = query.message if isinstance(query.message, Message) else None
+    wanted: Shown = (html.unescape(_TAG.sub("", text)), reply_markup)
+    key = (message.chat.id, message.message_id) if message else None
+    shown = _edited.get(key) if key else None
+    if shown is None and message is not None:
+        shown = (message.text or "", message.reply_markup)
+    if shown == wanted:
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    if key is not None:
+        _edited[key] = wanted
+        _edited.move_to_end(key)
+        while len(_edited) > _EDITED_KEPT:
+            _edited.popitem(last=False)
 
 
 Handler = Callable[[Update, FrontDeskContext], Coroutine[Any, Any, None]]

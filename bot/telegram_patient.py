@@ -31,6 +31,7 @@ from bot.telegram_cards import forget_staff_copies
 from bot.telegram_context import (
     FrontDeskContext,
     callback_query,
+    edit_in_place,
     expired,
     on_button,
     telegram_language,
@@ -178,7 +179,7 @@ async def _show_topics(update: Update, context: FrontDeskContext, lang: Lang, ed
     text = escape(_("Choose a topic:"))
     keyboard = topics_keyboard(context.desk, lang)
     if edit and update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+        await edit_in_place(update.callback_query, text, keyboard)
     elif update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=keyboard)
 
@@ -440,8 +441,8 @@ async def section_button(update: Update, context: FrontDeskContext, section: Sec
     lang = await context.language(update)
     query = callback_query(update)
     await query.answer()
-    await query.edit_message_text(
-        bold(section.title[lang]), reply_markup=section_keyboard(context.desk, section.id, lang)
+    await edit_in_place(
+        query, bold(section.title[lang]), section_keyboard(context.desk, section.id, lang)
     )
 
 
@@ -481,7 +482,7 @@ async def set_language_button(
     done = (_("I will reply in the language you write in.") if choice.lang is None
             else _("I will reply in English.") if choice.lang is Lang.EN
             else _("I will reply in Bangla."))
-    await query.edit_message_text(escape(done))
+    await edit_in_place(query, escape(done))
 
 
 @on_button(parse_feedback)
@@ -525,7 +526,8 @@ async def forget_button(update: Update, context: FrontDeskContext, confirmed: bo
         await relearn(context.bot_data)  # questions taught from their words are gone
     query = callback_query(update)
     await query.answer()
-    await query.edit_message_text(
+    await edit_in_place(
+        query,
         escape(_("Done. Everything stored about you has been deleted.") if confirmed
-               else _("Nothing was deleted."))
+               else _("Nothing was deleted.")),
     )

@@ -37,6 +37,8 @@ LOW_CONFIDENCE = 0.6  # as /unanswered: an answer this unsure is worth a human l
 
 # -- /stats: the chart ------------------------------------------------------------------------
 
+CHART_DAYS = 90
+
 
 async def send_stats_chart(
     update: Update, context: FrontDeskContext, lang: Lang, days: int
@@ -45,6 +47,9 @@ async def send_stats_chart(
     message = update.effective_message
     if message is None:
         return
+    # A bar a day is unreadable past a few months, and drawing ten years of them takes seconds
+    # while the staff member's next command waits: the chart shows the latest CHART_DAYS.
+    days = min(days, CHART_DAYS)
     now = context.now()
     last = now.astimezone(DHAKA).date()
     first = last - timedelta(days=days - 1)

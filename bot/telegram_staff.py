@@ -27,6 +27,7 @@ from bot.telegram_context import (
     FrontDeskContext,
     Handler,
     callback_query,
+    edit_in_place,
     expired,
     is_staff,
     on_button,
@@ -236,7 +237,7 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
     if isinstance(query.message, Message) and query.message.text_html:
         stamp = _("Done by {name} at {time}").format(
             name=user.full_name, time=_when(datetime.now(UTC), lang))
-        await query.edit_message_text(f"{query.message.text_html}\n✅ {escape(stamp)}")
+        await edit_in_place(query, f"{query.message.text_html}\n✅ {escape(stamp)}")
 
 
 @counting(default=DEFAULT_STATS_DAYS, maximum=MAX_DAYS)

@@ -26,6 +26,7 @@ from bot.telegram_context import (
     BotData,
     FrontDeskContext,
     callback_query,
+    edit_in_place,
     expired,
     is_staff,
     on_button,
@@ -134,13 +135,13 @@ async def teach_button(update: Update, context: FrontDeskContext, step: TeachSte
         return
     if step.step == "back":
         await query.answer()
-        await query.edit_message_text(_menu_text(question.text, _),
-                                      reply_markup=_sections(context, step, lang, _))
+        await edit_in_place(query, _menu_text(question.text, _),
+                            reply_markup=_sections(context, step, lang, _))
         return
     if step.step == "section" and step.section is not None:
         await query.answer()
-        await query.edit_message_text(
-            _menu_text(question.text, _) + "\n\n" + bold(step.section.title[lang]),
+        await edit_in_place(
+            query, _menu_text(question.text, _) + "\n\n" + bold(step.section.title[lang]),
             reply_markup=_entries(context, step, lang, _))
         return
     entry_id = step.entry_id if step.step == "entry" else None
@@ -151,9 +152,9 @@ async def teach_button(update: Update, context: FrontDeskContext, step: TeachSte
     )
     await relearn(context.bot_data)
     await query.answer(_("Taught."))
-    await query.edit_message_text(_taught_text(taught, context, lang, _),
-                                  reply_markup=InlineKeyboardMarkup(
-                                      [[button(_("↩️ Undo"), Action.UNLEARN, taught.id)]]))
+    await edit_in_place(query, _taught_text(taught, context, lang, _),
+                        reply_markup=InlineKeyboardMarkup(
+                            [[button(_("↩️ Undo"), Action.UNLEARN, taught.id)]]))
 
 
 def _target(phrase: LearnedPhrase, context: FrontDeskContext, lang: Lang, _: Gettext) -> str:
@@ -227,8 +228,8 @@ async def unlearn_button(update: Update, context: FrontDeskContext, undo: Unlear
     await query.answer(_("Removed.") if removed else _("It was already removed."))
     if undo.from_list:
         text, keyboard = _learned_list(await context.log.learned(), context, lang, _)
-        await query.edit_message_text(next(iter(split_message(text))), reply_markup=keyboard)
+        await edit_in_place(query, next(iter(split_message(text))), reply_markup=keyboard)
     elif removed is not None:
-        await query.edit_message_text("↩️ " + escape(_("Undone by {name}: “{question}” is no "
-                                                      "longer taught.").format(
+        await edit_in_place(query, "↩️ " + escape(_("Undone by {name}: “{question}” is no "
+                                                   "longer taught.").format(
             name=staff.full_name, question=removed.text)))

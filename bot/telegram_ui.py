@@ -175,8 +175,8 @@ def parse_forget(data: str | None, kb: KnowledgeBase) -> bool | None:
 def parse_done(data: str | None, kb: KnowledgeBase) -> int | None:
     """done:<call-back request id>."""
     match _args(Action.DONE, data):
-        case [request_id] if request_id.isdecimal():
-            return int(request_id)
+        case [request_id] if request_id.isascii() and request_id.isdecimal():
+            return int(request_id)  # the bot writes ASCII digits; "৩" or "²" are forged
     return None
 
 
@@ -293,18 +293,44 @@ def section_keyboard(desk: FrontDesk, section_id: str, lang: Lang) -> InlineKeyb
     return InlineKeyboardMarkup(rows)
 
 
+def utf16_length(text: str) -> int:
+    """Telegram's length of a text: UTF-16 code units, so an emoji counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(line: str, limit: int) -> int:
+    """How many characters of `line` fit in `limit` UTF-16 units, cut before a space if one is
+    near the end, and never inside an HTML entity (&amp;)."""
+    units, end = 0, 0
+    for end, char in enumerate(line):  # noqa: B007 - `end` is read after the loop
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            break
+    else:
+        return len(line)
+    space = line.rfind(" ", max(0, end - 200), end)
+    if space > 0:
+        end = space + 1
+    entity = line.rfind("&", max(0, end - 10), end)
+    if entity > 0 and ";" not in line[entity:end]:
+        end = entity
+    return max(end, 1)
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> Iterator[str]:
-    """Pieces of at most `limit` characters, cut at line ends (no HTML tag spans lines)."""
+    """Pieces of at most `limit` UTF-16 units (Telegram's count), cut at line ends (no HTML tag
+    spans lines); a longer line is cut between words where it can."""
     piece = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single over-long line: cut it hard
+        while utf16_length(line) > limit:  # a single over-long line: cut it
             if piece:
                 yield piece
                 piece = ""
-            yield line[:limit]
-            line = line[limit:]
+            end = _fitting(line, limit)
+            yield line[:end]
+            line = line[end:]
         candidate = f"{piece}\n{line}" if piece else line
-        if len(candidate) > limit:
+        if utf16_length(candidate) > limit:
             yield piece
             piece = line
         else:

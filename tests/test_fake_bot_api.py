@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator
 
@@ -16,7 +17,14 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
@@ -90,6 +98,10 @@ async def test_text_length_limits(fake: FakeBotApi) -> None:
             await bot.send_message(1, "x" * 4097)
         with pytest.raises(BadRequest, match=r"(?i)empty"):
             await bot.send_message(1, "   ")
+        # Telegram counts UTF-16 code units: an emoji outside the BMP counts twice.
+        await bot.send_message(1, "😀" * 2048)
+        with pytest.raises(BadRequest, match=r"(?i)too long"):
+            await bot.send_message(1, "😀" * 2049)
 
 
 @pytest.mark.asyncio
@@ -145,6 +157,42 @@ async def test_server_errors_and_unreachable(fake: FakeBotApi) -> None:
             await bot.get_me()
         fake.set_unreachable(False)
         assert (await bot.get_me()).username == BOT_USERNAME
+
+
+@pytest.mark.asyncio
+async def test_transport_faults_look_like_a_broken_network_to_ptb(fake: FakeBotApi) -> None:
+    fake.hang_seconds = 1.0
+    async with Bot(TOKEN, base_url=fake.base_url,
+                   request=HTTPXRequest(read_timeout=0.3)) as bot:
+        fake.break_next("sendMessage", "html")
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(1, "a")
+        fake.break_next("sendMessage", "drop")
+        with pytest.raises(NetworkError, match=r"(?i)disconnected"):
+            await bot.send_message(1, "b")
+        fake.break_next("sendMessage", "timeout")
+        with pytest.raises(TimedOut):
+            await bot.send_message(1, "c")
+        await bot.send_message(1, "d")
+    calls = fake.calls("sendMessage")
+    assert [(c.status, c.fault) for c in calls] == [
+        (502, "html"), (0, "drop"), (0, "timeout"), (200, None)]
+    assert [m["text"] for m in fake.sent_messages(1)] == ["d"], "a fault sends nothing"
+
+
+@pytest.mark.asyncio
+async def test_random_faults_hit_about_the_rate_asked(fake: FakeBotApi) -> None:
+    fake.fail_randomly("sendChatAction", 0.2, faults=("500",), seed=3)
+    async with make_bot(fake) as bot:
+        for _ in range(200):
+            with contextlib.suppress(NetworkError):
+                await bot.send_chat_action(1, "typing")
+        await bot.send_message(1, "other methods are spared")
+        fake.fail_randomly("sendChatAction", 0)
+        assert await bot.send_chat_action(1, "typing")
+    failed = [c for c in fake.calls("sendChatAction") if c.status == 500]
+    assert 20 <= len(failed) <= 60
+    assert all(c.status == 200 for c in fake.calls("sendMessage"))
 
 
 @pytest.mark.asyncio
@@ -232,6 +280,19 @@ async def test_builders_make_updates_ptb_understands(fake: FakeBotApi) -> None:
     assert voice.voice.mime_type == "audio/ogg" and document.document.file_name == "mri.pdf"
     assert document.from_user.username == "rahim"
     assert group.chat.type == "supergroup" and group.chat.id == -1001
+
+
+@pytest.mark.asyncio
+async def test_an_edited_message_keeps_its_id_and_chat(fake: FakeBotApi) -> None:
+    first = fake.push_message("stem cel safe?", user_id=9)
+    fake.push_edited_message(first, "/start again")
+    async with make_bot(fake) as bot:
+        original, edit = await bot.get_updates()
+    assert edit.edited_message is not None and original.message is not None
+    assert edit.edited_message.message_id == original.message.message_id
+    assert edit.edited_message.chat.id == 9 and edit.edited_message.edit_date is not None
+    assert edit.edited_message.text == "/start again"
+    assert edit.edited_message.entities[0].type == "bot_command"
 
 
 @pytest.mark.asyncio

@@ -123,3 +123,156 @@ async def test_webhook_mode_registers_the_hook_and_answers_posted_updates(tmp_pa
             process.send_signal(signal.SIGTERM)
             raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, raw.decode()[-3000:]
+
+
+# -- crashes, stops and the log (issue 11) ------------------------------------------------------
+
+QUESTIONS = ["is stem cell therapy safe?", "how much does it cost?", "stem cell dile ki abar "
+             "hatte parbe?", "স্টেম সেল থেরাপি কি নিরাপদ?"]
+
+
+def bot_env(fake: FakeBotApi, db: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TELEGRAM_", "STAFF_", "WEBHOOK_"))}
+    return env | {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
+                  "DATABASE_PATH": str(db), "FLOOD_MESSAGES_PER_MINUTE": "1000"} | extra
+
+
+async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=PROJECT_DIR, env=env, stdout=out,
+            stderr=asyncio.subprocess.STDOUT)
+
+
+def tail(log: Path) -> str:
+    return log.read_text(encoding="utf-8")[-3000:]
+
+
+async def stop_bot(process: asyncio.subprocess.Process, log: Path) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), timeout=30)
+    except TimeoutError:
+        process.kill()
+        raise AssertionError(f"no exit on SIGTERM:\n{tail(log)}") from None
+    assert process.returncode == 0, tail(log)
+
+
+def burst(fake: FakeBotApi, users: range, each: int) -> list[int]:
+    """`each` questions from every user, interleaved: the update ids."""
+    return [fake.push_message(QUESTIONS[(user + n) % len(QUESTIONS)], user_id=user,
+                              first_name=f"Patient{user}")
+            for n in range(each) for user in users]
+
+
+def replies(fake: FakeBotApi, users: range) -> dict[int, int]:
+    counts = dict.fromkeys(users, 0)
+    for call in fake.calls("sendMessage"):
+        if call.status == 200 and call.params["chat_id"] in counts:
+            counts[call.params["chat_id"]] += 1
+    return counts
+
+
+async def all_answered(fake: FakeBotApi, users: range, each: int, within: float) -> None:
+    deadline = time.monotonic() + within
+    while min(replies(fake, users).values()) < each:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"unanswered after {within} s: {replies(fake, users)}")
+        await asyncio.sleep(0.2)
+
+
+async def logged(db: Path) -> list[int | None]:
+    async with await InquiryLog.open(db) as log:
+        return [i.update_id for i in await log.latest(100_000)]
+
+
+async def test_a_bot_killed_mid_burst_logs_and_answers_every_message_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "inquiries.sqlite3", tmp_path / "bot.log"
+    users, each = range(70_000, 70_060), 4
+    with FakeBotApi() as fake:
+        fake.fail_randomly("sendMessage", 0.10, seed=11)  # 10 % transient faults throughout
+        env = bot_env(fake, db)
+        process = await start_bot(env, log)
+        await fake.wait_for("getUpdates", lambda c: c.status == 200, timeout=30)
+        sent = burst(fake, users, each)
+        # At Telegram's 30 messages a second, most of the burst is still waiting here.
+        await fake.wait_for("sendMessage", lambda c: c.status == 200, count=60, timeout=60)
+        process.kill()
+        await process.wait()
+        before = sum(replies(fake, users).values())
+        assert before < len(sent) - 60, "the kill came in the middle of the burst"
+        process = await start_bot(env, log)
+        await all_answered(fake, users, each, within=120)
+        await stop_bot(process, log)
+        answered = replies(fake, users)
+    rows = await logged(db)
+    assert sorted(rows) == sorted(sent), "every message logged exactly once"
+    duplicates = sum(n - each for n in answered.values())
+    # Only a reply that left in the last instant before the kill (sent, not yet recorded as
+    # sent) can go out twice: see the README's durability section.
+    assert duplicates <= 2, answered
+
+
+async def test_sigterm_finishes_what_is_in_flight_and_leaves_the_rest_for_the_next_start(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "inquiries.sqlite3", tmp_path / "bot.log"
+    users, each = range(71_000, 71_050), 3
+    with FakeBotApi() as fake:
+        env = bot_env(fake, db)
+        process = await start_bot(env, log)
+        await fake.wait_for("getUpdates", lambda c: c.status == 200, timeout=30)
+        sent = burst(fake, users, each)
+        await fake.wait_for("sendMessage", lambda c: c.status == 200, count=30, timeout=60)
+        stopping = time.monotonic()
+        await stop_bot(process, log)
+        assert time.monotonic() - stopping < 15, "stopped within its bound"
+        assert sum(replies(fake, users).values()) < len(sent), "some were left for later"
+        assert "left in the inbox for the next start" in log.read_text()
+        process = await start_bot(env, log)
+        await all_answered(fake, users, each, within=60)
+        await stop_bot(process, log)
+        answered = replies(fake, users)
+    assert set(answered.values()) == {each}, "nobody answered twice after a clean stop"
+    assert sorted(await logged(db)) == sorted(sent)
+
+
+async def test_the_log_of_a_faulty_run_holds_no_patient_text_name_or_number(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "inquiries.sqlite3", tmp_path / "bot.log"
+    secret_texts = ["Karimul's spine broke in 2019, is stem cell therapy safe for him?",
+                    "আমার বাবা রফিকুল ইসলাম, স্টেম সেলের খরচ কত?", "01712345678",
+                    "<b>unbalanced & \"quoted\" text"]
+    names = ["Karimul", "Rafiqul", "Shahnaz", "shahnaz_b"]
+    with FakeBotApi() as fake:
+        env = bot_env(fake, db, LOG_LEVEL="DEBUG")
+        process = await start_bot(env, log)
+        await fake.wait_for("getUpdates", lambda c: c.status == 200, timeout=30)
+        for fault in ("429", "500", "html", "drop"):
+            fake.break_next("sendMessage", fault)
+        fake.fail_next("sendMessage", 400, description='Bad Request: can\'t parse entities: '
+                       'Unsupported start tag "karimul" at byte offset 0')
+        for i, text in enumerate(secret_texts):
+            fake.push_message(text, user_id=72_000 + i, first_name=names[i],
+                              username=names[3])
+        fake.push_update({"message": {"message_id": 9, "text": secret_texts[0],
+                                      "from": {"first_name": names[0]}}})  # unreadable
+        fake.push_message("/callback", user_id=72_010, first_name=names[2])
+        await fake.wait_for("sendMessage", lambda c: c.params.get("chat_id") == 72_010)
+        fake.push_callback("cb:savar", user_id=72_010, first_name=names[2])
+        await fake.wait_for("sendMessage", lambda c: "phone" in c.params.get("text", ""),
+                            timeout=15)
+        fake.push_contact("+8801912345678", user_id=72_010, first_name=names[2])
+        await fake.wait_for("sendMessage", lambda c: "01912345678" in c.params.get("text", "")
+                            and c.params.get("chat_id") == 72_010, timeout=15)
+        await all_answered(fake, range(72_000, 72_004), 1, within=30)
+        await stop_bot(process, log)
+    text = log.read_text(encoding="utf-8")
+    assert "Telegram 502 (not JSON) on sendMessage" in text, "the faults were logged"
+    assert "Skipped update" in text and "Telegram refused sendMessage" in text
+    for secret in [*secret_texts, *names, "01912345678", "8801912345678", "রফিকুল"]:
+        assert secret.lower() not in text.lower(), secret

@@ -23,9 +23,11 @@ from bot.storage import (
     MIGRATIONS,
     SCHEMA_VERSION,
     EntryVotes,
+    Incoming,
     InquiryLog,
     InquiryRecord,
     SchemaTooNewError,
+    State,
     canonical_text,
     write_csv,
 )
@@ -114,8 +116,11 @@ def user_version(db_path: Path) -> int:
 async def test_a_new_database_gets_every_table(db_path: Path) -> None:
     async with await InquiryLog.open(db_path):
         pass
-    assert user_version(db_path) == SCHEMA_VERSION == 5
-    assert tables(db_path) >= {"inquiries", "callback_requests", "feedback", "user_prefs"}
+    assert user_version(db_path) == SCHEMA_VERSION == 6
+    assert tables(db_path) >= {
+        "inquiries", "callback_requests", "feedback", "user_prefs", "conversations",
+        "conversation_messages", "learned", "bot_state", "inbox",
+    }
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -299,15 +304,23 @@ async def test_pending_records_survive_shutdown_while_locked(
 async def test_disk_full_is_treated_like_a_lock(
     log: InquiryLog, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_execute = log._db.execute
+    real_execute, real_fetchall = log._db.execute, log._db.execute_fetchall
     failing = True
 
-    def execute(sql: str, params: Any = None) -> Any:
+    def full(sql: str) -> None:
         if failing and sql.startswith("INSERT INTO inquiries"):
             raise sqlite3.OperationalError("database or disk is full")
+
+    def execute(sql: str, params: Any = None) -> Any:
+        full(sql)
         return real_execute(sql, params)
 
+    async def execute_fetchall(sql: str, params: Any = None) -> Any:
+        full(sql)
+        return await real_fetchall(sql, params)
+
     monkeypatch.setattr(log._db, "execute", execute)
+    monkeypatch.setattr(log._db, "execute_fetchall", execute_fetchall)
     assert await log.record(rec(update_id=1)) is None
     assert log.pending == 1
     failing = False
@@ -441,8 +454,9 @@ async def fill_two_users(log: InquiryLog, when: datetime = T0) -> None:
 
 async def test_forget_user_removes_only_that_user(log: InquiryLog, db_path: Path) -> None:
     await fill_two_users(log)
-    assert await log.forget_user(111) == 4
-    for table in ("inquiries", "callback_requests", "feedback", "user_prefs"):
+    await log.inbox.store([incoming(1, user_id=111), incoming(2, user_id=222)])
+    assert await log.forget_user(111) == 5
+    for table in ("inquiries", "callback_requests", "feedback", "user_prefs", "inbox"):
         with sqlite3.connect(db_path) as conn:
             users = {u for (u,) in conn.execute(f"SELECT user_id FROM {table}")}
         assert users == {222}, table
@@ -460,6 +474,95 @@ async def test_forget_user_also_drops_their_pending_records(
         assert await log.forget_user(111) == 1
         await log.flush_pending()
         assert [i.user_id for i in await log.latest()] == [222]
+
+
+def holds(path: Path, text: str) -> bool:
+    return text.encode() in path.read_bytes()
+
+
+async def test_forget_leaves_no_copy_of_the_text_in_the_wal_file(db_path: Path) -> None:
+    secret = "আমার বাবার নাম করিম, ফোন 01712345678"
+    async with await InquiryLog.open(db_path) as log:
+        await log.record(rec(user_id=111, text=secret))
+        await log.inbox.store([incoming(1, user_id=111, payload=secret)])
+        await log.record(rec(user_id=222, text="someone else"))
+        wal = Path(f"{db_path}-wal")
+        assert holds(wal, secret), "the check must be able to find it"
+        await log.forget_user(111)
+        for path in (db_path, wal):
+            assert not holds(path, secret), path.name
+        assert [i.user_id for i in await log.latest()] == [222]
+
+
+# -- the inbox ----------------------------------------------------------------------------
+
+
+def incoming(update_id: int, minutes_ago: float = 0, user_id: int = 111,
+             payload: str = '{"update_id": 0}') -> Incoming:
+    return Incoming(update_id, datetime.now(UTC) - timedelta(minutes=minutes_ago), user_id,
+                    user_id, payload)
+
+
+async def test_an_update_is_stored_once_and_handled_again_until_done(log: InquiryLog) -> None:
+    first = await log.inbox.store([incoming(5), incoming(6)])
+    assert first.new == {5, 6} and first.durable
+    again = await log.inbox.store([incoming(6), incoming(7)])
+    assert again.new == {7}, "a redelivered update is not new"
+    since = datetime.now(UTC) - timedelta(hours=1)
+    assert [u.update_id for u in await log.inbox.unanswered(since)] == [5, 6, 7]
+    await log.inbox.mark(6)
+    unanswered = await log.inbox.unanswered(since)
+    assert [u.update_id for u in unanswered] == [5, 7]
+    assert unanswered[0].payload == '{"update_id": 0}'
+
+
+async def test_old_updates_expire_and_are_pruned(log: InquiryLog, db_path: Path) -> None:
+    await log.inbox.store([incoming(1, minutes_ago=90), incoming(2, minutes_ago=10),
+                           incoming(3, minutes_ago=3000)])
+    await log.inbox.mark(3)
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    assert await log.inbox.expire(hour_ago) == 1
+    assert [u.update_id for u in await log.inbox.unanswered(hour_ago - timedelta(days=9))] == [2]
+    assert await log.inbox.prune(datetime.now(UTC) - timedelta(days=2)) == 1
+    with sqlite3.connect(db_path) as conn:
+        rows = dict(conn.execute("SELECT update_id, state FROM inbox"))
+        payloads = dict(conn.execute("SELECT update_id, payload FROM inbox"))
+    assert rows == {1: State.EXPIRED, 2: State.NEW}
+    assert payloads[1] is None, "an expired update keeps no text"
+
+
+async def test_a_locked_database_keeps_the_inbox_in_memory_until_it_writes(
+    db_path: Path, locker: Locker
+) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    async with await InquiryLog.open(db_path, busy_timeout=0.05) as log:
+        locker.lock()
+        stored = await log.inbox.store([incoming(1), incoming(2)])
+        assert stored.new == {1, 2} and not stored.durable
+        assert (await log.inbox.store([incoming(2)])).new == frozenset(), "still recognised"
+        await log.inbox.mark(1)
+        assert [u.update_id for u in await log.inbox.unanswered(since)] == [2]
+        assert not await log.inbox.flush()
+        locker.release()
+        assert await log.inbox.flush()
+        assert log.inbox.pending == 0
+        assert [u.update_id for u in await log.inbox.unanswered(since)] == [2]
+    assert count(db_path, "inbox") == 2
+
+
+async def test_a_done_mark_the_database_refused_is_written_later(
+    db_path: Path, locker: Locker
+) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    async with await InquiryLog.open(db_path, busy_timeout=0.05) as log:
+        await log.inbox.store([incoming(1)])
+        locker.lock()
+        await log.inbox.mark(1)
+        assert await log.inbox.unanswered(since) == [], "not handled again meanwhile"
+        locker.release()
+        assert await log.inbox.flush()
+    async with await InquiryLog.open(db_path) as log:
+        assert await log.inbox.unanswered(since) == []
 
 
 async def test_purge_removes_only_old_rows(log: InquiryLog, db_path: Path) -> None:

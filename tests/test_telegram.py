@@ -139,6 +139,23 @@ async def test_non_text_messages_get_a_kind_reply(fake, bot, push, kwargs) -> No
     assert SAVAR in reply.params["text"]
 
 
+@pytest.mark.parametrize(("first", "method"), [
+    ("/topics", "s:"), ("/language", "l:en"), ("/forget", "fg:no"), ("/topics", "t:e"),
+])
+async def test_a_double_tap_changes_nothing_and_upsets_no_one(fake, bot, first, method) -> None:
+    chat = Chat(fake, 118)
+    menu = await chat.say(first)
+    data = method if not method.endswith(":") else data_of(menu, method)[0]
+    if data == "t:e":  # "back to all topics" from a section
+        await chat.press(data_of(menu, "s:")[0], method="editMessageText")
+    once = await chat.press(data, method="editMessageText")
+    await chat.press(data, method="answerCallbackQuery")
+    await asyncio.sleep(0.3)
+    assert all(c.status == 200 for c in fake.calls()), "Telegram refused nothing"
+    assert [c.params["text"] for c in fake.calls("editMessageText")][-1] == once.params["text"]
+    assert not any("went wrong" in c.params["text"] for c in fake.calls("sendMessage"))
+
+
 async def test_group_chat_answers_only_mentions_and_commands(fake, bot) -> None:
     group = Chat(fake, 111, chat_id=-1001, chat_type="group")
     assert await group.silence("is stem cell therapy safe?") == []

@@ -51,13 +51,15 @@ async def test_logged_before_the_reply_is_sent(fake, bot, db) -> None:
     assert any(r.text == "is stem cell therapy safe?" for r in await rows(db))
 
 
-async def test_a_redelivered_update_is_stored_once(fake, bot, db) -> None:
+async def test_a_redelivered_update_is_stored_once_and_answered_once(fake, bot, db) -> None:
     chat = Chat(fake, 203)
     await chat.say("is stem cell therapy safe?")
     update_id = max(r.update_id for r in await rows(db))
-    before = len(fake.calls("sendMessage"))
     fake.redeliver(update_id)
-    await fake.wait_for("sendMessage", count=before + 1)
+    later = await chat.say("and what does it cost?")
+    assert "cost" in later.params["text"].lower()
+    answers = [c for c in fake.calls("sendMessage") if c.params["chat_id"] == 203]
+    assert len(answers) == 2, "the patient who got the answer gets no second one"
     assert [r.update_id for r in await rows(db)].count(update_id) == 1
 
 
@@ -128,6 +130,26 @@ async def test_staff_commands_look_unknown_to_patients(fake, bot, command) -> No
     unknown = await Chat(fake, 207).say("/nosuchcommand")
     reply = await Chat(fake, 207).say(command)
     assert reply.params["text"] == unknown.params["text"]
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS)
+async def test_in_a_group_staff_commands_are_as_silent_as_unknown_ones(fake, bot, command) -> None:
+    group = Chat(fake, 207, chat_id=-1207, chat_type="group")
+    assert await group.silence("/nosuchcommand@IbnSinaTestBot", wait=0.5) == []
+    assert await group.silence(f"{command}@IbnSinaTestBot", wait=0.5) == []
+    assert await group.silence(command, wait=0.5) == []
+
+
+async def test_counts_in_other_digits_never_crash_a_staff_command(fake, bot) -> None:
+    staff = Chat(fake, STAFF_ID)
+    for junk in ("²", "١٢", "9" * 4000, "-3", "0", "৫x"):
+        reply = await staff.say(f"/stats {junk}")
+        assert "whole number" in reply.params["text"] or "Statistics" in reply.params["text"]
+        assert "went wrong" not in reply.params["text"]
+    bangla_five = await staff.say("/inquiries ৫")
+    assert "went wrong" not in bangla_five.params["text"]
+    forged = await staff.press("done:²", method="answerCallbackQuery")
+    assert "expired" in forged.params.get("text", "")
 
 
 async def test_staff_commands_for_staff(fake, bot) -> None:

@@ -36,6 +36,7 @@ from bot.telegram_ui import (
     split_message,
     topics_keyboard,
     unpack,
+    utf16_length,
 )
 
 
@@ -51,6 +52,26 @@ def test_long_text_is_split_at_line_ends_without_losing_anything() -> None:
 def test_a_single_overlong_line_is_still_cut_to_size() -> None:
     pieces = list(split_message("x" * 10_000))
     assert [len(p) for p in pieces] == [4096, 4096, 1808]
+
+
+def test_pieces_fit_telegram_which_counts_an_emoji_twice() -> None:
+    patient = "😀" * 2048 + " and a question"
+    text = "\n".join(["<b>Latest inquiries</b>", "", f"💬 {patient}", "↳ fallback"])
+    pieces = list(split_message(text))
+    assert all(utf16_length(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_long_line_is_cut_between_words_and_never_inside_an_entity() -> None:
+    line = ("a &amp; b " * 1000).strip()
+    pieces = list(split_message(line, limit=101))
+    assert "".join(pieces) == line
+    assert all(utf16_length(p) <= 101 for p in pieces)
+    assert all(p.endswith(" ") for p in pieces[:-1]), "cut after a word"
+    dense = "&lt;" * 50
+    pieces = list(split_message(dense, limit=30))
+    assert "".join(pieces) == dense
+    assert all(p.count("&") == p.count(";") for p in pieces), pieces
 
 
 def test_callback_data_over_64_bytes_is_refused() -> None:
@@ -109,7 +130,8 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
         parse_entry(f"s:{entry}", kb), parse_section("s:gone", kb), parse_topics("t:x", kb),
         parse_set_language("l:fr", kb), parse_feedback(f"fb:{entry}:9", kb),
         parse_feedback("fb:x:1", kb), parse_callback("cb:mars", kb), parse_forget("fg:maybe", kb),
-        parse_done("done:x", kb), parse_done("done:²", kb), parse_entry("", kb),
+        parse_done("done:x", kb), parse_done("done:²", kb), parse_done("done:৩", kb),
+        parse_done("done:٣", kb), parse_entry("", kb),
         parse_entry(None, kb), plain(Action.APPOINTMENT)("apt:x", kb),
         plain(Action.APPOINTMENT)("", kb),
     ]

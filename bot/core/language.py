@@ -37,6 +37,7 @@ _KHANDA_TA_ZWJ = "\u09a4\u09cd\u200d"
 
 _normalizer = Normalizer(allow_english=True)
 
+REPAIR_BUDGET = 40
 # A Bangla word built only of well-formed syllables (consonant clusters joined by hasant, each
 # with at most one vowel sign, an independent vowel, khanda-ta, then an optional chandrabindu,
 # anusvara or visarga) has none of the defects the normaliser repairs. tests/test_language.py
@@ -52,29 +53,42 @@ WELL_FORMED_BANGLA = regex.compile(rf"^(?:{_SYLLABLE})+$")
 
 @lru_cache(maxsize=65536)
 def _repair_bangla_word(word: str) -> str:
-    if WELL_FORMED_BANGLA.match(word):
-        return word  # nothing to repair; the normaliser costs 0.5 ms a word (start-up time)
     fixed = _normalizer(word)["normalized"]
     # bnunicodenormalizer emits precomposed য় (U+09DF); NFC brings it back to the standard form.
     return unicodedata.normalize("NFC", fixed or word)
 
 
 @lru_cache(maxsize=8192)
-def normalize_text(text: str) -> str:
+def normalize_text(text: str, matching: bool = False) -> str:
     """Repair Bangla Unicode defects and tidy whitespace, keeping the text readable.
 
     Used for storage and display as well as matching, so it never changes the meaning:
-    case, punctuation and digits are left as the patient typed them.
+    case, punctuation and digits are left as the patient typed them. With `matching`, broken
+    words past the repair budget are dropped instead of kept: they are garbage, and each later
+    reading of the text would try to repair them again.
     """
     text = unicodedata.normalize("NFC", text.replace(_KHANDA_TA_ZWJ, "\u09ce"))
     text = text.replace("\u00a0", " ").translate(_ZERO_WIDTH)
     if _BANGLA_LETTER.search(text):
-        text = _TOKEN.sub(lambda m: _fix_if_bangla(m.group()), text)
+        repairs = [0]
+
+        def fix(match: regex.Match[str]) -> str:
+            word = match.group()
+            # A "word" longer than any real one (a held-down key) stays as typed, and so does
+            # everything after the first REPAIR_BUDGET broken words: a patient's message has a
+            # few typing defects, and repairing hundreds of them (garbage pasted in) costs
+            # 0.25 ms each.
+            if len(word) > MAX_WORD or not _BANGLA_LETTER.search(word):
+                return word
+            if WELL_FORMED_BANGLA.match(word):
+                return word
+            repairs[0] += 1
+            if repairs[0] <= REPAIR_BUDGET:
+                return _repair_bangla_word(word)
+            return "" if matching else word
+
+        text = _TOKEN.sub(fix, text)
     return " ".join(text.split())
-
-
-def _fix_if_bangla(word: str) -> str:
-    return _repair_bangla_word(word) if _BANGLA_LETTER.search(word) else word
 
 
 def ascii_digits(text: str) -> str:

@@ -5,6 +5,7 @@
 - `schema`: the database file, its durability settings and the migrations.
 - `log`: `InquiryLog`, the one object the bot and the admin command line write and query.
 - `pending`: records the disk refused, kept and retried so none is dropped silently.
+- `inbox`: each incoming update, stored before Telegram is told it arrived, until answered.
 - `export`: CSV for Excel.
 - `conversations`, `learned`, `reports`: the front desk's conversations with patients, what
   staff taught the bot, and the reports' queries (issue 9), mixed into `InquiryLog`.
@@ -14,6 +15,7 @@ Nothing here imports Telegram or the answer engine (only its dependency-free voc
 
 from bot.storage.conversations import Conversation, MessageRef
 from bot.storage.export import CSV_HEADER, write_csv
+from bot.storage.inbox import Inbox, Incoming, State, Stored
 from bot.storage.learned import LearnedPhrase
 from bot.storage.log import InquiryLog, canonical_text
 from bot.storage.records import (
@@ -35,13 +37,17 @@ __all__ = [
     "CallbackRequest",
     "Conversation",
     "EntryVotes",
+    "Inbox",
+    "Incoming",
     "Inquiry",
     "InquiryLog",
     "InquiryRecord",
     "LearnedPhrase",
     "MessageRef",
     "SchemaTooNewError",
+    "State",
     "Stats",
+    "Stored",
     "UnansweredQuestion",
     "canonical_text",
     "write_csv",

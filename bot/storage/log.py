@@ -24,6 +24,7 @@ from bot.storage.conversations import (
     forget_conversations,
     purge_conversations,
 )
+from bot.storage.inbox import Inbox
 from bot.storage.learned import LearnedStore, forget_learned
 from bot.storage.pending import PendingRecords
 from bot.storage.records import (
@@ -68,6 +69,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         self._lock = asyncio.Lock()
         self._pending = PendingRecords(path)
         self._closed = False
+        self.inbox = Inbox(db, self._lock)  # the updates as they arrived (storage/inbox.py)
 
     @property
     def pending(self) -> int:
@@ -99,6 +101,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         try:
             try:
                 await self.flush_pending()
+                await self.inbox.flush()
             except Exception:
                 logger.exception("Could not write pending inquiries while closing")
             if self._pending:
@@ -123,8 +126,11 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         """Store `rec`; its row id, or None when the update was already stored or the write
         failed (then it is kept pending and retried; the failure is logged)."""
         try:
-            async with self._lock, self._db.execute(_INSERT_INQUIRY, to_row(rec)) as cur:
-                inserted, row_id = cur.rowcount == 1, cur.lastrowid
+            async with self._lock:
+                # One trip to the database's thread (a cursor costs a second): under load the
+                # hand-over between threads is what costs most. No row back: stored already.
+                rows = list(await self._db.execute_fetchall(_INSERT_INQUIRY + " RETURNING id",
+                                                            to_row(rec)))
         except sqlite3.OperationalError as exc:
             self._pending.add(rec)
             logger.error(
@@ -136,7 +142,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
             return None
         if self._pending:
             await self.flush_pending()  # the database writes again: catch up
-        return row_id if inserted else None
+        return int(rows[0][0]) if rows else None
 
     async def flush_pending(self) -> int:
         """Try to write the pending records in one transaction; how many rows were added."""
@@ -357,13 +363,18 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         deleted = 0
         async with self._lock:
             async with transaction(self._db) as db:
-                for table in ("inquiries", "callback_requests", "feedback", "user_prefs"):
+                for table in ("inquiries", "callback_requests", "feedback", "user_prefs",
+                              "inbox"):
                     sql = f"DELETE FROM {table} WHERE user_id = ?"
                     async with db.execute(sql, (user_id,)) as cursor:
                         deleted += cursor.rowcount
                 deleted += await forget_conversations(db, user_id)
                 deleted += await forget_learned(db, user_id)
             deleted += self._pending.drop_user(user_id)
+            self.inbox.drop_user(user_id)
+            # Until a checkpoint, the -wal file still holds the pages as they were before the
+            # delete: copy the new pages into the database and empty the -wal file.
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
     async def purge_older_than(self, days: int, now: datetime | None = None) -> int:

@@ -137,6 +137,19 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 6: the inbox (storage/inbox.py): each update stored before Telegram is told it arrived.
+    """
+    CREATE TABLE inbox (
+        update_id   INTEGER PRIMARY KEY,
+        received_at TEXT    NOT NULL,
+        chat_id     INTEGER,
+        user_id     INTEGER,
+        state       TEXT    NOT NULL,             -- new | done | skipped | expired
+        payload     TEXT                          -- the update's JSON, while it is new
+    );
+    CREATE INDEX inbox_state ON inbox (state, received_at);
+    CREATE INDEX inbox_user ON inbox (user_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

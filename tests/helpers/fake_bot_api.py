@@ -3,18 +3,23 @@
 A real HTTP server (stdlib only, background thread, so any event loop can talk to it) that speaks
 enough of the Bot API for python-telegram-bot 22.x: point ``ApplicationBuilder().base_url()`` at
 ``fake.base_url``, inject updates with ``push_*``, assert with ``calls``/``sent_messages``/
-``wait_for``. It validates like Telegram and can inject faults (429, 5xx, API unreachable).
+``wait_for``. It validates like Telegram and can inject faults: error answers (429 with
+retry_after, 5xx), an nginx HTML error page, a dropped connection, a request that never gets an
+answer, and the whole API unreachable; once (``fail_next``, ``break_next``) or at a rate
+(``fail_randomly``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import copy
 import email.parser
 import email.policy
 import html
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -24,7 +29,7 @@ from html.parser import HTMLParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NoReturn, TypedDict, Unpack
+from typing import Any, Literal, NoReturn, TypedDict, Unpack
 from urllib.parse import parse_qsl, urlsplit
 
 BOT_USERNAME = "IbnSinaTestBot"
@@ -48,6 +53,14 @@ MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted",
 DESCRIPTION_LIMITS = {"description": 512, "short_description": 120}  # characters, as Telegram
 HTML_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
                        "pre", "tg-spoiler", "span", "blockquote", "tg-emoji"})
+# What an nginx in front of the Bot API answers when the API behind it is down.
+NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+             b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>"
+             b"\r\n</body>\r\n</html>\r\n")
+HANG_SECONDS = 6.0  # a "timeout" fault holds the request this long: past PTB's 5 s read timeout
+# Faults by name, for break_next and fail_randomly: the four the issue measured, and a timeout.
+Fault = Literal["429", "500", "html", "drop", "timeout"]
+FAULTS: tuple[Fault, ...] = ("429", "500", "html", "drop")
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 Params = dict[str, Any]
@@ -62,7 +75,9 @@ class Call:
     method: str
     params: Params
     files: Files = field(default_factory=dict)  # field name -> (filename, bytes)
-    status: int = 200  # what the fake answered: 200, 400, 429, 502...
+    status: int = 200  # what the fake answered: 200, 400, 429, 502...; 0: no answer at all
+    at: float = 0.0  # time.monotonic() when the call arrived
+    fault: str | None = None  # the injected fault that answered it, if any (see Fault)
 
 
 class Sender(TypedDict, total=False):
@@ -81,6 +96,35 @@ class _ApiError(Exception):
         if retry_after is not None:
             self.payload["parameters"] = {"retry_after": retry_after}
         self.status = status
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the server thread does with a request: answer it, or fail at the transport."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    fault: str | None = None
+    drop: bool = False  # close the connection without answering
+    hang: float = 0.0  # first hold the request this long
+
+
+def _json_answer(status: int, payload: Json, fault: str | None = None) -> _Answer:
+    return _Answer(status, json.dumps(payload, ensure_ascii=False).encode(), fault=fault)
+
+
+def _fault_answer(fault: Fault, hang: float) -> _Answer:
+    if fault == "429":
+        return _json_answer(429, _ApiError(429, "Too Many Requests: retry after 1", 1).payload,
+                            fault)
+    if fault == "500":
+        return _json_answer(500, _ApiError(500, "Internal Server Error").payload, fault)
+    if fault == "html":
+        return _Answer(502, NGINX_502, "text/html", fault)
+    if fault == "drop":
+        return _Answer(0, fault=fault, drop=True)
+    return _Answer(0, fault=fault, drop=True, hang=hang)
 
 
 def _bad(description: str) -> NoReturn:
@@ -149,14 +193,29 @@ class _TelegramHTML(HTMLParser):
 
 
 def _render(text: Any, parse_mode: Any, limit: int, empty: str | None, too_long: str) -> str:
-    """Apply parse_mode like Telegram; the limits count characters after entity parsing."""
+    """Apply parse_mode like Telegram; the limits count UTF-16 code units (an emoji is two)
+    after entity parsing."""
     text = "" if text is None else str(text)
     plain = _TelegramHTML(text).plain_text() if str(parse_mode).lower() == "html" else text
     if empty and not plain.strip():
         _bad(empty)
-    if len(plain) > limit:
+    if _u16(plain) > limit:
         _bad(too_long)
     return plain
+
+
+def _entities(text: str) -> list[Json]:
+    """The entities Telegram marks in a typed text: a leading /command, @mentions of the bot."""
+    entities: list[Json] = []
+    command = re.match(r"/\w{1,32}(@\w{3,32})?", text, re.ASCII)
+    if command:
+        entities.append({"type": "bot_command", "offset": 0, "length": _u16(command.group())})
+    # As on Telegram, "@bot" glued to a word ("/help@bot", "me@bot") is no mention.
+    for mention in re.finditer(rf"(?<!\w)@{BOT_USERNAME}\b", text, re.IGNORECASE):
+        if not command or mention.start() >= command.end():
+            entities.append({"type": "mention", "offset": _u16(text[: mention.start()]),
+                             "length": _u16(mention.group())})
+    return entities
 
 
 def _decode(key: str, value: str) -> Any:
@@ -214,6 +273,10 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, like Telegram: the default (HTTP/1.0) opens a connection and a server thread
+    # per call, which costs more CPU than the bots under test.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body, written apart, wait 40 ms for ACKs
 
     def do_GET(self) -> None:
         self.do_POST()
@@ -221,15 +284,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, payload = self.server.fake._handle(url.path, url.query,
-                                                   self.headers.get("Content-Type", ""), body)
-        raw = json.dumps(payload, ensure_ascii=False).encode()
+        answer = self.server.fake._handle(url.path, url.query,
+                                          self.headers.get("Content-Type", ""), body)
+        if answer.hang:
+            self.server.fake._closed.wait(answer.hang)
+        if answer.drop:
+            self.close_connection = True  # the client sees the connection closed, no answer
+            return
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(raw)
+            self.wfile.write(answer.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up, e.g. PTB cancelled a long poll while stopping
 
@@ -245,7 +312,11 @@ class FakeBotApi:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._closing = self._unreachable = False
-        self._faults: list[tuple[str, _ApiError, list[int]]] = []  # (method|"*", error, [left])
+        self._closed = threading.Event()  # set while stopping: ends "timeout" faults early
+        self.hang_seconds = HANG_SECONDS
+        self._faults: list[tuple[str, _Answer, list[int]]] = []  # (method|"*", answer, [left])
+        self._random_faults: dict[str, tuple[float, tuple[Fault, ...]]] = {}
+        self._random = random.Random(0)
         self._calls: list[Call] = []
         self._sent: list[Json] = []
         self.tokens: list[str] = []  # every distinct token seen, in order of first use
@@ -291,6 +362,7 @@ class FakeBotApi:
 
     def start(self) -> FakeBotApi:
         self._closing = False
+        self._closed.clear()
         self._server = _Server(self)
         # A short poll interval keeps stop() (which waits for the next poll) fast.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -301,6 +373,7 @@ class FakeBotApi:
     def stop(self) -> None:
         with self._cond:
             self._closing = True
+            self._closed.set()
             self._cond.notify_all()  # release handlers parked in getUpdates
         if self._server is not None:
             self._server.shutdown()
@@ -339,9 +412,37 @@ class FakeBotApi:
         elif description is None:
             phrase = HTTPStatus(status).phrase
             description = f"{phrase}: injected fault" if status < 500 else phrase
+        error = _ApiError(status, description, retry_after)
         with self._cond:
-            self._faults.append((method.lower(), _ApiError(status, description, retry_after),
+            self._faults.append((method.lower(), _json_answer(status, error.payload, str(status)),
                                  [times]))
+
+    def break_next(self, method: str, fault: Fault, times: int = 1) -> None:
+        """Fail the next ``times`` calls of ``method`` ("*" = any) with ``fault``: "html" (502
+        with nginx's HTML page), "drop" (the connection closes without an answer), "timeout"
+        (no answer for ``hang_seconds``, then closed), or "429"/"500" as Telegram sends them.
+        Nothing reaches the API: a dropped sendMessage sends nothing."""
+        with self._cond:
+            self._faults.append((method.lower(), _fault_answer(fault, self.hang_seconds),
+                                 [times]))
+
+    def fail_randomly(self, method: str, rate: float, faults: tuple[Fault, ...] = FAULTS,
+                      seed: int = 0) -> None:
+        """From now on, each call of ``method`` fails with probability ``rate``, with one of
+        ``faults`` chosen evenly (the default: 429, 500, 502 HTML and a dropped connection).
+        A rate of 0 turns it off."""
+        with self._cond:
+            self._random = random.Random(seed)
+            if rate > 0:
+                self._random_faults[method.lower()] = (rate, faults)
+            else:
+                self._random_faults.pop(method.lower(), None)
+
+    def clear_faults(self) -> None:
+        """Telegram recovers: no more injected faults (fail_next, break_next, fail_randomly)."""
+        with self._cond:
+            self._faults.clear()
+            self._random_faults.clear()
 
     def set_unreachable(self, unreachable: bool = True) -> None:
         """While on, every request gets 502 Bad Gateway (Telegram down, network outage)."""
@@ -406,7 +507,7 @@ class FakeBotApi:
             update = copy.deepcopy(update)
             update.setdefault("update_id", next(self._ids["update"]))
             self._history[update["update_id"]] = copy.deepcopy(update)
-            self._queue = sorted([*self._queue, update], key=lambda u: u["update_id"])
+            bisect.insort(self._queue, update, key=lambda u: u["update_id"])
             self._cond.notify_all()
             return int(update["update_id"])
 
@@ -436,19 +537,21 @@ class FakeBotApi:
         """A text message; /commands and @IbnSinaTestBot mentions get entities like on TG.
         ``reply_to``: the id of a message in the same chat that this one replies to."""
         if entities is None:
-            entities = []
-            command = re.match(r"/\w{1,32}(@\w{3,32})?", text, re.ASCII)
-            if command:
-                entities.append({"type": "bot_command", "offset": 0,
-                                 "length": _u16(command.group())})
-            for mention in re.finditer(rf"@{BOT_USERNAME}\b", text, re.IGNORECASE):
-                if not command or mention.start() >= command.end():
-                    entities.append({"type": "mention", "offset": _u16(text[: mention.start()]),
-                                     "length": _u16(mention.group())})
+            entities = _entities(text)
         sender = Sender(first_name=first_name, username=username, language_code=language_code,
                         chat_type=chat_type)
         content: Json = {"text": text, "entities": entities} if entities else {"text": text}
         return self._push_user_message(user_id, chat_id, sender, content, reply_to=reply_to)
+
+    def push_edited_message(self, update_id: int, text: str) -> int:
+        """The patient edits the text of the message an earlier update carried."""
+        with self._cond:
+            original = copy.deepcopy(self._history[update_id]["message"])
+        original.pop("entities", None)
+        edited = {**original, "text": text, "edit_date": int(time.time())}
+        if entities := _entities(text):
+            edited["entities"] = entities
+        return self.push_update({"edited_message": edited})
 
     def push_callback(self, data: str, user_id: int = DEFAULT_USER_ID,
                       chat_id: int | None = None, message_id: int | None = None,
@@ -555,40 +658,43 @@ class FakeBotApi:
             self._last_bot_message[chat_id] = message["message_id"]
         return copy.deepcopy(message)
 
-    def _handle(self, path: str, query: str, content_type: str,
-                body: bytes) -> tuple[int, Json]:
+    def _handle(self, path: str, query: str, content_type: str, body: bytes) -> _Answer:
         """Runs on a server thread: decode, answer, record."""
+        at = time.monotonic()
         if not path.startswith("/bot"):  # e.g. file downloads: getFile is not simulated
-            return 404, _ApiError(404, "Not Found").payload
+            return _json_answer(404, _ApiError(404, "Not Found").payload)
         token, _, method = path.removeprefix("/bot").partition("/")
         try:
             params, files = _parse_body(query, content_type, body)
         except (ValueError, UnicodeDecodeError):
-            return 400, _ApiError(400, "Bad Request: can't parse request").payload
+            return _json_answer(400, _ApiError(400, "Bad Request: can't parse request").payload)
         name = self._canonical.get(method.lower(), method)
         with self._cond:
             if token not in self.tokens:
                 self.tokens.append(token)
-            status, payload = self._answer(name, params, files)
-            self._calls.append(Call(name, params, files, status))
-            return status, payload
+            answer = self._answer(name, params, files)
+            self._calls.append(Call(name, params, files, answer.status, at, answer.fault))
+            return answer
 
-    def _answer(self, name: str, params: Params, files: Files) -> tuple[int, Json]:
+    def _answer(self, name: str, params: Params, files: Files) -> _Answer:
         if self._unreachable:
-            return 502, _ApiError(502, "Bad Gateway").payload
+            return _json_answer(502, _ApiError(502, "Bad Gateway").payload)
         for fault in self._faults:
             if fault[0] in ("*", name.lower()):
                 fault[2][0] -= 1
                 if fault[2][0] <= 0:
                     self._faults.remove(fault)
-                return fault[1].status, fault[1].payload
+                return fault[1]
+        rate, faults = self._random_faults.get(name.lower(), (0.0, FAULTS))
+        if rate and self._random.random() < rate:
+            return _fault_answer(self._random.choice(faults), self.hang_seconds)
         handler = self._handlers.get(name)
         if handler is None:  # also what Telegram answers for unknown methods
-            return 404, _ApiError(404, "Not Found").payload
+            return _json_answer(404, _ApiError(404, "Not Found").payload)
         try:
-            return 200, {"ok": True, "result": handler(params, files)}
+            return _json_answer(200, {"ok": True, "result": handler(params, files)})
         except _ApiError as error:
-            return error.status, error.payload
+            return _json_answer(error.status, error.payload)
 
     def _wanted(self, update: Json) -> bool:
         kind = next(k for k in update if k != "update_id")

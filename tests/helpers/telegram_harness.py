@@ -15,6 +15,7 @@ from typing import Any
 from bot.config import PROJECT_DIR, Settings
 from bot.core.frontdesk import build_front_desk
 from bot.telegram_app import build_application
+from bot.telegram_runner import serving
 
 from helpers.fake_bot_api import Call, FakeBotApi
 
@@ -40,21 +41,13 @@ def bot_settings(fake: FakeBotApi, db: Path, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Any]:
-    """The application polling the fake server, with post_init/post_shutdown run as in
-    production (PTB runs them only under run_polling)."""
-    app = build_application(settings, build_front_desk(settings.faq_dir, settings.locales_dir))
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
+async def running_bot(settings: Settings, *, rate_limit: bool = True) -> AsyncIterator[Any]:
+    """The application receiving updates from the fake server as in production (polling, or a
+    webhook when settings.webhook_url is set), stopped as on SIGTERM."""
+    desk = build_front_desk(settings.faq_dir, settings.locales_dir)
+    app = build_application(settings, desk, rate_limit=rate_limit)
+    async with serving(app):
         yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.post_shutdown(app)
-        await app.shutdown()
 
 
 @dataclass
@@ -76,8 +69,8 @@ class Chat:
     def _count(self, method: str) -> int:
         return sum(1 for c in self.fake.calls(method) if self._mine(c))
 
-    async def _next(self, method: str, before: int) -> Call:
-        calls = await self.fake.wait_for(method, self._mine, count=before + 1)
+    async def _next(self, method: str, before: int, within: float = 5.0) -> Call:
+        calls = await self.fake.wait_for(method, self._mine, count=before + 1, timeout=within)
         return calls[before]
 
     def _kw(self) -> dict[str, Any]:
@@ -87,11 +80,11 @@ class Chat:
             kw |= {"chat_id": self.chat_id, "chat_type": self.chat_type}
         return kw
 
-    async def say(self, text: str, method: str = "sendMessage") -> Call:
-        """Send `text`; the bot's next message to this chat."""
+    async def say(self, text: str, method: str = "sendMessage", within: float = 5.0) -> Call:
+        """Send `text`; the bot's next message to this chat (waiting `within` seconds)."""
         before = self._count(method)
         self.fake.push_message(text, **self._kw())
-        return await self._next(method, before)
+        return await self._next(method, before, within)
 
     async def reply(self, text: str, to: int, method: str = "sendMessage") -> Call:
         """Send `text` as a Telegram reply to message `to` of this chat; the bot's next

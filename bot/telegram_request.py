@@ -1,0 +1,289 @@
+"""Every call to the Bot API goes through `RetryingRequest`: transient failures are retried until
+Telegram recovers, within a bound, so a patient gets the real answer rather than an apology.
+
+- Transient: a 5xx (JSON or a proxy's HTML page), a dropped connection, a timeout, and a 429
+  (whose retry_after is honoured). Retried with exponential backoff and jitter for up to
+  `RETRY_BOUND_SECONDS`; only the calling handler waits, never another chat.
+- Permanent: any other 4xx (a 400 is our bug, a 403 a patient who blocked the bot). Not
+  retried; logged once with the method and the parameters' names, never their text.
+
+`JsonRequest` is the HTTP client underneath: python-telegram-bot's own form-encodes every
+parameter, which for a long Bangla answer costs more CPU than everything else about the call.
+
+Each failure is one log line: its kind, the method and the update id. The update comes from
+`HANDLING`, which the dispatcher sets around each update's handlers; the first reply delivered
+for it is reported through `Handling.delivered`, so the inbox can mark it answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+logger = logging.getLogger(__name__)
+
+RETRY_BOUND_SECONDS = 120.0  # after this, the caller gets the failure (and the patient an apology)
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 15.0
+# Parameters whose values are shown when Telegram refuses a call: none can hold what a patient
+# typed. Every other parameter is shown by name and size only.
+SHOWN_PARAMETERS = frozenset({"parse_mode", "message_id", "show_alert", "disable_notification",
+                              "language_code", "offset", "limit", "timeout"})
+_QUOTED = re.compile(r'"[^"]*"')  # Telegram quotes pieces of the text it could not parse
+# Calls whose refusal must not stop a reply: answering a button press only stops its spinner
+# (which stops by itself), and Telegram refuses it once the press is a few seconds old, as it
+# is when an update is handled again after a restart.
+BEST_EFFORT = frozenset({"answerCallbackQuery"})
+_DONE = b'{"ok": true, "result": true}'
+
+
+@dataclass
+class Handling:
+    """The update whose handlers are running in this task."""
+
+    update_id: int
+    on_delivered: Callable[[], Awaitable[None]] | None = None
+    again: bool = False  # an earlier try gave up: the inbox will keep trying, so no apology
+    delivered: bool = False  # a message reached the chat (sent or edited)
+    gave_up: bool = False  # a transient failure outlasted the bound
+    refused: bool = False  # Telegram refused a call (4xx): trying again would not help
+
+    async def deliver(self) -> None:
+        if not self.delivered:
+            self.delivered = True
+            if self.on_delivered is not None:
+                await self.on_delivered()
+
+
+HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
+def delivers(method: str) -> bool:
+    """Whether a successful call of `method` puts a reply in front of the patient."""
+    return method.startswith(("send", "edit", "copy", "forward")) and method != "sendChatAction"
+
+
+class RetryingRequest(BaseRequest):
+    """Wraps another request (PTB's HTTPXRequest) and retries what may succeed later.
+
+    At most `slots` calls are inside the wrapped request at once: httpx's connection pool does
+    per-request bookkeeping that grows with the queue, so callers wait here instead.
+    """
+
+    def __init__(self, inner: BaseRequest, slots: int) -> None:
+        self._inner = inner
+        self._slots = asyncio.Semaphore(slots)
+        self.bound = RETRY_BOUND_SECONDS
+        self._random = random.Random()
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        # Each timeout is a number, None, or PTB's marker for "the default" (a private type).
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1].split("?", 1)[0]
+        handling = HANDLING.get()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.bound
+        backoff = FIRST_BACKOFF_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
+            error: NetworkError | None = None
+            try:
+                async with self._slots:
+                    code, payload = await self._inner.do_request(
+                        url, method, request_data, read_timeout=read_timeout,
+                        write_timeout=write_timeout, connect_timeout=connect_timeout,
+                        pool_timeout=pool_timeout,
+                    )
+            except TimedOut as exc:
+                kind, wait, error = "timeout", self._jitter(backoff), exc
+            except NetworkError as exc:
+                kind, wait, error = "connection lost", self._jitter(backoff), exc
+            else:
+                if code < 400:
+                    if handling is not None and delivers(api_method):
+                        await handling.deliver()
+                    return code, payload
+                if code != 429 and code < 500:
+                    if api_method in BEST_EFFORT:
+                        logger.info("Telegram refused %s (update %s): %s; carrying on",
+                                    api_method, handling.update_id if handling else "-", code)
+                        return 200, _DONE
+                    self._refused(api_method, code, payload, request_data, handling)
+                    return code, payload
+                description = _description(payload)
+                if code == 429:
+                    kind = "429"
+                    wait = _retry_after(payload, default=backoff) + self._random.uniform(0, 0.5)
+                else:
+                    kind = f"{code}" if description is not None else f"{code} (not JSON)"
+                    wait = self._jitter(backoff)
+            remaining = deadline - loop.time()
+            update = handling.update_id if handling else "-"
+            # The last try comes at the bound; but a 429 says when to come back, and sooner
+            # is pointless.
+            if remaining <= 0.05 or (kind == "429" and wait > remaining):
+                logger.error("Telegram %s on %s (update %s): giving up after %d attempts in "
+                             "%.0f s", kind, api_method, update, attempt,
+                             self.bound - remaining)
+                if handling is not None:
+                    handling.gave_up = True
+                if error is not None:
+                    raise error
+                return code, payload
+            wait = min(wait, remaining)
+            logger.warning("Telegram %s on %s (update %s); retry %d in %.1f s", kind, api_method,
+                           update, attempt, wait)
+            await asyncio.sleep(wait)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _jitter(self, backoff: float) -> float:
+        """Half the backoff, plus up to as much again at random: many chats that failed
+        together do not all retry in the same instant."""
+        return backoff / 2 + self._random.uniform(0, backoff / 2)
+
+    @staticmethod
+    def _refused(method: str, code: int, payload: bytes, request_data: RequestData | None,
+                 handling: Handling | None) -> None:
+        description = _description(payload) or ""
+        if handling is not None:
+            handling.refused = True
+        # A second tap on a button whose message already shows what it asks for is expected
+        # (the handler lets it pass); a patient who blocked the bot is their choice.
+        level = (logging.DEBUG if "not modified" in description.lower()
+                 else logging.INFO if code == 403 else logging.ERROR)
+        logger.log(
+            level,
+            "Telegram refused %s (update %s): %s %s; sent: %s", method,
+            handling.update_id if handling else "-", code,
+            _QUOTED.sub('"…"', description), describe_parameters(request_data),
+        )
+
+
+class JsonRequest(BaseRequest):
+    """HTTP to the Bot API with httpx: parameters as one JSON body (which Telegram accepts),
+    files as multipart. Timeouts as python-telegram-bot's HTTPXRequest has them."""
+
+    def __init__(self, connections: int, *, read_timeout: float = 5.0,
+                 write_timeout: float = 5.0, connect_timeout: float = 5.0,
+                 pool_timeout: float = 1.0, media_write_timeout: float = 20.0) -> None:
+        self._timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout,
+                                      write=write_timeout, pool=pool_timeout)
+        self._media_write_timeout = media_write_timeout
+        self._limits = httpx.Limits(max_connections=connections)
+        self._client = self._new_client()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeout.read
+
+    async def initialize(self) -> None:
+        if self._client.is_closed:
+            self._client = self._new_client()
+
+    async def shutdown(self) -> None:
+        if not self._client.is_closed:
+            await self._client.aclose()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        files = request_data is not None and request_data.contains_files
+        default_write = self._media_write_timeout if files else self._timeout.write
+        timeout = httpx.Timeout(
+            connect=_given(connect_timeout, self._timeout.connect),
+            read=_given(read_timeout, self._timeout.read),
+            write=_given(write_timeout, default_write),
+            pool=_given(pool_timeout, self._timeout.pool),
+        )
+        body: dict[str, Any] = {}
+        if request_data is not None and files:
+            body = {"files": request_data.multipart_data, "data": request_data.json_parameters}
+        elif request_data is not None:
+            body = {"json": request_data.parameters}
+        try:
+            response = await self._client.request(
+                method, url, headers={"User-Agent": self.USER_AGENT}, timeout=timeout, **body)
+        except httpx.TimeoutException as exc:
+            raise TimedOut from exc
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"httpx.{type(exc).__name__}") from exc
+        return response.status_code, response.content
+
+
+def _given(value: Any, default: float | None) -> float | None:
+    """A timeout the caller gave, or ours when it gave PTB's "default" marker."""
+    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
+
+
+def describe_parameters(request_data: RequestData | None) -> str:
+    """What was sent, for a log line: each parameter's name, and its value only when it cannot
+    hold anything a patient wrote (then its size instead)."""
+    if request_data is None:
+        return "nothing"
+    shown = []
+    for name, value in sorted(request_data.parameters.items()):
+        if name in SHOWN_PARAMETERS and isinstance(value, int | bool | str) and len(
+                str(value)) <= 20:
+            shown.append(f"{name}={value}")
+        elif isinstance(value, str):
+            shown.append(f"{name}=<{len(value)} characters>")
+        else:
+            shown.append(f"{name}=<{type(value).__name__}>")
+    return ", ".join(shown) or "nothing"
+
+
+def _description(payload: bytes) -> str | None:
+    """Telegram's error description; None when the body is not the Bot API's JSON."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    return str(data.get("description", "")) if isinstance(data, dict) else None
+
+
+def _retry_after(payload: bytes, default: float) -> float:
+    try:
+        value = json.loads(payload)["parameters"]["retry_after"]
+        return float(value)
+    except (ValueError, KeyError, TypeError):
+        return default
