@@ -94,8 +94,11 @@ async def flood_control(update: Update, context: FrontDeskContext) -> None:
     verdict = context.flood.check(user.id)
     if verdict is Verdict.ALLOW:
         return
+    typed = update.effective_message.text if update.effective_message else None
+    if typed and context.desk.danger.check(typed).alarm:
+        return  # whoever sends it, and however fast, danger now is never dropped
     lang = await context.language(update)
-    text = (update.effective_message.text if update.effective_message else None) or "[button]"
+    text = typed or "[button]"
     await context.log_inquiry(update, text=text, kind="flood", lang=lang)
     if verdict is Verdict.WARN and update.effective_chat:
         _ = context.gettext(lang)

@@ -204,6 +204,17 @@ async def test_flooding_patient_gets_one_notice_and_others_are_served(fake, db) 
         assert flooder.user_id == 113
 
 
+async def test_danger_now_gets_through_flood_control(fake, db) -> None:
+    """A relative typing fast in a panic is the one who must not be silenced (review S9)."""
+    settings = bot_settings(fake, db, flood_messages_per_minute=3)
+    async with running_bot(settings):
+        for i in range(6):
+            fake.push_message(f"hello {i}", user_id=118)
+        await asyncio.sleep(1.0)
+        reply = await Chat(fake, 118).say("my father fell from the roof just now, he cant move")
+        assert "<b>999</b>" in reply.params["text"].splitlines()[0]
+
+
 async def test_an_error_never_shows_a_traceback(fake, bot, monkeypatch) -> None:
     desk = bot.bot_data.desk
 
