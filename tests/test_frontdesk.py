@@ -116,6 +116,16 @@ def test_emergency_that_also_asks_a_question_answers_it_after_the_999_line(
     assert [c.entry_id for c in reply.choices] == list(kb.entries["safety"].related)
 
 
+def test_the_answer_after_the_999_line_is_headed_by_its_question(
+    desk: FrontDesk, kb: KnowledgeBase
+) -> None:
+    reply = ask(desk, "my father just fell from the roof, can stem cells make him walk again?")
+    assert reply.kind is ReplyKind.EMERGENCY and reply.entry_id == "walking-again"
+    title = kb.entries["walking-again"].title[reply.lang]
+    assert title.endswith("?")
+    assert title in reply.text.splitlines()  # "Walking again after SCI?", not "…SCI?:"
+
+
 def test_emergency_comes_first_even_when_the_question_is_unclear(desk: FrontDesk) -> None:
     reply = ask(desk, "my father fell from the roof, is stem cell therapy safe?")
     assert reply.kind is ReplyKind.EMERGENCY

@@ -344,7 +344,11 @@ class FrontDesk:
         then: ReplyKind | None = question.kind if asked else None
         if then is ReplyKind.ANSWER:
             # The answer as it would have come on its own: call-us line and disclaimer included.
-            parts += ["", f"{question.title}:", question.text]
+            # "Walking again after SCI?" stands as it is; a title without a question mark gets
+            # a colon, so it reads as the heading of what follows.
+            heading = question.title if question.title.endswith(("?", "।", "!")) else (
+                f"{question.title}:")
+            parts += ["", heading, question.text]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]
         elif then is ReplyKind.FALLBACK:
