@@ -22,3 +22,31 @@ def test_the_admin_command_line_loads_neither_the_matcher_nor_telegram() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def _loaded_by(packages: str) -> set[str]:
+    """The `bot` modules a fresh interpreter holds after importing every module of `packages`."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        f"for name in {packages!r}.split():\n"
+        "    package = importlib.import_module(name)\n"
+        "    for info in pkgutil.iter_modules(package.__path__, name + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(' '.join(m for m in sys.modules if m == 'telegram' or m.startswith('bot.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_the_core_loads_nothing_outside_itself() -> None:
+    # ruff bans the imports it can name; this catches the ones it cannot (a new adapter module,
+    # an import through a third module).
+    outside = {m for m in _loaded_by("bot.core") if not m.startswith("bot.core")}
+    assert outside == set()
+
+
+def test_storage_loads_only_itself_and_the_vocabulary() -> None:
+    allowed = {"bot.core", "bot.core.vocabulary"}  # bot.core itself is an empty package
+    outside = {m for m in _loaded_by("bot.storage")
+               if not m.startswith("bot.storage") and m not in allowed}
+    assert outside == set()
