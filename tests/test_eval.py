@@ -10,9 +10,13 @@ Gates (issue 7), on the sets used for tuning (stories.yaml, messages.yaml):
 - no acute danger without the 999 line first, and no out-of-scope question answered from the
   article;
 - at least 95 % of old-injury stories answered without a 999 alarm.
-The held-out sets (stories-holdout.yaml, holdout.yaml) were never tuned on: their figures are
-printed (`pytest tests/test_eval.py -s`) and copied into the README, and only their safety is
-gated on the older one. Gating the accuracy of a held-out set would invite tuning on it.
+The near-miss set (nearmiss.yaml), written to find questions the article does not answer but
+that look like ones it does, is tuned on too, with its own gates: at most 5 % of its near
+misses answered, and at least 85 % of its in-scope questions (built to be hard) answered right.
+The held-out sets (stories-holdout.yaml, holdout.yaml, nearmiss-holdout.yaml) were never tuned
+on: their figures are printed (`pytest tests/test_eval.py -s`) and copied into the README, and
+only their safety is gated on the older one. Gating the accuracy of a held-out set would invite
+tuning on it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from bot.core.vocabulary import Form, ReplyKind
 
 EVAL_DIR = Path(__file__).parent / "eval"
 TUNING = ("stories.yaml", "messages.yaml")
-HELD_OUT = ("stories-holdout.yaml", "holdout.yaml")
+NEAR_MISSES = "nearmiss.yaml"
+HELD_OUT = ("stories-holdout.yaml", "holdout.yaml", "nearmiss-holdout.yaml")
+MAX_NEAR_MISSES_ANSWERED = 0.05
+MIN_HARD_IN_SCOPE_RIGHT = 0.85
 KINDS = {"fallback", "greeting", "appointment", "emergency"}
 MIN_ACCURACY = 0.95
 MIN_OLD_STORIES_WITHOUT_ALARM = 0.95
@@ -143,10 +150,10 @@ def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
 
 @pytest.fixture(scope="module")
 def evaluations(desk: FrontDesk) -> dict[str, Evaluation]:
-    return {name: evaluate(desk, load(name)) for name in TUNING + HELD_OUT}
+    return {name: evaluate(desk, load(name)) for name in (*TUNING, NEAR_MISSES, *HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", TUNING + HELD_OUT)
+@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, *HELD_OUT))
 def test_eval_set_is_well_formed(desk: FrontDesk, name: str) -> None:
     messages = load(name)
     assert all(m["form"] in {f.value for f in Form} for m in messages)
@@ -177,11 +184,11 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -
         for questions in entry.questions.values()
         for q in questions
     }
-    messages = [m for name in TUNING + HELD_OUT for m in load(name)]
+    messages = [m for name in (*TUNING, NEAR_MISSES, *HELD_OUT) for m in load(name)]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
 
-@pytest.mark.parametrize("name", TUNING + HELD_OUT)
+@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, *HELD_OUT))
 def test_form_detection(desk: FrontDesk, name: str) -> None:
     messages = load(name)
     wrong = [
@@ -205,6 +212,22 @@ def test_tuning_set_accuracy_and_safety(evaluations: dict[str, Evaluation], name
     low = {f.value: round(result.accuracy(f), 3) for f in Form
            if result.accuracy(f) < MIN_ACCURACY}
     assert low == {}, f"forms below {MIN_ACCURACY:.0%} right"
+
+
+def test_near_misses_get_the_honest_fallback(
+    desk: FrontDesk, evaluations: dict[str, Evaluation]
+) -> None:
+    result = evaluations[NEAR_MISSES]
+    result.report(f"{NEAR_MISSES} (used for tuning)")
+    messages = load(NEAR_MISSES)
+    near_misses = sum(m["expect"] == "fallback" for m in messages)
+    assert result.missed_dangers == []
+    assert len(result.out_of_scope_answered) <= MAX_NEAR_MISSES_ANSWERED * near_misses, (
+        result.out_of_scope_answered
+    )
+    in_scope = [m for m in messages if m["expect"] in desk.kb.entries]
+    right = sum(answered(desk.reply(m["text"], "eval")) in accepted(m) for m in in_scope)
+    assert right >= MIN_HARD_IN_SCOPE_RIGHT * len(in_scope)
 
 
 def test_held_out_sets_are_reported(evaluations: dict[str, Evaluation]) -> None:

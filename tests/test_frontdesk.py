@@ -492,16 +492,48 @@ def test_out_of_scope_near_misses_are_never_answered(desk: FrontDesk, text: str)
     assert has_both_numbers(reply)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Abba had a stroke last year, his right side is paralysed. Can stem cells help him "
+        "move his hand again?",
+        "আব্বুর গত বছর স্ট্রোক হইছিল, ডান হাত পা প্যারালাইসিস। স্টেম সেল দিলে কি হাত নাড়াতে "
+        "পারবে?",
+        "mama r motor neuron disease 1 bochor holo, haat durbol. stem cell e ki kaj hobe?",
+    ],
+)
+def test_another_illness_told_in_the_story_gets_the_fallback(
+    desk: FrontDesk, text: str
+) -> None:
+    """The question ("can stem cells help him?") names nothing; the story says it is about a
+    stroke, not a spinal cord injury."""
+    assert ask(desk, text).kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("My father fell from a roof in 2020 and cannot walk. He had a stroke last year too. "
+         "Can stem cells make him walk again?", "walking-again"),
+        ("My father is 70 and a heart patient. Is stem cell therapy risky for him?", "safety"),
+    ],
+)
+def test_an_illness_beside_a_spinal_cord_injury_is_a_side_note(
+    desk: FrontDesk, text: str, entry: str
+) -> None:
+    assert ask(desk, text).entry_id == entry
+
+
 def test_a_taught_question_with_a_word_the_entry_never_had_is_answered(kb: KnowledgeBase) -> None:
-    """A taught question usually brings a new word ("insurance"), which the calibration trusts
+    """A taught question usually brings a new word ("zakat"), which the calibration trusts
     little: staff's decision must still win, for the question and for a close variant, and a
     question naming another topic must stay out of scope."""
     desk = FrontDesk(kb, Catalogs(PROJECT_DIR / "locales"))
-    taught = "will insurance cover it"
+    taught = "will the zakat fund cover it"
     assert ask(desk, taught).kind is ReplyKind.FALLBACK
     desk.relearn([Learned(taught, "cost")])
-    for text in (taught, "Will the insurance cover it?"):
+    for text in (taught, "Will the zakat fund cover it?"):
         reply = ask(desk, text)
         assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "cost", text
-    assert ask(desk, "will insurance cover the MRI?").kind is ReplyKind.FALLBACK
+    assert ask(desk, "will the zakat fund cover the MRI?").kind is ReplyKind.FALLBACK
     assert ask(desk, "is stem cell therapy safe?").entry_id == "safety", "others unchanged"

@@ -346,8 +346,8 @@ class FrontDesk:
             # The answer as it would have come on its own: call-us line and disclaimer included.
             # "Walking again after SCI?" stands as it is; a title without a question mark gets
             # a colon, so it reads as the heading of what follows.
-            heading = question.title if question.title.endswith(("?", "।", "!")) else (
-                f"{question.title}:")
+            title = question.title or ""
+            heading = title if title.endswith(("?", "।", "!")) else f"{title}:"
             parts += ["", heading, question.text]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]

@@ -89,6 +89,10 @@ class KnowledgeBase:
     out_of_scope: dict[Form, tuple[str, ...]]
     # Words naming something the article does not cover (matched like trigger phrases).
     off_topic: dict[Form, tuple[str, ...]]
+    # Other disabling illnesses: named anywhere, they decide, unless the message is about a
+    # spinal cord injury (spinal_cord words, or triggers["injury"]).
+    conditions: dict[Form, tuple[str, ...]]
+    spinal_cord: dict[Form, tuple[str, ...]]
     article: str
 
     def section_of(self, entry_id: str) -> Section:
@@ -376,8 +380,12 @@ def _load_triggers(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
 
 def _load_out_of_scope(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
     file = _File(path)
-    top = file.mapping(file.root, "the file", required=("topics", "questions"))
+    top = file.mapping(
+        file.root, "the file", required=("topics", "conditions", "spinal_cord", "questions")
+    )
     return {
         "off_topic": _phrases_by_form(file, top["topics"], "out-of-scope topics"),
+        "conditions": _phrases_by_form(file, top["conditions"], "other illnesses"),
+        "spinal_cord": _phrases_by_form(file, top["spinal_cord"], "spinal cord words"),
         "out_of_scope": _phrases_by_form(file, top["questions"], "out-of-scope questions"),
     }

@@ -312,7 +312,15 @@ class Matcher:
             sublinear=False,
             by_feature=False,
         ) if taught else None
-        self._off_topic = PhraseSet(p for phrases in kb.off_topic.values() for p in phrases)
+        self._off_topic = PhraseSet(
+            p for lists in (kb.off_topic, kb.conditions)
+            for phrases in lists.values() for p in phrases
+        )
+        self._conditions = PhraseSet(p for phrases in kb.conditions.values() for p in phrases)
+        self._spinal_cord = PhraseSet(
+            p for lists in (kb.spinal_cord, kb.triggers["injury"])
+            for phrases in lists.values() for p in phrases
+        )
         self.calibration = calibration or Calibration()
 
     def rank(self, text: str, limit: int = 3) -> Ranking:
@@ -346,9 +354,7 @@ class Matcher:
             "agree": float(int(np.argmax(fit_q)) == top),  # the asking part alone agrees
             "oos_lead": max(oos_q - near_q, oos_w - near_w),
         }
-        # Any question that names another topic ("…and does stem cell help his eyes?") is out
-        # of scope; a topic word in the story around it ("he is diabetic") is not.
-        off_topic = any(q in self._off_topic for q in question_sentences(text))
+        off_topic = self._off_topic_asked(text)
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
         ranking = Ranking(
             matches=matches,
@@ -357,6 +363,15 @@ class Matcher:
             evidence=evidence,
         )
         return self._as_taught(ranking, score, (query_q, query_w), off_topic, limit)
+
+    def _off_topic_asked(self, text: str) -> bool:
+        """Any question that names another topic ("…and does stem cell help his eyes?") is out
+        of scope; a topic word in the story around it ("he is diabetic") is not. Another
+        disabling illness named anywhere ("Abba had a stroke last year. Can stem cells help him
+        move his hand?") is, unless the message also tells of a spinal cord injury."""
+        if any(q in self._off_topic for q in question_sentences(text)):
+            return True
+        return text in self._conditions and text not in self._spinal_cord
 
     def _as_taught(
         self,
