@@ -140,7 +140,7 @@ async def start(update: Update, context: FrontDeskContext) -> None:
     _ = context.gettext(lang)
     text = "\n\n".join(
         [
-            bold(_("Assalamu alaikum! This is IBN-SINA's automated information bot.")),
+            bold(_("Assalamu alaikum!")),
             escape_bold_999(context.desk.about(lang)),
             escape(_("Type your question in English or Bangla, or choose below.")),
         ]

@@ -256,9 +256,9 @@ class FrontDesk:
             if courtesy is Courtesy.THANKS:
                 first = _("You're welcome. I wish you and your family strength.")
             elif courtesy is Courtesy.SALAM:
-                first = _("Assalamu alaikum! This is IBN-SINA's automated information bot.")
+                first = _("Assalamu alaikum!")
             else:
-                first = _("Hello! This is IBN-SINA's automated information bot.")
+                first = _("Hello!")
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 
@@ -288,7 +288,7 @@ class FrontDesk:
         _ = self.catalogs(lang).gettext
         return "\n".join(
             [
-                _("I am an automated information bot, not a person and not a doctor."),
+                _("I am IBN-SINA's automated information bot, not a person and not a doctor."),
                 _(
                     "I answer questions about stem-cell therapy for spinal cord injury from one "
                     "published article."
