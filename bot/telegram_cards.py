@@ -36,8 +36,8 @@ from bot.telegram_context import (
     FrontDeskContext,
     callback_query,
     expired,
-    is_staff,
     on_button,
+    staff_only,
 )
 from bot.telegram_ui import (
     Action,
@@ -176,20 +176,10 @@ def _log(data: BotData) -> InquiryLog:
 # -- the card's buttons, and the time-out ---------------------------------------------------
 
 
-async def _staff_only(update: Update, context: FrontDeskContext) -> bool:
-    """Staff buttons do nothing for anyone else in the group; they are told so."""
-    if is_staff(update, context.settings):
-        return True
-    _ = context.gettext(await context.language(update))
-    await callback_query(update).answer(_("Only front-desk staff can use this button."),
-                                        show_alert=True)
-    return False
-
-
 @on_button(parse_desk_reply)
 async def reply_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dr:<conversation>: "✍️ Reply" asks for the answer with Telegram's reply box."""
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     query, staff = callback_query(update), update.effective_user
     conversation = await context.log.conversation(conversation_id)
@@ -216,7 +206,7 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
 @on_button(parse_desk_done)
 async def done_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dd:<conversation>: "✅ Done" closes the conversation; the bot answers the patient again."""
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     query, staff = callback_query(update), update.effective_user
     if staff is None:

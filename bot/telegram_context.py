@@ -165,6 +165,16 @@ def is_staff(update: Update, settings: Settings) -> bool:
     return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
+async def staff_only(update: Update, context: FrontDeskContext) -> bool:
+    """Staff buttons do nothing for anyone else in the group; they are told so."""
+    if is_staff(update, context.settings):
+        return True
+    _ = context.gettext(await context.language(update))
+    await callback_query(update).answer(_("Only front-desk staff can use this button."),
+                                        show_alert=True)
+    return False
+
+
 def telegram_language(update: Update) -> Lang:
     """Bangla for a Bangla Telegram, otherwise English."""
     user = update.effective_user

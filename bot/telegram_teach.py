@@ -28,8 +28,8 @@ from bot.telegram_context import (
     callback_query,
     edit_in_place,
     expired,
-    is_staff,
     on_button,
+    staff_only,
 )
 from bot.telegram_ui import (
     Action,
@@ -118,11 +118,12 @@ def _entries(context: FrontDeskContext, step: TeachStep, lang: Lang, _: Gettext)
 @on_button(parse_teach)
 async def teach_button(update: Update, context: FrontDeskContext, step: TeachStep) -> None:
     """tch:…: the Teach menu, one step per press; only staff can teach."""
+    if not await staff_only(update, context):
+        return
     query, staff = callback_query(update), update.effective_user
     lang = await context.language(update)
     _ = context.gettext(lang)
-    if not is_staff(update, context.settings) or staff is None:
-        await query.answer(_("Only front-desk staff can use this button."), show_alert=True)
+    if staff is None:
         return
     question = await _question(context, step)
     if question is None or not isinstance(query.message, Message):
@@ -216,11 +217,12 @@ async def learned_command(update: Update, context: FrontDeskContext) -> None:
 @on_button(parse_unlearn)
 async def unlearn_button(update: Update, context: FrontDeskContext, undo: Unlearn) -> None:
     """ul:<id>: Undo under a teaching; ul:<id>:l: 🗑 under /learned."""
+    if not await staff_only(update, context):
+        return
     query, staff = callback_query(update), update.effective_user
     lang = await context.language(update)
     _ = context.gettext(lang)
-    if not is_staff(update, context.settings) or staff is None:
-        await query.answer(_("Only front-desk staff can use this button."), show_alert=True)
+    if staff is None:
         return
     removed = await context.log.unlearn(undo.learned_id)
     if removed is not None:
