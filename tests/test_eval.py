@@ -11,8 +11,8 @@ Gates (issue 7), on the sets used for tuning (stories.yaml, messages.yaml):
   article;
 - at least 95 % of old-injury stories answered without a 999 alarm.
 The near-miss set (nearmiss.yaml), written to find questions the article does not answer but
-that look like ones it does, is tuned on too, with its own gates: at most 5 % of its near
-misses answered, and at least 85 % of its in-scope questions (built to be hard) answered right.
+that look like ones it does, is tuned on too, with its own gates: none of its near misses
+answered, and at least 85 % of its in-scope questions (built to be hard) answered right.
 The held-out sets (stories-holdout.yaml, holdout.yaml, nearmiss-holdout.yaml) were never tuned
 on: their figures are printed (`pytest tests/test_eval.py -s`) and copied into the README, and
 only their safety is gated on the older one. Gating the accuracy of a held-out set would invite
@@ -36,7 +36,6 @@ EVAL_DIR = Path(__file__).parent / "eval"
 TUNING = ("stories.yaml", "messages.yaml")
 NEAR_MISSES = "nearmiss.yaml"
 HELD_OUT = ("stories-holdout.yaml", "holdout.yaml", "nearmiss-holdout.yaml")
-MAX_NEAR_MISSES_ANSWERED = 0.05
 MIN_HARD_IN_SCOPE_RIGHT = 0.85
 KINDS = {"fallback", "greeting", "appointment", "emergency"}
 MIN_ACCURACY = 0.95
@@ -220,11 +219,8 @@ def test_near_misses_get_the_honest_fallback(
     result = evaluations[NEAR_MISSES]
     result.report(f"{NEAR_MISSES} (used for tuning)")
     messages = load(NEAR_MISSES)
-    near_misses = sum(m["expect"] == "fallback" for m in messages)
     assert result.missed_dangers == []
-    assert len(result.out_of_scope_answered) <= MAX_NEAR_MISSES_ANSWERED * near_misses, (
-        result.out_of_scope_answered
-    )
+    assert result.out_of_scope_answered == [], "out-of-scope questions answered from the article"
     in_scope = [m for m in messages if m["expect"] in desk.kb.entries]
     right = sum(answered(desk.reply(m["text"], "eval")) in accepted(m) for m in in_scope)
     assert right >= MIN_HARD_IN_SCOPE_RIGHT * len(in_scope)
