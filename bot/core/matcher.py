@@ -354,7 +354,7 @@ class Matcher:
             "agree": float(int(np.argmax(fit_q)) == top),  # the asking part alone agrees
             "oos_lead": max(oos_q - near_q, oos_w - near_w),
         }
-        off_topic = self._off_topic_asked(text)
+        off_topic = self._about_another_topic(text)
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
         ranking = Ranking(
             matches=matches,
@@ -364,7 +364,7 @@ class Matcher:
         )
         return self._as_taught(ranking, score, (query_q, query_w), off_topic, limit)
 
-    def _off_topic_asked(self, text: str) -> bool:
+    def _about_another_topic(self, text: str) -> bool:
         """Any question that names another topic ("…and does stem cell help his eyes?") is out
         of scope; a topic word in the story around it ("he is diabetic") is not. Another
         disabling illness named anywhere ("Abba had a stroke last year. Can stem cells help him
