@@ -179,11 +179,11 @@ def _log(data: BotData) -> InquiryLog:
 @on_button(parse_desk_reply)
 async def reply_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dr:<conversation>: "✍️ Reply" asks for the answer with Telegram's reply box."""
-    if not await staff_only(update, context):
+    if (staff := await staff_only(update, context)) is None:
         return
-    query, staff = callback_query(update), update.effective_user
+    query = callback_query(update)
     conversation = await context.log.conversation(conversation_id)
-    if conversation is None or staff is None or not isinstance(query.message, Message):
+    if conversation is None or not isinstance(query.message, Message):
         await expired(update, context)
         return
     _ = context.gettext(await context.language(update))
@@ -206,11 +206,9 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
 @on_button(parse_desk_done)
 async def done_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dd:<conversation>: "✅ Done" closes the conversation; the bot answers the patient again."""
-    if not await staff_only(update, context):
+    if (staff := await staff_only(update, context)) is None:
         return
-    query, staff = callback_query(update), update.effective_user
-    if staff is None:
-        return
+    query = callback_query(update)
     _ = context.gettext(await context.language(update))
     closed = await context.log.close_conversation(conversation_id, context.now(),
                                                   staff.full_name)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
@@ -165,14 +165,15 @@ def is_staff(update: Update, settings: Settings) -> bool:
     return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
-async def staff_only(update: Update, context: FrontDeskContext) -> bool:
-    """Staff buttons do nothing for anyone else in the group; they are told so."""
-    if is_staff(update, context.settings):
-        return True
+async def staff_only(update: Update, context: FrontDeskContext) -> User | None:
+    """The staff member pressing a staff button; anyone else in the group is told it is not
+    theirs, and gets None."""
+    if is_staff(update, context.settings) and update.effective_user:
+        return update.effective_user
     _ = context.gettext(await context.language(update))
     await callback_query(update).answer(_("Only front-desk staff can use this button."),
                                         show_alert=True)
-    return False
+    return None
 
 
 def telegram_language(update: Update) -> Lang:

@@ -118,13 +118,11 @@ def _entries(context: FrontDeskContext, step: TeachStep, lang: Lang, _: Gettext)
 @on_button(parse_teach)
 async def teach_button(update: Update, context: FrontDeskContext, step: TeachStep) -> None:
     """tch:…: the Teach menu, one step per press; only staff can teach."""
-    if not await staff_only(update, context):
+    if (staff := await staff_only(update, context)) is None:
         return
-    query, staff = callback_query(update), update.effective_user
+    query = callback_query(update)
     lang = await context.language(update)
     _ = context.gettext(lang)
-    if staff is None:
-        return
     question = await _question(context, step)
     if question is None or not isinstance(query.message, Message):
         await expired(update, context)
@@ -217,13 +215,11 @@ async def learned_command(update: Update, context: FrontDeskContext) -> None:
 @on_button(parse_unlearn)
 async def unlearn_button(update: Update, context: FrontDeskContext, undo: Unlearn) -> None:
     """ul:<id>: Undo under a teaching; ul:<id>:l: 🗑 under /learned."""
-    if not await staff_only(update, context):
+    if (staff := await staff_only(update, context)) is None:
         return
-    query, staff = callback_query(update), update.effective_user
+    query = callback_query(update)
     lang = await context.language(update)
     _ = context.gettext(lang)
-    if staff is None:
-        return
     removed = await context.log.unlearn(undo.learned_id)
     if removed is not None:
         await relearn(context.bot_data)
