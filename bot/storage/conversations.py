@@ -229,26 +229,23 @@ class ConversationStore:
 
 async def forget_conversations(db: aiosqlite.Connection, user_id: int) -> int:
     """Inside InquiryLog.forget_user's transaction: the patient's conversations and their links."""
-    deleted = 0
-    for sql in (
-        "DELETE FROM conversation_messages WHERE conversation_id IN "
-        "(SELECT id FROM conversations WHERE user_id = ?)",
-        "DELETE FROM conversations WHERE user_id = ?",
-    ):
-        async with db.execute(sql, (user_id,)) as cursor:
-            deleted += cursor.rowcount
-    return deleted
+    return await _delete_conversations(db, "user_id = ?", user_id)
 
 
 async def purge_conversations(db: aiosqlite.Connection, cutoff: str) -> int:
     """Inside InquiryLog.purge_older_than's transaction: conversations quiet since `cutoff`."""
+    return await _delete_conversations(db, "last_at < ?", cutoff)
+
+
+async def _delete_conversations(db: aiosqlite.Connection, where: str, value: object) -> int:
+    """The conversations matching `where` (a constant of this module), links first."""
     deleted = 0
     for sql in (
         "DELETE FROM conversation_messages WHERE conversation_id IN "
-        "(SELECT id FROM conversations WHERE last_at < ?)",
-        "DELETE FROM conversations WHERE last_at < ?",
+        f"(SELECT id FROM conversations WHERE {where})",
+        f"DELETE FROM conversations WHERE {where}",
     ):
-        async with db.execute(sql, (cutoff,)) as cursor:
+        async with db.execute(sql, (value,)) as cursor:
             deleted += cursor.rowcount
     return deleted
 
