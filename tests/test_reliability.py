@@ -204,3 +204,31 @@ async def test_the_webhook_answers_200_only_once_the_update_is_stored(fake, db: 
         await fake.wait_for("sendMessage", lambda c: c.params["chat_id"] == 312, timeout=15)
         await asyncio.sleep(0.5)
     assert len(to(312, fake)) == 1, "answered once, though delivered twice"
+
+
+async def test_behind_a_proxy_calls_go_through_it_unless_no_proxy_names_the_host(
+        fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clinic's network may reach Telegram only through a proxy in HTTPS_PROXY / HTTP_PROXY.
+    A second fake stands in for the proxy: it answers the absolute URLs a proxy is sent."""
+    url = f"{fake.base_url}4242:proxy-test/getMe"
+    with FakeBotApi() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url.removesuffix("/bot"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = telegram_request.JsonRequest(1)
+        await request.initialize()
+        try:
+            me = await request.post(url)
+        finally:
+            await request.shutdown()
+        assert me["username"] == BOT_USERNAME
+        assert [c.method for c in proxy.calls()] == ["getMe"] and fake.calls() == []
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        request = telegram_request.JsonRequest(1)
+        await request.initialize()
+        try:
+            await request.post(url)
+        finally:
+            await request.shutdown()
+        assert [c.method for c in fake.calls()] == ["getMe"] and len(proxy.calls()) == 1
