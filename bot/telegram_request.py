@@ -221,6 +221,10 @@ class JsonRequest(BaseRequest):
         return self._read
 
     async def initialize(self) -> None:
+        self._open()
+
+    def _open(self) -> aiohttp.ClientSession:
+        """The session, opened on first use and again after a shutdown (PTB may restart)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
@@ -229,6 +233,7 @@ class JsonRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 trust_env=False,
             )
+        return self._session
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -244,9 +249,7 @@ class JsonRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            await self.initialize()
-        assert self._session is not None
+        session = self._open()
         files = request_data is not None and request_data.contains_files
         connect = _given(connect_timeout, self._connect)
         pool = _given(pool_timeout, self._pool)
@@ -271,7 +274,7 @@ class JsonRequest(BaseRequest):
         elif request_data is not None:
             body = {"json": request_data.parameters}
         try:
-            async with self._session.request(method, url, timeout=timeout,
+            async with session.request(method, url, timeout=timeout,
                                              proxy=self._proxy(url), **body) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
