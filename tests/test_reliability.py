@@ -206,6 +206,14 @@ async def test_the_webhook_answers_200_only_once_the_update_is_stored(fake, db: 
     assert len(to(312, fake)) == 1, "answered once, though delivered twice"
 
 
+
+async def test_a_bangla_answer_crosses_the_network_as_utf8_not_escapes(fake, bot) -> None:
+    """A clinic's uplink may be slow: a Bangla letter as a \\u escape is 6 bytes, in UTF-8 3."""
+    reply = await Chat(fake, 302).say("স্টেম সেল থেরাপি কি নিরাপদ?")
+    text = reply.params["text"]
+    assert "নিরাপত্তা" in text
+    assert reply.size < len(text.encode()) + 1500, "the text once, plus the buttons"
+
 async def test_behind_a_proxy_calls_go_through_it_unless_no_proxy_names_the_host(
         fake, monkeypatch: pytest.MonkeyPatch) -> None:
     """A clinic's network may reach Telegram only through a proxy in HTTPS_PROXY / HTTP_PROXY.

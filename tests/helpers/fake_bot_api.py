@@ -78,6 +78,7 @@ class Call:
     status: int = 200  # what the fake answered: 200, 400, 429, 502...; 0: no answer at all
     at: float = 0.0  # time.monotonic() when the call arrived
     fault: str | None = None  # the injected fault that answered it, if any (see Fault)
+    size: int = 0  # bytes of the request body, as they crossed the network
 
 
 class Sender(TypedDict, total=False):
@@ -673,7 +674,8 @@ class FakeBotApi:
             if token not in self.tokens:
                 self.tokens.append(token)
             answer = self._answer(name, params, files)
-            self._calls.append(Call(name, params, files, answer.status, at, answer.fault))
+            self._calls.append(Call(name, params, files, answer.status, at, answer.fault,
+                                    len(body)))
             return answer
 
     def _answer(self, name: str, params: Params, files: Files) -> _Answer:
