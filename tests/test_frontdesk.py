@@ -233,6 +233,25 @@ def test_in_scope_question_with_an_appointment_word_is_answered(
     assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, entry_id)
 
 
+@pytest.mark.parametrize(
+    ("text", "entry_id", "lang"),
+    [
+        ("my brother's injury is complete, ASIA A. will stem cells make him walk? and how "
+         "can i get an appointment?", "walking-again", Lang.EN),
+        ("স্টেম সেল দিলে কি প্রস্রাবের নিয়ন্ত্রণ ফিরে আসে? সিরিয়াল কিভাবে পাবো?",
+         "bladder-bowel", Lang.BN),
+        ("stem cell dile ki abar hatte parbe? appointment er number ta diben?",
+         "walking-again", Lang.BN),
+    ],
+)
+def test_a_question_asked_beside_the_appointment_is_answered_with_the_numbers(
+    desk: FrontDesk, text: str, entry_id: str, lang: Lang
+) -> None:
+    reply = ask(desk, text)
+    assert (reply.kind, reply.entry_id, reply.lang) == (ReplyKind.ANSWER, entry_id, lang)
+    assert has_both_numbers(reply)
+
+
 # -- reply language ----------------------------------------------------------------------------
 
 

@@ -169,7 +169,7 @@ class FrontDesk:
 
     def _understand(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply:
         if text in self._appointment:
-            return self.appointment(lang, form)
+            return self._appointment_and_answer(text, lang, form, conversation)
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
         # is left asks nothing ("thanks bhai, we will talk it over in the family"), or is a word
         # or two the bot cannot answer ("thanks a lot, doctor"), the courtesy was the message.
@@ -193,6 +193,28 @@ class FrontDesk:
         if ranking is None:
             return reply
         return replace(reply, ranking=ranking, confidence=ranking.probability)
+
+    def _appointment_and_answer(
+        self, text: str, lang: Lang, form: Form, conversation: str
+    ) -> Reply:
+        """The numbers, and the answer to a question asked beside them ("will it help his
+        bladder? and your appointment number?"): asking for the numbers must not cost the
+        patient their question. Only a question of its own (with its question mark: "হবে" or
+        "can" alone also open stories) that names no appointment counts, and only an answer
+        the matcher is sure of."""
+        appointment = self.appointment(lang, form)
+        other = " ".join(s for s in sentences(text)
+                         if "?" in s and s not in self._appointment)
+        if not other:
+            return appointment
+        ranking = self.matcher.rank(other, limit=1)
+        kind, matches = self._decide(ranking)
+        if kind is not ReplyKind.ANSWER:
+            return appointment
+        answer = self.answer(matches[0].entry_id, lang, conversation, form)
+        if not self.kb.entries[matches[0].entry_id].call_us:
+            answer = replace(answer, text=f"{answer.text}\n\n{appointment.text}")
+        return replace(answer, ranking=ranking, confidence=ranking.probability)
 
     @staticmethod
     def _decide(ranking: Ranking | None) -> tuple[ReplyKind, tuple[Match, ...]]:
