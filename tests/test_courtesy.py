@@ -1,5 +1,5 @@
 """Hello, thanks and goodbye, in the three forms, get a kind reply in the patient's language
-(issue 7)."""
+(issue 7); "are you a bot?" gets a plain answer."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.language import script_counts
 from bot.core.vocabulary import Lang, ReplyKind
 
+from helpers.replies import KALLYANPUR, SAVAR
+
 
 @pytest.mark.parametrize(
     ("text", "lang", "opening"),
     [
         ("hlw", Lang.EN, "Hello!"),
-        ("assalamualaikum", Lang.BN, "আসসালামু আলাইকুম"),
+        ("assalamualaikum", Lang.BN, "ওয়া আলাইকুমুস সালাম"),  # a salam is returned
         ("নমস্কার", Lang.BN, "হ্যালো"),  # a salam only answers a salam
-        ("আসসালামু আলাইকুম", Lang.BN, "আসসালামু আলাইকুম"),
+        ("আসসালামু আলাইকুম", Lang.BN, "ওয়া আলাইকুমুস সালাম"),
+        ("Assalamu alaikum", Lang.EN, "Wa alaikum assalam"),
         ("ok bye, allah hafez", Lang.EN, "Allah hafez"),
         ("khoda hafez", Lang.EN, "Allah hafez"),
         ("onek help holo thanks", Lang.BN, "ধন্যবাদ"),
@@ -46,3 +49,30 @@ def test_a_message_with_no_clue_to_its_language_uses_the_patients_usual_one(
 def test_a_courtesy_around_a_question_still_gets_the_answer(desk: FrontDesk) -> None:
     reply = desk.reply("assalamualaikum, stem cell ki nirapod? dhonnobad", conversation="c")
     assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "safety"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("are u a real person or bot?", Lang.EN),
+        ("hi, am i talking to a human?", Lang.EN),
+        ("আপনি কি মানুষ নাকি রোবট?", Lang.BN),
+        ("apni ki asol manush naki bot?", Lang.BN),
+    ],
+)
+def test_asked_whether_it_is_a_person_the_bot_says_it_is_a_bot_and_gives_the_numbers(
+    desk: FrontDesk, text: str, lang: Lang
+) -> None:
+    reply = desk.reply(text, conversation="identity")
+    assert reply.kind is ReplyKind.GREETING and reply.lang is lang, text
+    first = reply.text.splitlines()[0]
+    assert ("automated information bot" in first) if lang is Lang.EN else ("বট" in first)
+    assert SAVAR in reply.text and KALLYANPUR in reply.text
+
+
+def test_a_question_about_humans_in_trials_is_not_taken_for_one_about_the_bot(
+    desk: FrontDesk,
+) -> None:
+    reply = desk.reply("were the stem cell trials done in humans? how many patients?",
+                       conversation="identity")
+    assert reply.kind is not ReplyKind.GREETING

@@ -59,12 +59,14 @@ _REMEMBERED_CONVERSATIONS = 10_000
 
 
 class Courtesy(StrEnum):
-    """Kinds of courtesy, weakest first: "hello, salam" is a salam, "thanks, bye" a goodbye."""
+    """Kinds of courtesy, weakest first: "hello, salam" is a salam, "thanks, bye" a goodbye,
+    and "hi, are you a bot?" is asking whether a person is there."""
 
     HELLO = "greeting"
     SALAM = "salam"
     THANKS = "thanks"
     BYE = "farewell"
+    IDENTITY = "identity"
 
 
 @dataclass(frozen=True)
@@ -274,11 +276,14 @@ class FrontDesk:
                 _("Allah hafez. Take care of yourself and your family."),
                 _("If you have another question, write to me any time."),
             ])
+        elif courtesy is Courtesy.IDENTITY:
+            text = "\n".join([self.about(lang), "", _("To talk to a person, please call:"),
+                              self.numbers(lang)])
         else:
             if courtesy is Courtesy.THANKS:
                 first = _("You're welcome. I wish you and your family strength.")
             elif courtesy is Courtesy.SALAM:
-                first = _("Assalamu alaikum!")
+                first = _("Wa alaikum assalam!")
             else:
                 first = _("Hello!")
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])

@@ -74,6 +74,7 @@ TRIGGER_KINDS = (
     "greeting",
     "thanks",
     "farewell",
+    "identity",
     "appointment",
 )
 
