@@ -117,12 +117,17 @@ def test_the_alarm_never_drops_the_question(desk: FrontDesk) -> None:
     assert "চিকিৎসা-পরামর্শ নয়" in reply.text  # the answer keeps its "not medical advice" line
 
 
-def test_self_harm_gets_999_and_one_kind_sentence(desk: FrontDesk) -> None:
+def test_self_harm_gets_999_and_a_kind_word_for_the_writer_and_for_a_relative(
+        desk: FrontDesk) -> None:
     reply = ask(desk, "I want to die, nothing will ever get better")
     assert alarmed(reply) and reply.danger is Danger.SELF_HARM
     assert "not alone" in reply.text.splitlines()[1]
+    relative = ask(desk, "my brother says he does not want to live anymore, he will end it")
+    assert relative.danger is Danger.SELF_HARM
+    assert "do not leave them alone" in relative.text.splitlines()[2]
     bangla = ask(desk, "আমি আর বাঁচতে চাই না")
     assert "একা নন" in bangla.text.splitlines()[1]
+    assert "একা রাখবেন না" in bangla.text.splitlines()[2]
 
 
 def test_a_cry_for_help_gets_no_article_text(desk: FrontDesk) -> None:

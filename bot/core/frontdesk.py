@@ -335,10 +335,13 @@ class FrontDesk:
             )
         ]
         if level is Danger.SELF_HARM:
+            # Often a relative writes about someone else ("my brother says he will end it"):
+            # one line for the writer, one for whoever is with the person at risk.
             lines.append(_(
-                "You are not alone, and your life matters. Please tell someone near you how "
-                "you feel, right now."
+                "If you are thinking of ending your life: you are not alone, and your life "
+                "matters. Please tell someone near you how you feel, right now."
             ))
+            lines.append(_("If it is someone else: stay with them and do not leave them alone."))
         return "\n".join(lines)
 
     def emergency_line(self, lang: Lang) -> str:
