@@ -76,3 +76,10 @@ def test_a_question_about_humans_in_trials_is_not_taken_for_one_about_the_bot(
     reply = desk.reply("were the stem cell trials done in humans? how many patients?",
                        conversation="identity")
     assert reply.kind is not ReplyKind.GREETING
+
+
+def test_thanks_get_a_short_reply_without_the_introduction_again(desk: FrontDesk) -> None:
+    reply = desk.reply("thank you so much", conversation="thanks")
+    assert reply.kind is ReplyKind.GREETING
+    assert "automated information bot" not in reply.text
+    assert SAVAR in reply.text and "999" in reply.text.splitlines()[-1]

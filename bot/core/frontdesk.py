@@ -279,13 +279,18 @@ class FrontDesk:
         elif courtesy is Courtesy.IDENTITY:
             text = "\n".join([self.about(lang), "", _("To talk to a person, please call:"),
                               self.numbers(lang)])
+        elif courtesy is Courtesy.THANKS:
+            # Thanks come mid-conversation: the bot has introduced itself already.
+            text = "\n".join([
+                _("You're welcome. I wish you and your family strength."),
+                _("If you have another question, write to me any time."),
+                "",
+                self.numbers(lang),
+                "",
+                self.emergency_line(lang),
+            ])
         else:
-            if courtesy is Courtesy.THANKS:
-                first = _("You're welcome. I wish you and your family strength.")
-            elif courtesy is Courtesy.SALAM:
-                first = _("Wa alaikum assalam!")
-            else:
-                first = _("Hello!")
+            first = _("Wa alaikum assalam!") if courtesy is Courtesy.SALAM else _("Hello!")
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 
