@@ -13,6 +13,8 @@ from bot.core.danger import Danger
 from bot.core.frontdesk import FrontDesk, Reply
 from bot.core.vocabulary import ReplyKind
 
+from helpers.replies import SAVAR
+
 _conversations = count()
 FIRST_LINE_999 = "999"
 
@@ -143,3 +145,19 @@ def test_an_acute_message_with_an_out_of_scope_question_says_so_after_999(
     assert alarmed(reply)
     assert reply.then is ReplyKind.FALLBACK and reply.entry_id is None
     assert "could not find an answer" in reply.text
+
+
+def test_the_numbers_appear_once_when_the_answer_after_999_also_ends_with_them(
+        desk: FrontDesk) -> None:
+    reply = ask(desk, "my father fell from the roof just now, can he get stem cell therapy at "
+                      "ibn sina?")
+    assert alarmed(reply) and reply.then is ReplyKind.ANSWER
+    assert reply.entry_id == "ibn-sina-offers"  # an answer that ends with the numbers
+    assert reply.text.count(SAVAR) == 1
+
+
+def test_asking_where_to_call_in_an_emergency_gets_no_article_text(desk: FrontDesk) -> None:
+    reply = ask(desk, "my husband is not breathing properly, his lips are going blue. where to "
+                      "call??")
+    assert alarmed(reply)
+    assert reply.then is None and "article" not in reply.text

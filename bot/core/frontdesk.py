@@ -244,10 +244,8 @@ class FrontDesk:
         entry = self.kb.entries[entry_id]
         text = entry.answer[lang]
         if entry.call_us:
-            _ = self.catalogs(lang).gettext
             # The article says nothing about IBN-SINA's services: the hospital itself must answer.
-            text += "\n\n" + _("To ask the hospital directly, you can call:") + "\n"
-            text += self.numbers(lang)
+            text += self._call_us(lang)
         text += self._disclaimer(lang, conversation)
         return Reply(
             kind=ReplyKind.ANSWER,
@@ -383,7 +381,8 @@ class FrontDesk:
             # a colon, so it reads as the heading of what follows.
             title = question.title or ""
             heading = title if title.endswith(("?", "।", "!")) else f"{title}:"
-            parts += ["", heading, question.text]
+            # The numbers are above already: a second block of them is only more to read.
+            parts += ["", heading, question.text.replace(self._call_us(lang), "")]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]
         elif then is ReplyKind.FALLBACK:
@@ -423,6 +422,10 @@ class FrontDesk:
             choices=choices,
             entry_id=matches[0].entry_id,
         )
+
+    def _call_us(self, lang: Lang) -> str:
+        _ = self.catalogs(lang).gettext
+        return "\n\n" + _("To ask the hospital directly, you can call:") + "\n" + self.numbers(lang)
 
     def _follow_ups(self, entry: Entry, lang: Lang) -> tuple[Choice, ...]:
         return tuple(
