@@ -161,3 +161,15 @@ def test_asking_where_to_call_in_an_emergency_gets_no_article_text(desk: FrontDe
                       "call??")
     assert alarmed(reply)
     assert reply.then is None and "article" not in reply.text
+
+
+def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999_is_meant(
+        desk: FrontDesk) -> None:
+    now = ask(desk, "my son fell from the roof ten minutes ago, he cant move his legs")
+    assert now.danger is Danger.NOW
+    assert now.text.splitlines()[0].startswith("🚨 Call 999 now")
+    unsure = ask(desk, "my brother cannot move his legs, will stem cells help him?")
+    assert unsure.danger is Danger.UNSURE
+    assert unsure.text.splitlines()[0].startswith("🚨 If someone has just been injured")
+    bangla = ask(desk, "আব্বা এইমাত্র ছাদ থেকে পড়ে গেছেন, পা নাড়াতে পারছেন না")
+    assert bangla.text.splitlines()[0].startswith("🚨 এখনই 999-এ ফোন করুন")

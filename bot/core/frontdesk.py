@@ -331,12 +331,15 @@ class FrontDesk:
         """The 999 alarm an emergency reply opens with. Adapters send it alone where the bot
         must not answer (a patient talking to the front desk), so it is public."""
         _ = self.catalogs(lang).gettext
-        lines = [
-            _(
+        if level is Danger.UNSURE:
+            # An injury told with no time may be an old story: say when 999 is meant.
+            lines = [_(
                 "🚨 If someone has just been injured, cannot breathe, has fainted or is in "
                 "danger now: call 999 now or go to the nearest hospital emergency department."
-            )
-        ]
+            )]
+        else:
+            # The message says the danger is now: an instruction, not a condition.
+            lines = [_("🚨 Call 999 now, or go to the nearest hospital emergency department.")]
         if level is Danger.SELF_HARM:
             # Often a relative writes about someone else ("my brother says he will end it"):
             # one line for the writer, one for whoever is with the person at risk.
