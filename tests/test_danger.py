@@ -173,3 +173,49 @@ def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999
     assert unsure.text.splitlines()[0].startswith("🚨 If someone has just been injured")
     bangla = ask(desk, "আব্বা এইমাত্র ছাদ থেকে পড়ে গেছেন, পা নাড়াতে পারছেন না")
     assert bangla.text.splitlines()[0].startswith("🚨 এখনই 999-এ ফোন করুন")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Found by a danger-focused QA round, written by a reviewer who never saw the lists.
+        "abbu face suddenly bent one side and his talk is slurry, started 1 hr back",
+        "he took all of ammu's pressure tablets, what will happen to him",
+        "my cousin drank rat poison after fight with family pls help",
+        "tonight i will end everything. sorry for all",
+        "nanu ke dakle uthtese na, chokh khulche na, ki korbo",
+        "amar chacha kitnashok kheye felse 10 min age",
+        "amar bon ammur pressure er sob tablet kheye felse",
+        "আম্মা সব ট্যাবলেট খেয়ে ফেলেছে, ডাকলে সাড়া দিচ্ছে না",
+    ],
+)
+def test_danger_told_in_everyday_words_gets_999(desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what if he has a seizure after stem cell injection? is it common?",
+        "is there any risk of bleeding or infection from the injection?",
+        "স্টেম সেল দেওয়ার পরে যদি খিচুনি হয় তাহলে কি করবো?",
+        "stem cell ki shash proshasher muscle e kaj kore?",
+    ],
+)
+def test_a_danger_asked_about_keeps_999_first_but_not_as_an_order(
+        desk: FrontDesk, text: str) -> None:
+    reply = ask(desk, text)
+    assert alarmed(reply) and reply.danger is Danger.UNSURE, text
+    assert "999" in reply.text.splitlines()[0] and "Call 999 now" not in reply.text
+
+
+def test_a_danger_asked_about_beside_one_happening_today_is_an_emergency(
+        desk: FrontDesk) -> None:
+    reply = ask(desk, "what if his seizure today comes back again tonight")
+    assert reply.danger is Danger.NOW
+
+
+def test_long_time_back_dates_an_old_story(desk: FrontDesk) -> None:
+    reply = ask(desk, "my uncle got hit by a truck long time back, lower body paralysed. will "
+                      "stem cell fix his bladder?")
+    assert not alarmed(reply) and reply.entry_id == "bladder-bowel"

@@ -64,6 +64,7 @@ class DangerDetector:
         self._cry_for_help = phrases("cry_for_help")
         self._self_harm = phrases("self_harm")
         self._emergency = phrases("emergency")
+        self._hypothetical = phrases("hypothetical")
         self._injury = phrases("injury")
         self._recent = phrases("recent")
         self._long_ago = phrases("long_ago")
@@ -89,8 +90,16 @@ class DangerDetector:
             for hit in self._emergency.hits(keys):
                 # "Two years ago he had a seizure" is history; "he fell an hour ago and since
                 # then he is unconscious" is not.
-                if not long_ago[i] or any(recent):
+                if any(recent):
                     return DangerCheck(Danger.NOW, hit.phrase)
+                if long_ago[i]:
+                    continue
+                # "What if he has a seizure after it?" asks about one: still 999 first, but
+                # worded for someone who may not be in danger.
+                if self._hypothetical.hits(keys):
+                    verdict = DangerCheck(Danger.UNSURE, hit.phrase)
+                    continue
+                return DangerCheck(Danger.NOW, hit.phrase)
             for hit in self._injury.hits(keys):
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)

@@ -67,6 +67,7 @@ TRIGGER_KINDS = (
     "self_harm",
     "what_to_do",
     "emergency",
+    "hypothetical",
     "injury",
     "recent",
     "long_ago",
