@@ -4,7 +4,8 @@ Order of checks, and why:
 1. danger (`bot.core.danger`): when someone is in danger now, the 999 line comes first; the
    question is still answered after it, so the alarm never costs the patient their answer. The
    story of an old injury raises no alarm;
-2. appointment words: the numbers are what the patient asked for;
+2. appointment words: the numbers are what the patient asked for (with the answer to a question
+   asked beside them, when the matcher is sure of it);
 3. courtesies (hello, thanks, bye): set aside, and the rest is matched; the courtesy is the reply
    only when little or nothing answerable is left ("hi, is it safe?" is answered);
 4. the matcher: the calibrated probability that its first entry is right decides between an
