@@ -38,8 +38,9 @@ async def _keep_trying(what: str, call: Callable[[], Awaitable[T]]) -> T:
         except InvalidToken:
             raise
         except (NetworkError, RetryAfter) as exc:
-            logger.error("%s: Telegram unreachable (%s); trying again in %.0f s", what,
-                         type(exc).__name__, START_BACKOFF_SECONDS)
+            logger.error("%s: Telegram unreachable (%s): check this machine's internet "
+                         "connection, firewall, or proxy (HTTPS_PROXY); trying again in %.0f s",
+                         what, type(exc).__name__, START_BACKOFF_SECONDS)
             await asyncio.sleep(START_BACKOFF_SECONDS)
 
 
@@ -81,6 +82,10 @@ async def serving(app: FrontDeskApp) -> AsyncIterator[Intake]:
         if app.post_stop:
             await app.post_stop(app)
         await app.shutdown()
+        # A stop during start-up, while Telegram is unreachable, finds python-telegram-bot not
+        # yet initialized, and its shutdown then closes nothing: close the HTTP client here
+        # (closing it twice is harmless), or asyncio logs an unclosed session at exit.
+        await app.bot.request.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
 
@@ -112,7 +117,6 @@ async def serve_until_stopped(app: FrontDeskApp) -> None:
         if not stop.is_set():
             raise
     logger.info("Stopped")
-
 
 
 def run_bot(settings: Settings, desk: FrontDesk, *, rate_limit: bool = True) -> None:

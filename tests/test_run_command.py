@@ -67,8 +67,34 @@ async def test_run_command_retries_answers_and_stops_cleanly(tmp_path: Path) -> 
     assert process.returncode == 0, output[-3000:]
     assert TOKEN not in output
     assert TOKEN.split(":")[1] not in output
+    assert "Unclosed" not in output
     async with await InquiryLog.open(db) as log:
         assert [r.text for r in await log.latest(5)] == ["is stem cell therapy safe?"]
+
+
+async def test_a_stop_while_telegram_is_still_unreachable_at_start_up_is_clean(
+        tmp_path: Path) -> None:
+    """The IT person starts the bot, sees it cannot reach Telegram (a firewall), stops it: the
+    log must not end in errors that send them looking for a second problem."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TELEGRAM_", "STAFF_", "WEBHOOK_"))}
+    with FakeBotApi() as fake:
+        fake.set_unreachable(True)
+        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
+                "DATABASE_PATH": str(tmp_path / "inquiries.sqlite3")}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=PROJECT_DIR, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            assert await fake.wait_for("getMe", lambda c: c.status == 502, count=2, timeout=20)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    output = raw.decode("utf-8", "replace")
+    assert process.returncode == 0, output[-3000:]
+    assert "Stopped" in output
+    assert " ERROR " not in output, output[-3000:]
 
 
 def _free_port() -> int:
