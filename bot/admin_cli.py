@@ -5,6 +5,7 @@
   ibnsina-admin purge --older-than-days 365
   ibnsina-admin forget --user-id 123456789
   ibnsina-admin learned --yaml > taught.yaml
+  ibnsina-admin backup --out /backups/inquiries-2025-01-31.sqlite3
 
 The database is DATABASE_PATH (from the environment or .env), as for the bot. Dates are
 Bangladesh (Asia/Dhaka) dates and include both ends.
@@ -139,6 +140,19 @@ def _learned(args: argparse.Namespace, settings: Settings) -> None:
         print(f"{day}  {phrase.taught_by_name[:16]:<16}  {entry:<28}  {_shorten(phrase.text)}")
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> None:
+    out: Path = args.out or Path(f"inquiries-backup-{_today()}.sqlite3")
+    if not out.parent.is_dir():
+        raise _Failure(f"folder {out.parent} does not exist (for --out {out})")
+    if out.is_dir():
+        raise _Failure(f"--out {out} is a folder; give a file name ending in .sqlite3")
+    if out.exists() and out.resolve() == settings.database_path.resolve():
+        raise _Failure(f"--out {out} is the bot's database itself; give another file")
+    _with_log(settings, lambda log: log.backup(out))
+    print(f"Copied the database to {out} (readable by its owner only). To restore it, stop the "
+          "bot and put the copy in place of DATABASE_PATH.")
+
+
 def _with_log(settings: Settings, work: Callable[[InquiryLog], Awaitable[T]]) -> T:
     """Open the log, run `work` on it, close it (close also writes anything pending)."""
 
@@ -221,6 +235,9 @@ def _parser() -> argparse.ArgumentParser:
     learned = command("learned", _learned, "List the questions front-desk staff taught the bot.")
     learned.add_argument("--yaml", action="store_true",
                          help="print them as YAML in the faq/ format, to merge into faq/")
+    backup = command("backup", _backup, "Copy the database to a file, safely while the bot "
+                     "runs (default: inquiries-backup-TODAY.sqlite3).")
+    backup.add_argument("--out", type=Path, metavar="FILE.sqlite3", help="the copy to write")
     return parser
 
 

@@ -100,7 +100,8 @@ def test_export_defaults_to_the_last_30_days(
         (["purge", "--older-than-days", "soon"], "not a whole number"),
         (["forget"], "--user-id"),
         (["forget", "--user-id", "@rahim"], "not a whole number"),
-        (["backup"], "invalid choice"),
+        (["restore"], "invalid choice"),
+        (["backup", "--out", "."], "is a folder"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(
@@ -282,3 +283,26 @@ def test_forget_says_which_staff_chat_copies_it_cannot_reach(
     main(["forget", "--user-id", "111"])
     out = capsys.readouterr().out
     assert "1 messages in the staff chat" in out
+
+
+def test_backup_copies_every_inquiry_to_a_private_file_that_opens_as_a_log(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    asyncio.run(fill(db_path, [rec(now, text="প্রথম"), rec(now, user_id=222, text="second")]))
+    out = tmp_path / "backups" / "copy.sqlite3"
+    out.parent.mkdir()
+
+    main(["backup", "--out", str(out)])
+
+    assert f"Copied the database to {out}" in capsys.readouterr().out
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert sorted(asyncio.run(read_all(out))) == [(111, "প্রথম"), (222, "second")]
+
+
+def test_backup_refuses_to_write_over_the_database_itself(db_path: Path) -> None:
+    asyncio.run(fill(db_path, [rec(datetime.now(UTC))]))
+    with pytest.raises(SystemExit) as exit_:
+        main(["backup", "--out", str(db_path)])
+    assert exit_.value.code == 2
+    assert asyncio.run(read_all(db_path)) == [(111, "খরচ কত?")]

@@ -48,7 +48,7 @@ from bot.storage.records import (
     utc_now,
 )
 from bot.storage.reports import ReportStore
-from bot.storage.schema import DEFAULT_BUSY_TIMEOUT, open_database, transaction
+from bot.storage.schema import DEFAULT_BUSY_TIMEOUT, make_private, open_database, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -355,6 +355,18 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         )
         rows = await self._db.execute_fetchall(sql, (iso(since), iso(until)))
         return [from_row(Inquiry, row) for row in rows]
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the whole database in `target`, taken with SQLite's online
+        backup while the bot may go on writing; readable by its owner only, like the original.
+        """
+        make_private(target)
+        # The copy is written from the log's worker thread, so it may not insist on its own.
+        copy = sqlite3.connect(target, check_same_thread=False)
+        try:
+            await self._db.backup(copy)
+        finally:
+            copy.close()
 
     # -- deleting ----------------------------------------------------------------------------
 

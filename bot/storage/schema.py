@@ -161,7 +161,7 @@ class SchemaTooNewError(RuntimeError):
 async def open_database(path: Path, busy_timeout: float) -> aiosqlite.Connection:
     """A connection to `path`, created readable by its owner only, at the current schema."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _make_private(path)
+    make_private(path)
     db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
     # The worker thread is not a daemon: an unclosed connection would hang the exit.
     try:
@@ -243,7 +243,7 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _make_private(path: Path) -> None:
+def make_private(path: Path) -> None:
     """Create the database file readable by its owner only, before SQLite creates it."""
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
