@@ -556,3 +556,17 @@ def test_a_taught_question_with_a_word_the_entry_never_had_is_answered(kb: Knowl
         assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "cost", text
     assert ask(desk, "will the zakat fund cover the MRI?").kind is ReplyKind.FALLBACK
     assert ask(desk, "is stem cell therapy safe?").entry_id == "safety", "others unchanged"
+
+
+@pytest.mark.parametrize("text", ["1", "2", "৩", "5."])
+def test_a_digit_alone_names_no_entry(desk: FrontDesk, text: str) -> None:
+    reply = ask(desk, text)
+    assert reply.kind is ReplyKind.FALLBACK and has_both_numbers(reply)
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [("62", "meta-analysis-62-trials"),
+                                                ("670?", "msc-670-patients")])
+def test_a_figure_from_the_article_alone_opens_its_entry(
+    desk: FrontDesk, text: str, entry_id: str
+) -> None:
+    assert ask(desk, text).entry_id == entry_id

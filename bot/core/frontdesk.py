@@ -15,6 +15,7 @@ Order of checks, and why:
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -57,6 +58,7 @@ MAX_TEXT = 800
 # Show the "information, not medical advice" line at most this often per conversation.
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
+_FIGURE = re.compile(r"\d\d")  # two digits or more, in any script
 
 
 class Courtesy(StrEnum):
@@ -100,6 +102,12 @@ def _cap(text: str) -> str:
         return text
     head = MAX_TEXT // 3
     return text[:head] + "\n" + text[-(MAX_TEXT - head) :]
+
+
+def _names_something(text: str) -> bool:
+    """Words, or a figure from the article ("62", "48.9%"). A digit alone ("1", "২") is a
+    patient picking from a list the bot did not send, or a stray key: it names no entry."""
+    return any(c.isalpha() for c in text) or _FIGURE.search(text) is not None
 
 
 def asks_something(text: str, besides: PhraseSet | None = None) -> bool:
@@ -181,7 +189,8 @@ class FrontDesk:
         question = self._courtesies.remove(text) if courtesy else text
         if courtesy and not asks_something(text):
             return self.greeting(lang, form, courtesy)
-        ranking = self.matcher.rank(question, limit=DID_YOU_MEAN_CHOICES) if question else None
+        ranking = (self.matcher.rank(question, limit=DID_YOU_MEAN_CHOICES)
+                   if _names_something(question) else None)
         kind, matches = self._decide(ranking)
         if courtesy and kind is not ReplyKind.ANSWER and (
             len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
