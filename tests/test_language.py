@@ -16,6 +16,7 @@ from bot.core.language import (
     WELL_FORMED_BANGLA,
     FormDetector,
     ascii_digits,
+    is_question,
     key_words,
     normalize_text,
     reply_language,
@@ -277,3 +278,19 @@ def test_the_fast_path_skips_only_words_the_normaliser_would_leave_alone() -> No
         and "ন্চ" not in w and "স্স" not in w
     ]
     assert changed == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("when is the best time to do it after injury", True),
+        ("bhai how much does it cost", True),
+        ("if we give stem cell will he walk", True),
+        ("my son fell from the school staircase when he was 15.", False),
+        ("the wall collapsed on him in the rain when he was sleeping.", False),
+        ("i dont know what to say him.", False),
+        ("স্টেম সেল দিলে কি হাঁটতে পারবে", True),  # Bangla asks anywhere in the sentence
+    ],
+)
+def test_english_question_words_ask_where_a_clause_opens(sentence: str, asks: bool) -> None:
+    assert is_question(sentence) is asks

@@ -269,7 +269,7 @@ def key_words(text: str) -> list[str]:
 # Words that mark a sentence as a question wherever they stand, in all three forms ...
 QUESTION_WORDS = frozenset(
     """
-    how what why when where which who whom whose tell explain
+    explain
     ki kii kivabe kibhabe kemne kmne kemon kmn keno kno kothay kobe kokhon koto kto kon konta
     naki kina parbe parbo parben hobe hbe jabe pabe paben lagbe dorkar bolen bolun janaben
     কি কী কেন কীভাবে কিভাবে কেমনে কেমন কবে কখন কোথায় কত কতো কতদিন কতজন কোন কোনটা নাকি
@@ -282,6 +282,16 @@ QUESTION_STARTERS = frozenset(
     """
     is are was were do does did can could will would should shall may might have has any
     tell please pls plz
+    how what why when where which who whom whose if
+    """.split()
+)
+# Words a question may open with before its question word ("bhai how much…", "and is it…").
+# English question words count only where a clause opens: inside one they tell the story
+# ("he fell when he was 15", "the wall collapsed when it rained", "i dont know what to say").
+_LEAD_IN = frozenset(
+    """
+    and but so then also ok okay bhai vai bhaiya apu apa sir madam maam doctor dr hi hello
+    salam dear now
     """.split()
 )
 _SENTENCE = regex.compile(r"[^.!?।\n]+[.!?।\n]*")
@@ -305,7 +315,8 @@ def is_question(sentence: str) -> bool:
     # like a question is one, even where the sentence does not.
     for clause in _CLAUSE.split(sentence):
         words = tokenize(clause)
-        if words and words[0] in QUESTION_STARTERS:
+        first = next((w for w in words if w not in _LEAD_IN), None)
+        if first in QUESTION_STARTERS:
             return True
     return False
 
