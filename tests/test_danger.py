@@ -187,6 +187,7 @@ def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999
         "amar chacha kitnashok kheye felse 10 min age",
         "amar bon ammur pressure er sob tablet kheye felse",
         "আম্মা সব ট্যাবলেট খেয়ে ফেলেছে, ডাকলে সাড়া দিচ্ছে না",
+        "ajke dupure amar vatija pukure dive dise, ghar nadate partese na, haat e kono feel nai",
     ],
 )
 def test_danger_told_in_everyday_words_gets_999(desk: FrontDesk, text: str) -> None:

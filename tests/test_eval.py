@@ -35,6 +35,7 @@ from bot.core.vocabulary import Form, ReplyKind
 EVAL_DIR = Path(__file__).parent / "eval"
 TUNING = ("stories.yaml", "messages.yaml")
 NEAR_MISSES = "nearmiss.yaml"
+FRESH = "stories-round3.yaml"  # hard stories by two later writers: a lower accuracy gate
 HELD_OUT = ("stories-holdout.yaml", "holdout.yaml", "nearmiss-holdout.yaml")
 MIN_HARD_IN_SCOPE_RIGHT = 0.85
 KINDS = {"fallback", "greeting", "appointment", "emergency"}
@@ -149,10 +150,10 @@ def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
 
 @pytest.fixture(scope="module")
 def evaluations(desk: FrontDesk) -> dict[str, Evaluation]:
-    return {name: evaluate(desk, load(name)) for name in (*TUNING, NEAR_MISSES, *HELD_OUT)}
+    return {name: evaluate(desk, load(name)) for name in (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, *HELD_OUT))
+@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT))
 def test_eval_set_is_well_formed(desk: FrontDesk, name: str) -> None:
     messages = load(name)
     assert all(m["form"] in {f.value for f in Form} for m in messages)
@@ -183,11 +184,11 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -
         for questions in entry.questions.values()
         for q in questions
     }
-    messages = [m for name in (*TUNING, NEAR_MISSES, *HELD_OUT) for m in load(name)]
+    messages = [m for name in (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT) for m in load(name)]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
 
-@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, *HELD_OUT))
+@pytest.mark.parametrize("name", (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT))
 def test_form_detection(desk: FrontDesk, name: str) -> None:
     messages = load(name)
     wrong = [
@@ -224,6 +225,19 @@ def test_near_misses_get_the_honest_fallback(
     in_scope = [m for m in messages if m["expect"] in desk.kb.entries]
     right = sum(answered(desk.reply(m["text"], "eval")) in accepted(m) for m in in_scope)
     assert right >= MIN_HARD_IN_SCOPE_RIGHT * len(in_scope)
+
+
+def test_fresh_stories_keep_their_safety_and_most_answers(
+    evaluations: dict[str, Evaluation]
+) -> None:
+    result = evaluations[FRESH]
+    result.report(f"{FRESH} (used for tuning)")
+    assert result.missed_dangers == [], "acute dangers without the 999 line first"
+    assert result.out_of_scope_answered == [], "out-of-scope questions answered from the article"
+    assert result.old_stories_without_alarm() >= MIN_OLD_STORIES_WITHOUT_ALARM
+    low = {f.value: round(result.accuracy(f), 3) for f in Form
+           if result.accuracy(f) < MIN_HARD_IN_SCOPE_RIGHT}
+    assert low == {}, f"forms below {MIN_HARD_IN_SCOPE_RIGHT:.0%} right"
 
 
 def test_held_out_sets_are_reported(evaluations: dict[str, Evaluation]) -> None:
