@@ -570,3 +570,19 @@ def test_a_figure_from_the_article_alone_opens_its_entry(
     desk: FrontDesk, text: str, entry_id: str
 ) -> None:
     assert ask(desk, text).entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("kallyanpur branch er number ta din plz", KALLYANPUR),
+        ("কল্যাণপুর শাখার ফোন নম্বর কত?", KALLYANPUR),
+        ("savar branch number?", SAVAR),
+        ("appointment number plz", SAVAR),  # none named: the usual order
+    ],
+)
+def test_the_branch_a_patient_names_comes_first(desk: FrontDesk, text: str, first: str) -> None:
+    reply = ask(desk, text)
+    assert reply.kind is ReplyKind.APPOINTMENT and has_both_numbers(reply)
+    phones = [line for line in reply.text.splitlines() if line.startswith("📞")]
+    assert first in phones[0]

@@ -142,6 +142,15 @@ class FrontDesk:
         )
         self._clock = clock
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
+        # A branch is named by the words of its name no other branch shares ("Savar",
+        # "কল্যাণপুর"), or its id.
+        shared = set.intersection(*(
+            {w for name in c.name.values() for w in name.split()} for c in kb.clinics))
+        self._branch_names = {
+            c.id: PhraseSet([c.id, *(w for name in c.name.values() for w in name.split()
+                                     if w not in shared)])
+            for c in kb.clinics
+        }
 
     def relearn(self, learned: Iterable[Learned]) -> None:
         """Use what staff taught (issue 9) from the next message on. Builds a new matcher (about
@@ -214,7 +223,7 @@ class FrontDesk:
         patient their question. Only a question of its own (with its question mark: "হবে" or
         "can" alone also open stories) that names no appointment counts, and only an answer
         the matcher is sure of."""
-        appointment = self.appointment(lang, form)
+        appointment = self.appointment(lang, form, asked=text)
         other = " ".join(s for s in sentences(text)
                          if "?" in s and s not in self._appointment)
         if not other:
@@ -268,11 +277,14 @@ class FrontDesk:
             confidence=1.0,
         )
 
-    def appointment(self, lang: Lang, form: Form | None = None) -> Reply:
+    def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
+        """Both branches' numbers; the branch `asked` names, if one, first."""
         _ = self.catalogs(lang).gettext
-        text = "\n".join(
-            [_("To make an appointment, please call one of our branches:"), self.numbers(lang)]
-        )
+        named = [c.id for c in self.kb.clinics if asked in self._branch_names[c.id]]
+        text = "\n".join([
+            _("To make an appointment, please call one of our branches:"),
+            self.numbers(lang, first=named[0] if len(named) == 1 else None),
+        ])
         return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
 
     def greeting(
@@ -369,9 +381,10 @@ class FrontDesk:
             "nearest emergency department."
         )
 
-    def numbers(self, lang: Lang) -> str:
+    def numbers(self, lang: Lang, first: str | None = None) -> str:
         # ASCII digits: Telegram makes them tappable, so a patient can call with one touch.
-        return "\n".join(f"📞 {clinic.name[lang]}: {clinic.phone}" for clinic in self.kb.clinics)
+        clinics = sorted(self.kb.clinics, key=lambda c: c.id != first)
+        return "\n".join(f"📞 {clinic.name[lang]}: {clinic.phone}" for clinic in clinics)
 
     def topic_choices(self, section_id: str, lang: Lang) -> tuple[Choice, ...]:
         section = next(s for s in self.kb.sections if s.id == section_id)
