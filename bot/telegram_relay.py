@@ -196,6 +196,15 @@ async def conversation_message(update: Update, context: FrontDeskContext) -> Non
                 await _staff_answer(update, context, conversation, message)
             # Anyone else replying to a card changes nothing.
             raise ApplicationHandlerStop
+        replied_to = message.reply_to_message.from_user
+        if (chat.type != ChatType.PRIVATE and is_staff(update, context.settings)
+                and replied_to is not None and replied_to.id == context.bot.id):
+            # A list, the digest, a notice: a reply there reaches nobody, so say so at once.
+            _ = context.gettext(await context.language(update))
+            await message.reply_text(escape(_(
+                "Not sent to any patient: to answer one, reply to their card (or to a "
+                "message in its thread).")))
+            raise ApplicationHandlerStop
     if chat.type != ChatType.PRIVATE or context.patient.awaiting_phone_for:
         return
     if context.patient.awaiting_question:
@@ -371,8 +380,13 @@ async def _staff_answer(
         conversation.id, staff.full_name, context.now())
     if answered is not None:
         await refresh_cards(context.bot, context.bot_data, answered)
-    await message.reply_text(escape(_("✅ Sent to {name}.").format(
+    sent = await message.reply_text(escape(_("✅ Sent to {name}.").format(
         name=conversation.display_name or conversation.user_id)))
+    # A clerk's next answer is often a reply to their last one, or to this note: both belong
+    # to the conversation's thread like the card.
+    await context.log.link_message(conversation.id, message.chat_id, message.message_id,
+                                   "answer")
+    await context.log.link_message(conversation.id, sent.chat_id, sent.message_id, "note")
 
 
 def keyboard_with_ask(markup: InlineKeyboardMarkup, _: Gettext, data: str | None) -> (

@@ -106,6 +106,35 @@ async def test_button_card_staff_reply_reaches_the_patient(fake, bot, db) -> Non
     assert ("from_front_desk", "Yes, it is safe. Bring her vaccination card.") in logged
 
 
+async def test_a_reply_to_the_sent_note_or_to_ones_own_answer_reaches_the_patient_too(
+        fake, bot) -> None:
+    """Found by a staff-day walkthrough: a busy clerk answers again by replying to what is
+    nearest, not to the card; those answers were lost without a word."""
+    patient = Chat(fake, 420, first_name="Karim")
+    card = await ask_front_desk(fake, patient)
+    staff = Chat(fake, **staff_group("Nasrin"))
+    note = await staff.reply("First: yes, it is safe.", to=card["message_id"])
+    assert "Sent to Karim" in note.params["text"]
+    first_answer = note.params["reply_parameters"]["message_id"]  # the note replies to it
+    note_id = next(m["message_id"] for m in reversed(staff_messages(fake))
+                   if m.get("text") == note.params["text"])
+    await staff.reply("Second: bring her card.", to=note_id)
+    await staff.reply("Third: and come fasting.", to=first_answer)
+    answers = [c.params["text"] for c in fake.calls("sendMessage")
+               if to_chat(420)(c) and c.params["text"].startswith("💬")]
+    assert [a.splitlines()[-1] for a in answers] == [
+        "First: yes, it is safe.", "Second: bring her card.", "Third: and come fasting."]
+
+
+async def test_a_staff_reply_to_a_list_is_told_it_reached_no_patient(fake, bot) -> None:
+    staff = Chat(fake, **staff_group("Nasrin"))
+    listing = await staff.say("/inquiries")
+    listing_id = next(m["message_id"] for m in reversed(staff_messages(fake))
+                      if m.get("text") == listing.params["text"])
+    told = await staff.reply("call this one back please", to=listing_id)
+    assert "Not sent to any patient" in told.params["text"]
+
+
 async def test_a_bangla_patient_is_answered_in_bangla(fake, bot) -> None:
     patient = Chat(fake, 402, language_code="bn")
     card = await ask_front_desk(fake, patient, "করোনার টিকা কি নিরাপদ?")

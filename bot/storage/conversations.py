@@ -218,10 +218,12 @@ class ConversationStore:
         return [MessageRef(int(c), int(m), str(r)) for c, m, r in rows]
 
     async def staff_copies(self, user_id: int) -> list[MessageRef]:
-        """Every staff-side message of the patient's conversations (for /forget)."""
+        """Every message the bot posted on the staff side of the patient's conversations (for
+        /forget); staff members' own answers are theirs, not the bot's to remove."""
         rows = await self._db.execute_fetchall(
             "SELECT chat_id, message_id, role FROM conversation_messages WHERE conversation_id "
-            "IN (SELECT id FROM conversations WHERE user_id = ?) ORDER BY rowid",
+            "IN (SELECT id FROM conversations WHERE user_id = ?) AND role != 'answer' "
+            "ORDER BY rowid",
             (user_id,),
         )
         return [MessageRef(int(c), int(m), str(r)) for c, m, r in rows]
