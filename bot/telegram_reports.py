@@ -134,8 +134,9 @@ async def digest_text(
         "🗓 " + bold(_("Weekly digest: {first} to {last}").format(
             first=day(since), last=day(until - timedelta(seconds=1)))),
         "",
-        escape(_("{total} inquiries from {people} people.").format(
-            total=stats.total, people=stats.people)),
+        escape(_("{messages} questions from {people} people ({total} log entries, button "
+                 "presses and front-desk replies included).").format(
+            messages=stats.messages, people=stats.people, total=stats.total)),
         escape(_("Answered: {answer} · Did you mean: {did_you_mean} · No answer: {fallback} · "
                  "Emergencies: {emergency}").format(
             answer=kinds.get("answer", 0), did_you_mean=kinds.get("did_you_mean", 0),

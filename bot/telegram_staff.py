@@ -253,8 +253,9 @@ async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int
         return entry.title[lang] if entry else entry_id
 
     lines = [bold(_("Statistics, last {days} days").format(days=days)), ""]
-    lines.append(escape(_("{total} inquiries from {people} people.").format(
-        total=s.total, people=s.people)))
+    lines.append(escape(_("{messages} questions from {people} people ({total} log entries, "
+                          "button presses and front-desk replies included).").format(
+        messages=s.messages, people=s.people, total=s.total)))
     lines.append(escape(_("Unanswered rate: {rate:.0%}").format(rate=s.unanswered_rate)))
     lines.append(escape(_("Per day:")))
     lines += [f"  {escape(format_date(day, 'd MMM', locale=lang.value))}: {n}"

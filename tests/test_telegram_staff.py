@@ -171,6 +171,8 @@ async def test_staff_commands_for_staff(fake, bot) -> None:
 
     stats = await staff.say("/stats 7")
     assert "fallback: 2" in stats.params["text"] and "banglish" in stats.params["text"]
+    # Four questions typed; the 👎 press and staff's own commands are log entries, not questions.
+    assert "4 questions from 1 people" in stats.params["text"]
     assert "👎" in stats.params["text"]
 
     bad = await staff.say("/stats lots")
