@@ -138,6 +138,10 @@ def card_text(conversation: Conversation, desk: FrontDesk, lang: Lang, _: Gettex
         else:
             lines.append("⌛ " + escape(_("Closed after a day without messages")))
     else:
+        if conversation.answered_at and conversation.last_at > conversation.answered_at:
+            # Otherwise the card still reads "answered" while the patient waits, and Done
+            # sits one tap away.
+            lines.append("⏳ " + escape(_("The patient wrote again after the last answer.")))
         lines.append(escape(_("Reply to this card to answer the patient.")))
     return "\n".join(lines)
 

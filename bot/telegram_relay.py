@@ -266,6 +266,10 @@ async def _relay_patient_message(
             await _send_to_staff(context, conversation, card.chat_id, card.message_id,
                                  escape(text), danger)
     await context.log.touch_conversation(conversation.id, context.now())
+    if conversation.answered_at is not None:  # the card said "answered": now it is waiting
+        touched = await context.log.conversation(conversation.id)
+        if touched is not None:
+            await refresh_cards(context.bot, context.bot_data, touched)
 
 
 async def _relay_inquiry(

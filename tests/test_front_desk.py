@@ -187,6 +187,24 @@ async def test_follow_ups_go_to_the_card_thread_and_the_bot_stays_quiet(fake, bo
     assert ("to_front_desk", "[photo] his MRI report") in kinds
 
 
+async def test_the_card_shows_when_the_patient_wrote_again_after_the_answer(fake, bot) -> None:
+    """Found by a staff-day walkthrough: the card read "answered" while the patient's new
+    question waited, and a clerk pressed Done on it. (The staff group's cards are Bangla.)"""
+    patient = Chat(fake, 421, first_name="Rahima")
+    card = await ask_front_desk(fake, patient)
+    staff = Chat(fake, **staff_group("Nasrin"))
+    await staff.reply("Yes, it is safe.", to=card["message_id"])
+    assert "⏳" not in fake.message(STAFF_CHAT, card["message_id"])["text"]
+    await patient.silence("and is the Savar branch open on Friday?")
+    await fake.wait_for("editMessageText", lambda c: "⏳" in c.params.get("text", ""),
+                        timeout=10)
+    assert "রোগী আবার লিখেছেন" in fake.message(STAFF_CHAT, card["message_id"])["text"]
+    await staff.reply("Yes, from 9 am.", to=card["message_id"])
+    await fake.wait_for("editMessageText", lambda c: "মোট 2টি" in c.params.get("text", ""),
+                        timeout=10)
+    assert "⏳" not in fake.message(STAFF_CHAT, card["message_id"])["text"]
+
+
 async def test_an_emergency_in_a_conversation_gets_999_at_once(fake, bot) -> None:
     patient = Chat(fake, 405)
     await ask_front_desk(fake, patient)
