@@ -32,6 +32,7 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
 from bot.storage import DHAKA, Conversation, InquiryLog
 from bot.telegram_context import (
+    STAFF_GROUP_LANG,
     BotData,
     FrontDeskContext,
     callback_query,
@@ -76,7 +77,7 @@ def front_desk_reachable(settings: Settings) -> bool:
 async def staff_language(log: InquiryLog, settings: Settings, chat_id: int) -> Lang:
     """Bangla in the staff group; a staff member's chosen language in a private chat."""
     if chat_id == settings.staff_chat_id:
-        return Lang.BN
+        return STAFF_GROUP_LANG
     chosen = await log.get_language(chat_id)
     return Lang(chosen) if chosen else Lang.BN
 

@@ -32,6 +32,8 @@ from bot.storage import InquiryLog, InquiryRecord
 from bot.telegram_ui import Gettext, Parser
 
 T = TypeVar("T")
+# The staff group reads one language: its cards and everything the bot posts there.
+STAFF_GROUP_LANG = Lang.BN
 
 
 class BotData:
@@ -119,7 +121,11 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
         self.patient.chosen_lang, self.patient.chosen_loaded = lang, True
 
     async def language(self, update: Update) -> Lang:
-        """For replies with no text to detect a language from (commands, buttons, stickers)."""
+        """For replies with no text to detect a language from (commands, buttons, stickers).
+        In the staff group, its language (Bangla, like the cards), whoever's phone it is."""
+        chat = update.effective_chat
+        if chat is not None and chat.id == self.settings.staff_chat_id:
+            return STAFF_GROUP_LANG
         return (
             await self.chosen_language(update)
             or self.patient.last_lang

@@ -114,7 +114,7 @@ async def test_a_reply_to_the_sent_note_or_to_ones_own_answer_reaches_the_patien
     card = await ask_front_desk(fake, patient)
     staff = Chat(fake, **staff_group("Nasrin"))
     note = await staff.reply("First: yes, it is safe.", to=card["message_id"])
-    assert "Sent to Karim" in note.params["text"]
+    assert "Karim" in note.params["text"] and note.params["text"].startswith("✅")
     first_answer = note.params["reply_parameters"]["message_id"]  # the note replies to it
     note_id = next(m["message_id"] for m in reversed(staff_messages(fake))
                    if m.get("text") == note.params["text"])
@@ -132,7 +132,7 @@ async def test_a_staff_reply_to_a_list_is_told_it_reached_no_patient(fake, bot) 
     listing_id = next(m["message_id"] for m in reversed(staff_messages(fake))
                       if m.get("text") == listing.params["text"])
     told = await staff.reply("call this one back please", to=listing_id)
-    assert "Not sent to any patient" in told.params["text"]
+    assert "কোনো রোগীর কাছে যায়নি" in told.params["text"]  # the staff group's language
 
 
 async def test_a_bangla_patient_is_answered_in_bangla(fake, bot) -> None:
@@ -220,7 +220,7 @@ async def test_done_closes_and_the_bot_answers_again(fake, bot) -> None:
     staff = Chat(fake, **staff_group("Nasrin"))
     closed = await staff.press(next(d for d in _data(card) if d.startswith("dd:")),
                                method="answerCallbackQuery", message_id=card["message_id"])
-    assert "Closed" in closed.params.get("text", "")
+    assert "বন্ধ হয়েছে" in closed.params.get("text", "")  # the group reads Bangla
     notice = (await fake.wait_for("sendMessage", to_chat(406), count=3))[-1]
     assert "closed this conversation" in notice.params["text"]
     card = fake.message(STAFF_CHAT, card["message_id"])
@@ -257,7 +257,7 @@ async def test_a_group_member_who_is_not_staff_changes_nothing(fake, bot, db) ->
         pressed = await outsider.press(next(d for d in _data(card) if d.startswith(prefix)),
                                        method="answerCallbackQuery",
                                        message_id=card["message_id"])
-        assert "Only front-desk staff" in pressed.params.get("text", "")
+        assert "শুধু ফ্রন্ট ডেস্কের স্টাফরা" in pressed.params.get("text", "")
     before_patient = len([c for c in fake.calls("sendMessage") if to_chat(408)(c)])
     outsider.push_reply("I am not staff but here is my answer", to=card["message_id"])
     await asyncio.sleep(1.5)
@@ -266,7 +266,7 @@ async def test_a_group_member_who_is_not_staff_changes_nothing(fake, bot, db) ->
     assert fake.message(STAFF_CHAT, card["message_id"]) == card, "the card is unchanged"
     assert "from_front_desk" not in [r.kind for r in await rows(db)]
     assert not [c for c in fake.calls("sendMessage") if in_staff_chat(c)
-                and "Only front-desk" in c.params["text"]], "no noise in the group"
+                and "শুধু ফ্রন্ট ডেস্কের" in c.params["text"]], "no noise in the group"
 
 
 async def test_voice_note_reply_offers_the_front_desk_and_forwards_the_voice(fake, bot) -> None:
@@ -339,7 +339,7 @@ async def test_a_blocked_patient_is_reported_to_staff(fake, bot) -> None:
     fake.fail_next("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
     staff = Chat(fake, **staff_group())
     note = await staff.reply("Hello?", to=card["message_id"])
-    assert "Not delivered" in note.params["text"]
+    assert "পৌঁছায়নি" in note.params["text"]
 
 
 # -- /forget ---------------------------------------------------------------------------------

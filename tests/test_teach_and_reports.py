@@ -65,7 +65,7 @@ async def test_teach_from_the_card_answers_the_next_patient(fake, bot, db) -> No
 
     # Undo: the bot forgets it at once.
     undone = await staff.press(undo[0], method="editMessageText")
-    assert "no longer taught" in undone.params["text"]
+    assert "আর শেখানো নেই" in undone.params["text"]
     again = await Chat(fake, 503).say("Will the insurance cover it?")
     assert "don't have an answer" in again.params["text"]
 
@@ -80,7 +80,7 @@ async def test_teach_not_in_the_article_from_unanswered(fake, bot) -> None:
     teach_buttons = data_of(listing, "tch:i")
     assert len(teach_buttons) == 1
     text, _ = await teach(fake, staff, teach_buttons[0], "", None)
-    assert "not in the article" in text
+    assert "প্রবন্ধে নেই" in text
     reply = await Chat(fake, 505).say("Stem cell?")
     assert "don't have an answer" in reply.params["text"] and not data_of(reply, "a:")
 
@@ -106,7 +106,7 @@ async def test_only_staff_can_teach_or_remove(fake, bot) -> None:
     outsider = Chat(fake, 999, chat_id=STAFF_CHAT, chat_type="supergroup")
     refused = await outsider.press(data_of(listing, "tch:i")[0] + ":x",
                                    method="answerCallbackQuery")
-    assert "Only front-desk staff" in refused.params["text"]
+    assert "শুধু ফ্রন্ট ডেস্কের স্টাফরা" in refused.params["text"]
     assert (await Chat(fake, 509).say(UNKNOWN)).params["text"].count("don't have an answer") == 1
     unknown = await Chat(fake, 999).say("/learned")
     assert "don't know that command" in unknown.params["text"]
@@ -132,7 +132,7 @@ async def test_forget_removes_what_was_taught_from_the_patients_words(fake, bot)
     await teach(fake, staff, data_of(listing, "tch:i")[0], "caveats", "cost")
     await patient.say("/forget")
     await patient.press("fg:yes", method="editMessageText")
-    assert "Nothing taught yet" in (await staff.say("/learned")).params["text"]
+    assert "এখনো কিছু শেখানো হয়নি" in (await staff.say("/learned")).params["text"]
     assert "don't have an answer" in (await Chat(fake, 513).say(UNKNOWN)).params["text"]
 
 

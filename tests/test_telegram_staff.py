@@ -108,9 +108,9 @@ async def test_callback_request_from_button_to_staff_and_mark_done(fake, bot, db
     edited = await staff_group.press(done_data[0], method="editMessageText")
     assert "✅" in edited.params["text"]
     again = await staff_group.press(done_data[0], method="answerCallbackQuery")
-    assert "already" in again.params["text"]
+    assert "আগেই" in again.params["text"]
     empty = await staff_group.say("/callbacks")
-    assert "No open call-back requests" in empty.params["text"]
+    assert "অপেক্ষমাণ কোনো কল-ব্যাক অনুরোধ নেই" in empty.params["text"]
 
 
 async def test_contact_button_completes_a_callback_request(fake, bot) -> None:
@@ -268,3 +268,14 @@ async def test_without_a_staff_group_each_staff_member_is_notified_in_their_lang
 
         notice = await fake.wait_for("sendMessage", to_staff)
         assert "Call-back request" in notice[0].params["text"]
+
+
+async def test_the_staff_group_reads_one_language_whoever_asks(fake, bot) -> None:
+    """Cards in the group are Bangla; a clerk whose Telegram is English got English replies
+    beside them (a staff-day walkthrough). In the group, Bangla; privately, their own."""
+    in_group = Chat(fake, STAFF_ID, chat_id=STAFF_CHAT, chat_type="supergroup",
+                    language_code="en")
+    assert "অপেক্ষমাণ কোনো কল-ব্যাক অনুরোধ নেই" in (await in_group.say("/callbacks")).params[
+        "text"]
+    privately = Chat(fake, STAFF_ID, language_code="en")
+    assert "No open call-back requests" in (await privately.say("/callbacks")).params["text"]
