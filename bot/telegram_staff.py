@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -17,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
 from bot.storage import CallbackRequest, write_csv
+from bot.telegram_cards import staff_language
 from bot.telegram_context import (
     FrontDeskContext,
     Handler,
@@ -189,8 +192,9 @@ async def callbacks(update: Update, context: FrontDeskContext) -> None:
         await message.reply_text(escape(_("No open call-back requests.")))
         return
     for request in requests:
-        await message.reply_text(_callback_text(request, lang, context),
-                                 reply_markup=_done_keyboard(request.id, lang, context))
+        listed = await message.reply_text(_callback_text(request, lang, context),
+                                          reply_markup=_done_keyboard(request.id, lang, context))
+        await context.log.link_callback_message(request.id, listed.chat_id, listed.message_id)
 
 
 async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -> None:
@@ -213,10 +217,13 @@ async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -
         )
         lang = Lang(chosen) if chosen else Lang.BN
         try:
-            await context.bot.send_message(chat_id, _callback_text(request, lang, context),
-                                           reply_markup=_done_keyboard(request_id, lang, context))
+            alert = await context.bot.send_message(
+                chat_id, _callback_text(request, lang, context),
+                reply_markup=_done_keyboard(request_id, lang, context))
         except Exception:  # a staff chat that went away must not fail the patient's request
             logger.exception("could not notify staff chat %s of call-back #%s", chat_id, request_id)
+            continue
+        await context.log.link_callback_message(request_id, alert.chat_id, alert.message_id)
 
 
 @on_button(parse_done)
@@ -234,10 +241,32 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
         await query.answer(_("This request was already marked done."))
         return
     await query.answer(_("Marked done."))
-    if isinstance(query.message, Message) and query.message.text_html:
+    pressed = query.message
+    if isinstance(pressed, Message) and pressed.text_html:
         stamp = _("Done by {name} at {time}").format(
             name=user.full_name, time=_when(datetime.now(UTC), lang))
-        await edit_in_place(query, f"{query.message.text_html}\n✅ {escape(stamp)}")
+        await edit_in_place(query, f"{pressed.text_html}\n✅ {escape(stamp)}")
+    # Every other copy (the alert in the group, another clerk's /callbacks list) says it too,
+    # so nobody calls the patient a second time.
+    request = await context.log.callback_request(request_id)
+    if request is None:
+        return
+    for copy in await context.log.callback_copies(request_id):
+        if isinstance(pressed, Message) and (copy.chat_id, copy.message_id) == (
+                pressed.chat_id, pressed.message_id):
+            continue
+        copy_lang = await staff_language(context.log, context.settings, copy.chat_id)
+        stamp = context.gettext(copy_lang)("Done by {name} at {time}").format(
+            name=user.full_name, time=_when(datetime.now(UTC), copy_lang))
+        try:
+            await context.bot.edit_message_text(
+                # As it read when posted, then who did it (not also "Done at": said once).
+                f"{_callback_text(replace(request, status='open'), copy_lang, context)}\n"
+                f"✅ {escape(stamp)}",
+                chat_id=copy.chat_id, message_id=copy.message_id)
+        except TelegramError as exc:  # deleted, or too old to edit: the list is a snapshot
+            logger.info("call-back #%s: a copy could not be updated (%s)", request_id,
+                        type(exc).__name__)
 
 
 @counting(default=DEFAULT_STATS_DAYS, maximum=MAX_DAYS)

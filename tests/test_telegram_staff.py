@@ -279,3 +279,37 @@ async def test_the_staff_group_reads_one_language_whoever_asks(fake, bot) -> Non
         "text"]
     privately = Chat(fake, STAFF_ID, language_code="en")
     assert "No open call-back requests" in (await privately.say("/callbacks")).params["text"]
+
+
+async def _callback_alert(fake, patient: Chat, phone: str) -> dict:
+    await patient.press("cb")
+    await patient.press("cb:kallyanpur")
+    await patient.say(phone)
+    to_group = lambda c: str(c.params["chat_id"]) == str(STAFF_CHAT)  # noqa: E731
+    await fake.wait_for("sendMessage", lambda c: to_group(c) and phone in c.params["text"])
+    return next(m for m in reversed(fake.sent_messages(STAFF_CHAT)) if phone in m["text"])
+
+
+async def test_done_under_callbacks_marks_the_alert_in_the_group_too(fake, bot) -> None:
+    """Found by a staff-day walkthrough: done in one clerk's /callbacks list left the group's
+    alert with its button, and a second clerk would call the patient again."""
+    alert = await _callback_alert(fake, Chat(fake, 230, first_name="Karim"), "01712345670")
+    privately = Chat(fake, STAFF_ID)
+    listing = await privately.say("/callbacks")
+    done = next(d for _, d in buttons(listing) if d.startswith("done:"))
+    await privately.press(done, method="editMessageText")
+    await fake.wait_for("editMessageText",
+                        lambda c: str(c.params.get("chat_id")) == str(STAFF_CHAT), timeout=10)
+    now = fake.message(STAFF_CHAT, alert["message_id"])
+    assert "✅" in now["text"] and "01712345670" in now["text"]
+    assert not (now.get("reply_markup") or {}).get("inline_keyboard"), "no button left to press"
+
+
+async def test_forget_removes_the_patients_call_back_alert_from_the_staff_chat(fake, bot) -> None:
+    patient = Chat(fake, 231, first_name="Jamal")
+    alert = await _callback_alert(fake, patient, "01812345671")
+    asked = await patient.say("/forget")
+    await patient.press(next(d for _, d in buttons(asked) if d.endswith("yes")),
+                        method="editMessageText")
+    await fake.wait_for("deleteMessage", lambda c: True, timeout=10)
+    assert fake.message(STAFF_CHAT, alert["message_id"]) is None, "name and phone are gone"

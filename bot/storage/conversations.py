@@ -57,11 +57,13 @@ class Conversation:
 
 @dataclass(frozen=True)
 class MessageRef:
-    """A message on the staff side that belongs to a conversation."""
+    """A message on the staff side that belongs to a conversation or a call-back request."""
 
     chat_id: int
     message_id: int
-    role: str  # 'card' | 'patient' (a copy of the patient's message) | 'prompt'
+    # 'card' | 'patient' (a copy of the patient's message) | 'prompt' | 'answer' (a staff
+    # member's own) | 'note' ('Sent to …') | 'callback' (a call-back alert, not a conversation's)
+    role: str
 
 
 _SELECT = f"SELECT {columns(Conversation)} FROM conversations"
@@ -223,8 +225,9 @@ class ConversationStore:
         rows = await self._db.execute_fetchall(
             "SELECT chat_id, message_id, role FROM conversation_messages WHERE conversation_id "
             "IN (SELECT id FROM conversations WHERE user_id = ?) AND role != 'answer' "
-            "ORDER BY rowid",
-            (user_id,),
+            "UNION ALL SELECT chat_id, message_id, 'callback' FROM callback_messages "
+            "WHERE request_id IN (SELECT id FROM callback_requests WHERE user_id = ?)",
+            (user_id, user_id),
         )
         return [MessageRef(int(c), int(m), str(r)) for c, m, r in rows]
 

@@ -21,6 +21,7 @@ import aiosqlite
 from bot.core.vocabulary import Lang
 from bot.storage.conversations import (
     ConversationStore,
+    MessageRef,
     forget_conversations,
     purge_conversations,
 )
@@ -196,6 +197,24 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
             "ORDER BY created_at, id"
         )
         return [from_row(CallbackRequest, row) for row in await self._db.execute_fetchall(sql)]
+
+    async def callback_request(self, request_id: int) -> CallbackRequest | None:
+        sql = f"SELECT {columns(CallbackRequest)} FROM callback_requests WHERE id = ?"
+        rows = list(await self._db.execute_fetchall(sql, (request_id,)))
+        return from_row(CallbackRequest, rows[0]) if rows else None
+
+    async def link_callback_message(self, request_id: int, chat_id: int, message_id: int) -> None:
+        """A staff-side message showing the request (the alert, a /callbacks line)."""
+        async with self._lock:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO callback_messages (chat_id, message_id, request_id) "
+                "VALUES (?, ?, ?)", (chat_id, message_id, request_id))
+
+    async def callback_copies(self, request_id: int) -> list[MessageRef]:
+        rows = await self._db.execute_fetchall(
+            "SELECT chat_id, message_id FROM callback_messages WHERE request_id = ? "
+            "ORDER BY rowid", (request_id,))
+        return [MessageRef(int(c), int(m), "callback") for c, m in rows]
 
     async def mark_callback_done(
         self, request_id: int, staff_user_id: int, at: datetime | None = None
@@ -375,6 +394,11 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         deleted = 0
         async with self._lock:
             async with transaction(self._db) as db:
+                async with db.execute(
+                        "DELETE FROM callback_messages WHERE request_id IN "
+                        "(SELECT id FROM callback_requests WHERE user_id = ?)",
+                        (user_id,)) as cursor:
+                    deleted += cursor.rowcount
                 for table in ("inquiries", "callback_requests", "feedback", "user_prefs",
                               "inbox"):
                     sql = f"DELETE FROM {table} WHERE user_id = ?"
@@ -402,6 +426,10 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         cutoff = iso((now or utc_now()) - timedelta(days=days))
         deleted = 0
         async with self._lock, transaction(self._db) as db:
+            async with db.execute(
+                    "DELETE FROM callback_messages WHERE request_id IN "
+                    "(SELECT id FROM callback_requests WHERE created_at < ?)", (cutoff,)) as c:
+                deleted += c.rowcount
             for table, column in (
                 ("inquiries", "received_at"),
                 ("callback_requests", "created_at"),

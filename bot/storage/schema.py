@@ -150,6 +150,17 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_state ON inbox (state, received_at);
     CREATE INDEX inbox_user ON inbox (user_id);
     """,
+    # 7: where each call-back alert was posted, so that Done updates every copy and /forget
+    # can remove them.
+    """
+    CREATE TABLE callback_messages (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        request_id INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX callback_messages_request ON callback_messages (request_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
