@@ -210,12 +210,7 @@ async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -
         logger.warning("call-back request #%s has no staff chat to go to: set STAFF_CHAT_ID",
                        request_id)
     for chat_id in targets:
-        # The staff group is shared: Bangla, the clinic's working language. A staff member
-        # notified privately gets the language they chose with /language, if any.
-        chosen = None if chat_id == settings.staff_chat_id else (
-            await context.log.get_language(chat_id)
-        )
-        lang = Lang(chosen) if chosen else Lang.BN
+        lang = await staff_language(context.log, settings, chat_id)
         try:
             alert = await context.bot.send_message(
                 chat_id, _callback_text(request, lang, context),
@@ -241,28 +236,30 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
         await query.answer(_("This request was already marked done."))
         return
     await query.answer(_("Marked done."))
+    request = await context.log.callback_request(request_id)
+    if request is None or request.done_at is None:
+        return
+    done_at = request.done_at
+
+    def stamp(in_lang: Lang) -> str:
+        return "✅ " + escape(context.gettext(in_lang)("Done by {name} at {time}").format(
+            name=user.full_name, time=_when(done_at, in_lang)))
+
     pressed = query.message
     if isinstance(pressed, Message) and pressed.text_html:
-        stamp = _("Done by {name} at {time}").format(
-            name=user.full_name, time=_when(datetime.now(UTC), lang))
-        await edit_in_place(query, f"{pressed.text_html}\n✅ {escape(stamp)}")
+        await edit_in_place(query, f"{pressed.text_html}\n{stamp(lang)}")
     # Every other copy (the alert in the group, another clerk's /callbacks list) says it too,
     # so nobody calls the patient a second time.
-    request = await context.log.callback_request(request_id)
-    if request is None:
-        return
     for copy in await context.log.callback_copies(request_id):
         if isinstance(pressed, Message) and (copy.chat_id, copy.message_id) == (
                 pressed.chat_id, pressed.message_id):
             continue
         copy_lang = await staff_language(context.log, context.settings, copy.chat_id)
-        stamp = context.gettext(copy_lang)("Done by {name} at {time}").format(
-            name=user.full_name, time=_when(datetime.now(UTC), copy_lang))
         try:
             await context.bot.edit_message_text(
                 # As it read when posted, then who did it (not also "Done at": said once).
                 f"{_callback_text(replace(request, status='open'), copy_lang, context)}\n"
-                f"✅ {escape(stamp)}",
+                f"{stamp(copy_lang)}",
                 chat_id=copy.chat_id, message_id=copy.message_id)
         except TelegramError as exc:  # deleted, or too old to edit: the list is a snapshot
             logger.info("call-back #%s: a copy could not be updated (%s)", request_id,
