@@ -394,11 +394,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         deleted = 0
         async with self._lock:
             async with transaction(self._db) as db:
-                async with db.execute(
-                        "DELETE FROM callback_messages WHERE request_id IN "
-                        "(SELECT id FROM callback_requests WHERE user_id = ?)",
-                        (user_id,)) as cursor:
-                    deleted += cursor.rowcount
+                deleted += await _delete_callback_links(db, "user_id = ?", user_id)
                 for table in ("inquiries", "callback_requests", "feedback", "user_prefs",
                               "inbox"):
                     sql = f"DELETE FROM {table} WHERE user_id = ?"
@@ -426,10 +422,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         cutoff = iso((now or utc_now()) - timedelta(days=days))
         deleted = 0
         async with self._lock, transaction(self._db) as db:
-            async with db.execute(
-                    "DELETE FROM callback_messages WHERE request_id IN "
-                    "(SELECT id FROM callback_requests WHERE created_at < ?)", (cutoff,)) as c:
-                deleted += c.rowcount
+            deleted += await _delete_callback_links(db, "created_at < ?", cutoff)
             for table, column in (
                 ("inquiries", "received_at"),
                 ("callback_requests", "created_at"),
@@ -439,6 +432,14 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
                     deleted += c.rowcount
             deleted += await purge_conversations(db, cutoff)
         return deleted
+
+
+async def _delete_callback_links(db: aiosqlite.Connection, where: str, value: object) -> int:
+    """Before the call-back requests `where` selects are deleted: where their alerts went."""
+    sql = ("DELETE FROM callback_messages WHERE request_id IN "
+           f"(SELECT id FROM callback_requests WHERE {where})")
+    async with db.execute(sql, (value,)) as cursor:
+        return cursor.rowcount
 
 
 def canonical_text(text: str) -> str:
