@@ -242,7 +242,8 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
     done_at = request.done_at
 
     def stamp(in_lang: Lang) -> str:
-        return "✅ " + escape(context.gettext(in_lang)("Done by {name} at {time}").format(
+        _ = context.gettext(in_lang)
+        return "✅ " + escape(_("Done by {name} at {time}").format(
             name=user.full_name, time=_when(done_at, in_lang)))
 
     pressed = query.message
