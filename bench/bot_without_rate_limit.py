@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.config import PROJECT_DIR, Settings, load_dotenv
 from bot.core.frontdesk import build_front_desk
-from bot.telegram_runner import run_bot
+from bot.tg.transport.runner import run_bot
 
 if __name__ == "__main__":
     load_dotenv(PROJECT_DIR / ".env")

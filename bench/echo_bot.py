@@ -2,7 +2,7 @@
 bot against, on the same fake Bot API. PTB's defaults throughout (long polling, one update at a
 time, no rate limiter); it reads the token and the API URL from the same variables as the bot.
 
-With `--aiohttp` it talks HTTP through the front desk's own client (bot/telegram_request.py)
+With `--aiohttp` it talks HTTP through the front desk's own client (bot/tg/transport/request.py)
 instead of PTB's httpx: how much of the front desk's lead over the yardstick is that client.
 """
 
@@ -27,7 +27,7 @@ def main() -> None:
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
     )
     if "--aiohttp" in sys.argv:
-        from bot.telegram_request import JsonRequest
+        from bot.tg.transport.request import JsonRequest
 
         builder = builder.request(JsonRequest(8)).get_updates_request(JsonRequest(1))
     app = builder.build()

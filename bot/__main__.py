@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"OK: {entries} entries in {sections} sections, {len(desk.kb.clinics)} clinics")
         return
     if settings.token:
-        from bot.telegram_runner import run_bot
+        from bot.tg.transport.runner import run_bot
 
         run_bot(settings, desk)
     else:

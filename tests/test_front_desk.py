@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot import telegram_schedule
 from bot.storage import InquiryLog
+from bot.tg import schedule
 
 from helpers.replies import SAVAR, is_bangla
 from helpers.telegram_harness import (
@@ -237,12 +237,12 @@ async def test_a_day_without_messages_closes_the_conversation(fake, bot) -> None
     patient = Chat(fake, 407)
     card = await ask_front_desk(fake, patient)
     data.clock = lambda: start + timedelta(hours=23, minutes=59)
-    await telegram_schedule.tick(bot.bot, data)
+    await schedule.tick(bot.bot, data)
     assert any(d.startswith("dd:") for d in _data(fake.message(STAFF_CHAT, card["message_id"])))
     assert await patient.silence("still there?") == [], "23:59 later it is still open"
     # The patient's message started the day again; a day after it, the conversation closes.
     data.clock = lambda: start + timedelta(hours=48)
-    await telegram_schedule.tick(bot.bot, data)
+    await schedule.tick(bot.bot, data)
     closed = fake.message(STAFF_CHAT, card["message_id"])
     assert "⌛" in closed["text"] and not any(d.startswith("dd:") for d in _data(closed))
     answer = await patient.say("is stem cell therapy safe?")

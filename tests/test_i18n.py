@@ -14,7 +14,7 @@ from bot.config import PROJECT_DIR
 from bot.core.frontdesk import FrontDesk
 from bot.core.i18n import Catalogs, po_path
 from bot.core.vocabulary import Lang
-from bot.telegram_app import DESCRIPTION, SHORT_DESCRIPTION
+from bot.tg.app import DESCRIPTION, SHORT_DESCRIPTION
 
 LOCALES = PROJECT_DIR / "locales"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.lanes import Lanes
+from bot.tg.transport.lanes import Lanes
 
 Item = tuple[str, int]  # (chat, message number)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
-from bot.flood import WINDOW_SECONDS, FloodGuard, Verdict
+from bot.tg.flood import WINDOW_SECONDS, FloodGuard, Verdict
 
 # -- normalize_bd_mobile -----------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def test_an_exception_shows_its_type_and_frames_never_its_message(output: io.Str
     try:
         parse(SECRET)
     except ValueError:
-        logging.getLogger("bot.telegram_app").exception("update %d: a handler failed", 42)
+        logging.getLogger("bot.tg.app").exception("update %d: a handler failed", 42)
     text = output.getvalue()
     assert "update 42: a handler failed" in text and "ValueError" in text
     assert "return int(text)" in text, "where it happened stays"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import telegram_intake, telegram_request
 from bot.storage import Incoming, InquiryLog
+from bot.tg.transport import intake as intake_module
+from bot.tg.transport import request as request_module
 
 from helpers.fake_bot_api import BOT_USERNAME, FakeBotApi
 from helpers.telegram_harness import Chat, bot_settings, running_bot
@@ -32,8 +33,8 @@ def to(chat: int, fake: FakeBotApi) -> list[str]:
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give up after 2 s instead of 2 minutes, and look for unanswered updates twice a second."""
-    monkeypatch.setattr(telegram_request, "RETRY_BOUND_SECONDS", 2.0)
-    monkeypatch.setattr(telegram_intake, "RECHECK_EVERY_SECONDS", 0.5)
+    monkeypatch.setattr(request_module, "RETRY_BOUND_SECONDS", 2.0)
+    monkeypatch.setattr(intake_module, "RECHECK_EVERY_SECONDS", 0.5)
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "html", "drop", "timeout"])
@@ -93,7 +94,7 @@ async def test_a_refused_call_is_not_retried_and_logged_once_without_the_text(
     assert APOLOGY in reply.params["text"], "the patient is not left without a word"
     to_patient = [c for c in fake.calls("sendMessage") if str(c.params["chat_id"]) == "304"]
     assert [c.status for c in to_patient] == [400, 200], "not retried"
-    lines = [r for r in caplog.records if r.name == "bot.telegram_request"]
+    lines = [r for r in caplog.records if r.name == "bot.tg.transport.request"]
     assert len(lines) == 1 and lines[0].levelno == logging.ERROR
     line = lines[0].getMessage()
     assert "sendMessage" in line and "text=<" in line and "update" in line
@@ -223,7 +224,7 @@ async def test_behind_a_proxy_calls_go_through_it_unless_no_proxy_names_the_host
         monkeypatch.setenv("HTTP_PROXY", proxy.base_url.removesuffix("/bot"))
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        request = telegram_request.JsonRequest(1)
+        request = request_module.JsonRequest(1)
         await request.initialize()
         try:
             me = await request.post(url)
@@ -233,7 +234,7 @@ async def test_behind_a_proxy_calls_go_through_it_unless_no_proxy_names_the_host
         assert [c.method for c in proxy.calls()] == ["getMe"] and fake.calls() == []
 
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        request = telegram_request.JsonRequest(1)
+        request = request_module.JsonRequest(1)
         await request.initialize()
         try:
             await request.post(url)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from bot import telegram_schedule
 from bot.storage import DHAKA, InquiryLog
+from bot.tg import schedule
 
 from helpers.telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, data_of, running_bot
 
@@ -158,7 +158,7 @@ def test_the_chart_draws_only_counts_and_titles() -> None:
 
     from matplotlib.text import Text
 
-    from bot import chart
+    from bot.tg import chart
 
     first = date(2026, 11, 23)
     figure = chart.figure(first, first + timedelta(days=6),
@@ -183,7 +183,7 @@ SUNDAY_9 = datetime(2026, 11, 29, 9, 0, tzinfo=DHAKA)
 
 
 def test_the_digest_slot_is_sunday_nine_in_dhaka() -> None:
-    from bot.telegram_reports import digest_slot
+    from bot.tg.reports import digest_slot
 
     assert digest_slot(SUNDAY_9) == SUNDAY_9
     assert digest_slot(SUNDAY_9 - timedelta(minutes=1)) == SUNDAY_9 - timedelta(days=7)
@@ -196,7 +196,7 @@ def digests(fake) -> list[dict]:
 
 
 async def test_the_weekly_digest_goes_out_on_sunday_morning_once(fake, db) -> None:
-    from bot.telegram_reports import digest_slot
+    from bot.tg.reports import digest_slot
 
     # The coming Sunday: the week before it holds what the patients below send now. (On a
     # real Sunday morning the bot also sends today's digest as it starts: counted apart.)
@@ -215,11 +215,11 @@ async def test_the_weekly_digest_goes_out_on_sunday_morning_once(fake, db) -> No
         before = len(digests(fake))
 
         data.clock = lambda: sunday - timedelta(minutes=1)
-        await telegram_schedule.tick(app.bot, data)
+        await schedule.tick(app.bot, data)
         assert len(digests(fake)) == before, "not yet"
         data.clock = lambda: sunday + timedelta(minutes=1)
-        await telegram_schedule.tick(app.bot, data)
-        await telegram_schedule.tick(app.bot, data)
+        await schedule.tick(app.bot, data)
+        await schedule.tick(app.bot, data)
         assert len(digests(fake)) == before + 1, "once per Sunday"
         digest = digests(fake)[-1]
         assert UNKNOWN in digest["text"] and "01712345678" in digest["text"]
@@ -232,17 +232,17 @@ async def test_the_weekly_digest_goes_out_on_sunday_morning_once(fake, db) -> No
     # A restart on the same Sunday does not send it again; a week later it goes again.
     async with running_bot(settings) as app:
         app.bot_data.clock = lambda: sunday + timedelta(hours=2)
-        await telegram_schedule.tick(app.bot, app.bot_data)
+        await schedule.tick(app.bot, app.bot_data)
         assert len(digests(fake)) == before + 1
         app.bot_data.clock = lambda: sunday + timedelta(days=7, minutes=5)
-        await telegram_schedule.tick(app.bot, app.bot_data)
+        await schedule.tick(app.bot, app.bot_data)
         assert len(digests(fake)) == before + 2
 
 
 async def test_the_digest_can_be_switched_off(fake, db) -> None:
     async with running_bot(bot_settings(fake, db, weekly_digest=False)) as app:
         app.bot_data.clock = lambda: SUNDAY_9 + timedelta(minutes=1)
-        await telegram_schedule.tick(app.bot, app.bot_data)
+        await schedule.tick(app.bot, app.bot_data)
     assert not digests(fake)
 
 
@@ -250,5 +250,5 @@ async def test_a_digest_missed_by_more_than_a_day_is_skipped(fake, db) -> None:
     async with running_bot(bot_settings(fake, db, weekly_digest=True)) as app:
         before = len(digests(fake))  # (on a real Sunday morning, today's)
         app.bot_data.clock = lambda: SUNDAY_9 + timedelta(days=1, minutes=1)
-        await telegram_schedule.tick(app.bot, app.bot_data)
+        await schedule.tick(app.bot, app.bot_data)
         assert len(digests(fake)) == before

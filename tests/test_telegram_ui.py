@@ -12,9 +12,9 @@ from telegram.ext import CallbackQueryHandler
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
-from bot.telegram_app import REPLY, build_application
-from bot.telegram_context import expired
-from bot.telegram_ui import (
+from bot.tg.app import REPLY, build_application
+from bot.tg.context import expired
+from bot.tg.ui import (
     MAX_CALLBACK_BYTES,
     Action,
     CallbackStep,
@@ -139,7 +139,7 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
 
 
 def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) -> None:
-    from bot.telegram_ui import (
+    from bot.tg.ui import (
         AskFor,
         TeachStep,
         Unlearn,

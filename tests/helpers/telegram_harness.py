@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.config import PROJECT_DIR, Settings
 from bot.core.frontdesk import build_front_desk
-from bot.telegram_app import build_application
-from bot.telegram_runner import serving
+from bot.tg.app import build_application
+from bot.tg.transport.runner import serving
 
 from helpers.fake_bot_api import Call, FakeBotApi
 

@@ -27,9 +27,9 @@ from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang
-from bot.flood import FloodGuard
 from bot.storage import InquiryLog, InquiryRecord
-from bot.telegram_ui import Gettext, Parser
+from bot.tg.flood import FloodGuard
+from bot.tg.ui import Gettext, Parser
 
 T = TypeVar("T")
 # The staff group reads one language: its cards and everything the bot posts there.
@@ -45,12 +45,12 @@ class BotData:
     flood: FloodGuard
     log: InquiryLog | None = None
     maintenance: asyncio.Task[None] | None = None  # started in post_init, stopped in post_stop
-    housekeeping: asyncio.Task[None] | None = None  # telegram_schedule's, likewise
-    # What staff taught, as the matcher has it now (telegram_teach.relearn), and the lock that
+    housekeeping: asyncio.Task[None] | None = None  # tg.schedule's, likewise
+    # What staff taught, as the matcher has it now (tg.handoff.teach.relearn), and the lock that
     # keeps two rebuilds from finishing out of order.
     learned: tuple[Learned, ...] = ()
     relearning: asyncio.Lock
-    # Error notices to the staff group, at most one in a while (telegram_alerts).
+    # Error notices to the staff group, at most one in a while (tg.alerts).
     last_alert: datetime | None = None
     alerts_held: int = 0
 

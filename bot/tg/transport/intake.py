@@ -2,7 +2,7 @@
 
 Each update is stored in the inbox (storage/inbox.py) before Telegram is told it arrived: with
 long polling, before the next getUpdates moves the offset past it; with a webhook, before the
-200 (telegram_webhook.py). Then it goes to its chat's lane (lanes.py), and when a reply reaches
+200 (webhook.py). Then it goes to its chat's lane (lanes.py), and when a reply reaches
 the patient the inbox marks it done. Whatever is still new a minute later (the bot crashed,
 Telegram was down longer than the retries lasted) is handled again, for up to an hour.
 
@@ -25,12 +25,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
-from bot.lanes import Lanes
 from bot.storage import Inbox, Incoming, State
-from bot.telegram_request import HANDLING, Handling, JsonRequest, RetryingRequest
+from bot.tg.transport.lanes import Lanes
+from bot.tg.transport.request import HANDLING, Handling, JsonRequest, RetryingRequest
 
 if TYPE_CHECKING:
-    from bot.telegram_app import FrontDeskApp
+    from bot.tg.app import FrontDeskApp
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

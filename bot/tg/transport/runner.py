@@ -1,7 +1,7 @@
 """Starting and stopping the bot: `serving` (what the tests run) and `run_bot` (the process).
 
 Start-up keeps trying while Telegram is unreachable. A stop (SIGTERM, Ctrl+C) stops fetching,
-gives the replies in flight a few seconds (telegram_intake.STOP_WITHIN_SECONDS), leaves the
+gives the replies in flight a few seconds (tg.transport.intake.STOP_WITHIN_SECONDS), leaves the
 rest in the inbox for the next start, and closes the database.
 """
 
@@ -19,9 +19,9 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.private_logs import configure_logging
-from bot.telegram_app import FrontDeskApp, build_application
-from bot.telegram_intake import ALLOWED_UPDATES, Intake, Poller
-from bot.telegram_webhook import WebhookServer
+from bot.tg.app import FrontDeskApp, build_application
+from bot.tg.transport.intake import ALLOWED_UPDATES, Intake, Poller
+from bot.tg.transport.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 

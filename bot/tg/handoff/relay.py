@@ -11,7 +11,7 @@ still gets the 999 alarm at once. Staff answer by replying to the card (or to an
 thread), or with "✍️ Reply", which asks for the text with Telegram's reply box. Every message the
 bot posts for a conversation on the staff side is linked to it in the log
 (`conversation_messages`), so a reply to any of them finds the conversation. The card itself,
-its buttons, the time-out and /forget's clean-up are `telegram_cards`.
+its buttons, the time-out and /forget's clean-up are `tg.handoff.cards`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,14 @@ from bot.config import Settings
 from bot.core.language import normalize_text
 from bot.core.vocabulary import Lang
 from bot.storage import Conversation, Inquiry, InquiryRecord
-from bot.telegram_cards import (
+from bot.tg.context import (
+    FrontDeskContext,
+    callback_query,
+    expired,
+    is_staff,
+    on_button,
+)
+from bot.tg.handoff.cards import (
     IDLE,
     card_keyboard,
     card_text,
@@ -42,14 +49,7 @@ from bot.telegram_cards import (
     staff_chats,
     staff_language,
 )
-from bot.telegram_context import (
-    FrontDeskContext,
-    callback_query,
-    expired,
-    is_staff,
-    on_button,
-)
-from bot.telegram_ui import (
+from bot.tg.ui import (
     Action,
     AskFor,
     Gettext,

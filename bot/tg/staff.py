@@ -2,7 +2,7 @@
 
 Staff are the user ids in STAFF_USER_IDS, in a private chat with the bot or in STAFF_CHAT_ID
 (`StaffFilter`). To anyone else a staff command is an unknown command, so patients never learn
-it exists: the wiring table in telegram_app sends theirs to `unknown_command`.
+it exists: the wiring table in tg.app sends theirs to `unknown_command`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
 from bot.storage import CallbackRequest, write_csv
-from bot.telegram_cards import staff_language
-from bot.telegram_context import (
+from bot.tg.context import (
     FrontDeskContext,
     Handler,
     callback_query,
@@ -35,8 +34,9 @@ from bot.telegram_context import (
     is_staff,
     on_button,
 )
-from bot.telegram_reports import send_stats_chart
-from bot.telegram_ui import Action, bold, button, escape, parse_done, split_message, teach_keyboard
+from bot.tg.handoff.cards import staff_language
+from bot.tg.reports import send_stats_chart
+from bot.tg.ui import Action, bold, button, escape, parse_done, split_message, teach_keyboard
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.telegram_cards import close_idle
-from bot.telegram_context import BotData
-from bot.telegram_reports import send_digest_if_due
-from bot.telegram_teach import relearn
+from bot.tg.context import BotData
+from bot.tg.handoff.cards import close_idle
+from bot.tg.handoff.teach import relearn
+from bot.tg.reports import send_digest_if_due
 
 logger = logging.getLogger(__name__)
 

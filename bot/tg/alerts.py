@@ -20,8 +20,8 @@ from telegram.error import TelegramError
 from bot.config import Settings
 from bot.core.vocabulary import Lang
 from bot.storage import DHAKA
-from bot.telegram_context import FrontDeskContext
-from bot.telegram_ui import Gettext, escape
+from bot.tg.context import FrontDeskContext
+from bot.tg.ui import Gettext, escape
 
 logger = logging.getLogger(__name__)
 

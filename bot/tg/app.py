@@ -1,7 +1,7 @@
 """The python-telegram-bot application: every handler wired in one place.
 
-`build_application` is what the tests run against a fake Bot API; telegram_runner receives
-the updates (telegram_intake) and starts and stops it.
+`build_application` is what the tests run against a fake Bot API; tg.transport.runner receives
+the updates (tg.transport.intake) and starts and stops it.
 """
 
 from __future__ import annotations
@@ -35,20 +35,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import telegram_alerts as alerts
-from bot import telegram_cards as cards
-from bot import telegram_patient as patient
-from bot import telegram_relay as relay
-from bot import telegram_schedule as schedule
-from bot import telegram_staff as staff
-from bot import telegram_teach as teach
 from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
-from bot.flood import FloodGuard
 from bot.private_logs import describe_error
 from bot.storage import InquiryLog
-from bot.telegram_context import (
+from bot.tg import alerts, patient, schedule, staff
+from bot.tg.context import (
     BotData,
     FrontDeskContext,
     Handler,
@@ -56,14 +49,16 @@ from bot.telegram_context import (
     expired,
     telegram_language,
 )
-from bot.telegram_request import HANDLING, JsonRequest, RetryingRequest
-from bot.telegram_ui import Action, escape, is_logged_button, route
+from bot.tg.flood import FloodGuard
+from bot.tg.handoff import cards, relay, teach
+from bot.tg.transport.request import HANDLING, JsonRequest, RetryingRequest
+from bot.tg.ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 60.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
-# Calls to Telegram at once; the rest wait their turn (telegram_request.RetryingRequest).
+# Calls to Telegram at once; the rest wait their turn (tg.transport.request.RetryingRequest).
 CONNECTIONS = 8
 
 FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any, Any], BotData, Any]
@@ -71,7 +66,7 @@ FrontDeskApp = Application[ExtBot[Any], FrontDeskContext, PatientData, dict[Any,
 # Handler groups, run in this order for every update; in each group the first handler that
 # matches runs. Flood control can stop an update before anything else sees it, and commands and
 # buttons are logged before the handler that replies. Messages that belong to a conversation
-# with the front desk (telegram_relay) go there instead of being answered.
+# with the front desk (tg.handoff.relay) go there instead of being answered.
 FLOOD, LOG, RELAY, REPLY = -3, -2, -1, 0
 
 
@@ -133,7 +128,7 @@ def build_application(settings: Settings, desk: FrontDesk, *,
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Every call retried through Telegram's hiccups (429s included); updates come in
-        # through telegram_intake, not PTB's Updater.
+        # through tg.transport.intake, not PTB's Updater.
         .request(RetryingRequest(JsonRequest(CONNECTIONS), slots=CONNECTIONS))
         .updater(None)
         # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
@@ -178,7 +173,7 @@ def build_application(settings: Settings, desk: FrontDesk, *,
                            filters=filters.ChatType.PRIVATE),
             # Buttons: one handler per action, then one for any button the bot no longer makes.
             # PTB hands a button with empty data to the first of them, whatever its pattern:
-            # each handler's parser (telegram_context.on_button) refuses data not its own.
+            # each handler's parser (tg.context.on_button) refuses data not its own.
             CallbackQueryHandler(patient.answer_button, pattern=route(Action.ANSWER)),
             CallbackQueryHandler(patient.section_button, pattern=route(Action.SECTION)),
             CallbackQueryHandler(patient.topics_button, pattern=route(Action.TOPICS)),
@@ -309,7 +304,7 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, TelegramError):
-        # telegram_request logged it where it happened, with the method: once is enough.
+        # tg.transport.request logged it where it happened, with the method: once is enough.
         logger.debug("Update %s: %s", update_id, type(error).__name__)
     elif error is not None:
         logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))

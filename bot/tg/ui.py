@@ -4,7 +4,7 @@ Callback data is `action:arg:arg`, at most 64 bytes (Telegram's limit). Each act
 handler, found by `route(action)`, and its own parser below that returns typed arguments, or
 None for data the bot would not make today: forged, or naming an entry that no longer exists.
 Such a button has expired. Every parser takes the knowledge base, which some ignore, so that
-one decorator (`telegram_context.on_button`) can run any of them.
+one decorator (`tg.context.on_button`) can run any of them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ A card shows the conversation as the log has it (who asked what, what the bot sa
 answered, whether it is open) and is redrawn whenever that changes. Cards go to STAFF_CHAT_ID,
 or to each staff member privately when there is no staff group. They are written in Bangla in
 the group, the clinic's working language, and in a staff member's chosen language in a private
-chat. Only staff (`telegram_context.is_staff`) can press their buttons; anyone else in the
+chat. Only staff (`tg.context.is_staff`) can press their buttons; anyone else in the
 group is told so, and nothing changes.
 """
 
@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
 from bot.storage import DHAKA, Conversation, InquiryLog
-from bot.telegram_context import (
+from bot.tg.context import (
     STAFF_GROUP_LANG,
     BotData,
     FrontDeskContext,
@@ -40,7 +40,7 @@ from bot.telegram_context import (
     on_button,
     staff_only,
 )
-from bot.telegram_ui import (
+from bot.tg.ui import (
     Action,
     Gettext,
     ask_button,

@@ -26,9 +26,7 @@ from bot.core.frontdesk import Reply
 from bot.core.knowledge import Section
 from bot.core.phone import looks_like_phone, normalize_bd_mobile
 from bot.core.vocabulary import Lang
-from bot.flood import Verdict
-from bot.telegram_cards import forget_staff_copies
-from bot.telegram_context import (
+from bot.tg.context import (
     FrontDeskContext,
     callback_query,
     edit_in_place,
@@ -36,10 +34,12 @@ from bot.telegram_context import (
     on_button,
     telegram_language,
 )
-from bot.telegram_relay import ask_data, keyboard_with_ask
-from bot.telegram_staff import notify_staff_of_callback
-from bot.telegram_teach import relearn
-from bot.telegram_ui import (
+from bot.tg.flood import Verdict
+from bot.tg.handoff.cards import forget_staff_copies
+from bot.tg.handoff.relay import ask_data, keyboard_with_ask
+from bot.tg.handoff.teach import relearn
+from bot.tg.staff import notify_staff_of_callback
+from bot.tg.ui import (
     Action,
     CallbackStep,
     Feedback,
@@ -427,7 +427,7 @@ async def non_text_message(update: Update, context: FrontDeskContext) -> None:
                                  reply_markup=keyboard_with_ask(home_keyboard(_), _, ask))
 
 
-# -- buttons: one handler per action (telegram_ui.Action), wired in telegram_app --------------
+# -- buttons: one handler per action (tg.ui.Action), wired in tg.app --------------
 
 
 @on_button(parse_entry)

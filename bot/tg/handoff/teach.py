@@ -22,7 +22,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from bot.core.matcher import Learned
 from bot.core.vocabulary import Lang
 from bot.storage import LearnedPhrase, canonical_text
-from bot.telegram_context import (
+from bot.tg.context import (
     BotData,
     FrontDeskContext,
     callback_query,
@@ -31,7 +31,7 @@ from bot.telegram_context import (
     on_button,
     staff_only,
 )
-from bot.telegram_ui import (
+from bot.tg.ui import (
     Action,
     Gettext,
     TeachStep,

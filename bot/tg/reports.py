@@ -16,12 +16,12 @@ from datetime import datetime, time, timedelta
 from babel.dates import format_date, format_datetime
 from telegram import Bot, InputFile, Update
 
-from bot import chart
 from bot.core.vocabulary import Lang
 from bot.storage import DHAKA, InquiryLog, UnansweredQuestion, canonical_text
-from bot.telegram_cards import IDLE
-from bot.telegram_context import BotData, FrontDeskContext
-from bot.telegram_ui import Gettext, bold, escape, split_message, teach_keyboard
+from bot.tg import chart
+from bot.tg.context import BotData, FrontDeskContext
+from bot.tg.handoff.cards import IDLE
+from bot.tg.ui import Gettext, bold, escape, split_message, teach_keyboard
 
 logger = logging.getLogger(__name__)
 
