@@ -4,7 +4,7 @@ threshold trades direct answers against wrong ones.
     .venv/bin/python bench/calibrate.py            # report only
     .venv/bin/python bench/calibrate.py --write    # also rewrite bot/core/calibration.json
 
-Fitted on the tuning sets only: tests/eval/stories.yaml and tests/eval/messages.yaml. The
+Fitted on the tuning sets only (TUNING_SETS below). The
 held-out sets (stories-holdout.yaml, holdout.yaml) are never read here.
 
 The label of a message is 1 when the matcher's first entry is the expected one, 0 when it is
@@ -31,7 +31,8 @@ from bot.core import frontdesk  # noqa: E402
 from bot.core.frontdesk import FrontDesk, build_front_desk  # noqa: E402
 from bot.core.matcher import CALIBRATION_FILE, Ranking  # noqa: E402
 
-TUNING_SETS = ("stories.yaml", "messages.yaml")
+TUNING_SETS = ("stories.yaml", "messages.yaml", "nearmiss.yaml", "stories-round3.yaml",
+               "round4/tuning-F.yaml")
 L2 = 1e-2
 
 

@@ -19,11 +19,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_eval import answered, is_right  # noqa: E402
+from test_eval import answered, is_right
 
-from bot.config import Settings  # noqa: E402
-from bot.core.frontdesk import FrontDesk, Reply, build_front_desk  # noqa: E402
-from bot.core.vocabulary import ReplyKind  # noqa: E402
+from bot.config import Settings
+from bot.core.frontdesk import FrontDesk, Reply, build_front_desk
+from bot.core.vocabulary import ReplyKind
 
 
 def answers_all(m: dict[str, Any], reply: Reply) -> bool:
@@ -31,13 +31,11 @@ def answers_all(m: dict[str, Any], reply: Reply) -> bool:
     alarm = reply.kind is ReplyKind.EMERGENCY
     if m.get("danger") in ("now", "unsure") and not alarm:
         return False
-    entries = set(getattr(reply, "entry_ids", ()) or ((answered(reply),) if answered(reply) else ()))
+    first = answered(reply)
+    entries = set(getattr(reply, "entry_ids", ()) or ((first,) if first else ()))
     wanted = [e for e in m["expect"] if e not in ("fallback", "appointment")]
-    if not set(wanted) <= entries:
-        return False
-    if "fallback" in m["expect"] and not getattr(reply, "unanswered", False):
-        return False
-    return True
+    named_gap = "fallback" not in m["expect"] or getattr(reply, "unanswered", False)
+    return set(wanted) <= entries and bool(named_gap)
 
 
 def score(desk: FrontDesk, path: Path, misses: bool) -> None:

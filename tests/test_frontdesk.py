@@ -96,8 +96,8 @@ def test_emergency_puts_999_and_the_emergency_department_first(
 @pytest.mark.parametrize(
     "text",
     [
-        "accident: is stem cell therapy safe?",
-        "is stem cell therapy safe after an accident",
+        "my son had an accident. is stem cell therapy safe?",
+        "he had an accident just now, is stem cell therapy safe",
         "abbu accident korse, stem cell nirapod kina",
     ],
 )

@@ -1,18 +1,26 @@
-"""Is someone in danger now? Telling an emergency from the story of an old injury.
+"""Is someone in danger now? An event and its time, not a word.
 
 Relatives usually open with the story of an injury that happened months or years ago ("my son
 fell from a tree two years ago, he cannot move his legs…") and ask their question last. Those
-stories must get their answer without a 999 alarm; an injury that happened just now, or a danger
-in itself (a seizure, trouble breathing, heavy bleeding, thoughts of suicide), must get 999
-first. The phrase lists live in `faq/triggers.yaml`; this module only weighs them:
+stories must get their answer without a 999 alarm; danger happening now must get 999 first. The
+phrase lists live in `faq/triggers.yaml` (read after the spoken-Bangla layer, so "পইড়া গেছে" is
+"পড়ে গেছে"); this module weighs them, sentence part by sentence part:
 
 - a cry for help ("জরুরি!", "help please") that is the whole message: an alarm;
 - self-harm: always an alarm;
-- an emergency phrase: an alarm, unless its own sentence dates it long ago ("he had a seizure
-  last year");
-- an injury phrase: an alarm when its sentence, or else the message, says it is recent; no
-  alarm when the message tells it as an old story and nothing in it is recent; an alarm, to be
-  safe, when no time is given at all.
+- an emergency (a danger in itself: not breathing, unconscious, a stroke, a seizure, heavy
+  bleeding, poison, and the emergencies of people living with SCI): an alarm, unless its own
+  part dates it long ago ("he had a seizure last year"), it is told in the past inside the
+  story of an old injury ("in 2019 he fell; that day he was unconscious"), or it is asked about
+  ("what if he has a seizure after it?", "is there a risk of bleeding?");
+- an injury event (fell, an accident, dived): an alarm when its part, or else the message, says
+  it is recent; none inside the story of an old injury; none when it is the topic of a question
+  ("how long after an accident should it be given?"); an alarm, to be safe, when it is told with
+  no time at all;
+- a condition (cannot move his legs, no feeling, numb): what living with an old injury is like,
+  so an alarm only when its own part says it began just now or today.
+A story's time applies to the whole story: a message with a long-ago time and no recent one is
+an old story, even in its parts that name no time.
 """
 
 from __future__ import annotations
@@ -44,6 +52,9 @@ _CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
 # ("ফিজিওথেরাপি কি জরুরি?", "is physiotherapy necessary?"), it is not.
 CRY_FOR_HELP_WORDS = 3
 _YEAR = regex.compile(r"^(?:19[5-9]\d|20[0-4]\d)$")
+# Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
+# word lists in faq/triggers.yaml ("past") cannot hold every verb.
+_PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছিলাম|silo|cilo|silen|cilen|silam|cilam)$")
 
 
 @dataclass(frozen=True)
@@ -66,11 +77,15 @@ class DangerDetector:
         self._emergency = phrases("emergency")
         self._hypothetical = phrases("hypothetical")
         self._injury = phrases("injury")
+        self._condition = phrases("condition")
+        self._past = phrases("past")
+        self._what_to_do = phrases("what_to_do")
         self._recent = phrases("recent")
         self._long_ago = phrases("long_ago")
 
     def check(self, text: str) -> DangerCheck:
-        clauses = [keys for part in _CLAUSE_END.split(text) if (keys := message_keys(part))]
+        parts = [part for part in _CLAUSE_END.split(text) if message_keys(part)]
+        clauses = [message_keys(part) for part in parts]
         if sum(map(len, clauses)) <= CRY_FOR_HELP_WORDS and not is_question(text):
             for keys in clauses:
                 if hits := self._cry_for_help.hits(keys):
@@ -78,26 +93,29 @@ class DangerDetector:
         for keys in clauses:
             if hits := self._self_harm.hits(keys):
                 return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
-        recent = [bool(self._recent.hits(keys)) for keys in clauses]
         long_ago = [
             bool(self._long_ago.hits(keys)) or any(_YEAR.match(ascii_digits(k)) for k in keys)
             for keys in clauses
         ]
+        # "Suddenly fell from a tree three years ago": the date wins over the time word.
+        recent = [bool(self._recent.hits(keys)) and not old
+                  for keys, old in zip(clauses, long_ago, strict=True)]
         story = any(long_ago) and not any(recent)
+        past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
+                for keys in clauses]
+        # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
+        # "An accident just happened, what do I do?" asks what to do about it: told.
+        asked = [is_question(part) and not self._what_to_do.hits(keys)
+                 for part, keys in zip(parts, clauses, strict=True)]
 
         verdict = DangerCheck(Danger.NONE)
         for i, keys in enumerate(clauses):
             for hit in self._emergency.hits(keys):
-                # "Two years ago he had a seizure" is history; "he fell an hour ago and since
-                # then he is unconscious" is not.
-                if any(recent):
+                if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if long_ago[i]:
+                if long_ago[i] or (story and past[i]):
                     continue
-                # "What if he has a seizure after it?" asks about one: still 999 first, but
-                # worded for someone who may not be in danger.
-                if self._hypothetical.hits(keys):
-                    verdict = DangerCheck(Danger.UNSURE, hit.phrase)
+                if self._hypothetical.hits(keys) and is_question(parts[i]):
                     continue
                 return DangerCheck(Danger.NOW, hit.phrase)
             for hit in self._injury.hits(keys):
@@ -106,6 +124,12 @@ class DangerDetector:
                 if long_ago[i] or story:
                     if verdict.level is Danger.NONE:
                         verdict = DangerCheck(Danger.OLD_INJURY, hit.phrase)
-                elif verdict.level is not Danger.UNSURE:
+                elif not asked[i] and verdict.level is not Danger.UNSURE:
                     verdict = DangerCheck(Danger.UNSURE, hit.phrase)
+            for hit in self._condition.hits(keys):
+                if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
+                    return DangerCheck(Danger.NOW, hit.phrase)
+                if story and verdict.level is Danger.NONE:
+                    verdict = DangerCheck(Danger.OLD_INJURY, hit.phrase)
         return verdict
+

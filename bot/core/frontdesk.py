@@ -44,7 +44,7 @@ from bot.core.vocabulary import Form, Lang, ReplyKind
 # above ANSWER the bot answers; below it, it asks "did you mean" when two or three entries are
 # genuinely close (each within CLOSE_RATIO of the best score) and the probability that one of
 # them is meant is at least SUGGEST; otherwise it says honestly that it has no answer.
-ANSWER_PROBABILITY = 0.5
+ANSWER_PROBABILITY = 0.4
 SUGGEST_PROBABILITY = 0.2
 CLOSE_RATIO = 0.85
 DID_YOU_MEAN_CHOICES = 3
@@ -180,6 +180,8 @@ class FrontDesk:
         default = Form.BANGLISH if usual is Lang.BN else Form.EN
         form = self.detector.detect(text, default=default) if text else default
         lang = chosen or reply_language(form)
+        # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
+        text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text)
         reply = self._understand(text, lang, form, conversation)
         if danger.alarm:

@@ -8,19 +8,21 @@ nodes remember where they came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import regex
 import yaml
 
 from bot.core.language import ascii_digits, script_counts
+from bot.core.spoken import Ending, SpokenForms
 from bot.core.vocabulary import Form, Lang
 
 ARTICLE_PATH = Path("source") / "article.txt"
 CLINICS_FILE = "clinics.yaml"
 TRIGGERS_FILE = "triggers.yaml"
 OUT_OF_SCOPE_FILE = "out-of-scope.yaml"
+SPOKEN_FILE = "spoken.yaml"
 MAX_TITLE = 40
 MAX_ANSWER = 1000
 
@@ -69,8 +71,10 @@ TRIGGER_KINDS = (
     "emergency",
     "hypothetical",
     "injury",
+    "condition",
     "recent",
     "long_ago",
+    "past",
     "salam",
     "greeting",
     "thanks",
@@ -96,6 +100,9 @@ class KnowledgeBase:
     conditions: dict[Form, tuple[str, ...]]
     spinal_cord: dict[Form, tuple[str, ...]]
     article: str
+    # Spoken forms read as standard ones (faq/spoken.yaml). Every phrase above is already
+    # standardized with it, so a message needs the same one step before it is read.
+    spoken: SpokenForms
 
     def section_of(self, entry_id: str) -> Section:
         entry = self.entries[entry_id]
@@ -252,13 +259,28 @@ def load_knowledge_base(faq_dir: Path) -> KnowledgeBase:
         if target not in entries:
             raise file.fail(node, f"related id '{target}' is not an entry id")
 
+    spoken = _load_spoken(faq_dir / SPOKEN_FILE)
+
+    def standard(phrases: dict[Form, tuple[str, ...]]) -> dict[Form, tuple[str, ...]]:
+        return {form: tuple(map(spoken.standardize, items)) for form, items in phrases.items()}
+
     return KnowledgeBase(
         sections=tuple(sections),
-        entries=entries,
+        entries={
+            entry_id: replace(entry, questions=standard(entry.questions))
+            for entry_id, entry in entries.items()
+        },
         clinics=_load_clinics(faq_dir / CLINICS_FILE),
-        triggers=_load_triggers(faq_dir / TRIGGERS_FILE),
-        **_load_out_of_scope(faq_dir / OUT_OF_SCOPE_FILE),
+        triggers={
+            kind: standard(phrases)
+            for kind, phrases in _load_triggers(faq_dir / TRIGGERS_FILE).items()
+        },
+        **{
+            kind: standard(phrases)
+            for kind, phrases in _load_out_of_scope(faq_dir / OUT_OF_SCOPE_FILE).items()
+        },
         article=article,
+        spoken=spoken,
     )
 
 
@@ -391,3 +413,47 @@ def _load_out_of_scope(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
         "spinal_cord": _phrases_by_form(file, top["spinal_cord"], "spinal cord words"),
         "out_of_scope": _phrases_by_form(file, top["questions"], "out-of-scope questions"),
     }
+
+
+def _load_spoken(path: Path) -> SpokenForms:
+    """faq/spoken.yaml; each ending's examples ("পইড়া -> পড়ে") must come out as written."""
+    file = _File(path)
+    top = file.mapping(file.root, "the file", required=("words", "phrases", "endings"))
+    scripts = ("bangla", "latin")
+
+    def pairs(node: yaml.Node, what: str) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for script, by_script in file.mapping(node, what, required=scripts).items():
+            if not isinstance(by_script, yaml.MappingNode):
+                raise file.fail(by_script, f"{what} ({script}) must be 'spoken: standard' lines")
+            for key_node, value_node in by_script.value:
+                spoken = file.text(key_node, f"a spoken form in {what}").lower()
+                if spoken in result:
+                    raise file.fail(key_node, f"'{spoken}' appears twice in {what}")
+                result[spoken] = file.text(value_node, f"the standard form of '{spoken}'")
+        return result
+
+    words, phrases = pairs(top["words"], "words"), pairs(top["phrases"], "phrases")
+    if not isinstance(top["endings"], yaml.SequenceNode):
+        raise file.fail(top["endings"], "endings must be a list")
+    endings: list[tuple[Ending, list[tuple[str, yaml.Node]]]] = []
+    for node in top["endings"].value:
+        fields = file.mapping(node, "an ending", required=("spoken", "standard", "examples"))
+        ending = Ending(file.text(fields["spoken"], "spoken"), file.text(fields["standard"],
+                                                                            "standard"))
+        try:
+            regex.compile(ending.pattern)
+        except regex.error as exc:
+            raise file.fail(fields["spoken"], f"this pattern does not read: {exc}") from exc
+        endings.append((ending, file.texts(fields["examples"], "examples")))
+    forms = SpokenForms(words, phrases, [ending for ending, _ in endings])
+    for _, examples in endings:
+        for example, node in examples:
+            spoken, arrow, standard = example.partition("->")
+            if not arrow:
+                raise file.fail(node, "write an example as 'spoken -> standard'")
+            got = forms.standardize(spoken.strip())
+            if got != standard.strip():
+                raise file.fail(node, f"'{spoken.strip()}' comes out as '{got}', "
+                                      f"not '{standard.strip()}'")
+    return forms

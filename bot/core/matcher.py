@@ -98,6 +98,15 @@ class _Vocabulary:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def unknown_share(self, text: str) -> float:
+        """The share of `text`'s key words that no phrasing has, by whole word or skeleton."""
+        words = key_words(text)
+        if not words:
+            return 0.0
+        unknown = sum(f"w:{w}" not in self._ids and f"s:{skeleton(w)}" not in self._ids
+                      for w in words)
+        return unknown / len(words)
+
     def encode(self, doc: Features) -> _Encoded:
         ids: list[int] = []
         counts: list[float] = []
@@ -284,7 +293,7 @@ class Matcher:
         # A taught question joins the phrasings of its entry; one for an entry that has since
         # left the knowledge base is ignored rather than answered with nothing.
         taught = [
-            (item.entry_id or self._oos_label, features(item.text))
+            (item.entry_id or self._oos_label, features(kb.spoken.standardize(item.text)))
             for item in learned
             if item.entry_id is None or item.entry_id in kb.entries
         ]
@@ -353,6 +362,10 @@ class Matcher:
             "near_whole": near_w,
             "agree": float(int(np.argmax(fit_q)) == top),  # the asking part alone agrees
             "oos_lead": max(oos_q - near_q, oos_w - near_w),
+            # The share of the asking part's words the knowledge base has never seen: an
+            # invented programme, a bed, a doctor's name. Issue 17: such a question must not get
+            # a confident article answer because its other words fit one.
+            "unknown_asking": self._vocabulary.unknown_share(asking),
         }
         off_topic = self._about_another_topic(text)
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
