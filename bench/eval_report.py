@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_eval import answered, is_right
 
 from bot.config import Settings
+from bot.core.conversation import NEW
 from bot.core.frontdesk import FrontDesk, Reply, build_front_desk
 from bot.core.vocabulary import ReplyKind
 
@@ -47,9 +48,11 @@ def score(desk: FrontDesk, path: Path, misses: bool) -> None:
     wrong: list[str] = []
     for i, item in enumerate(items):
         chat = f"eval-{path.stem}-{i}"
+        context = NEW
         for turn in item.get("turns", [item]):
             form = item["form"]
-            reply = desk.reply(turn["text"], conversation=chat)
+            reply = desk.reply(turn["text"], conversation=chat, context=context)
+            context = reply.context
             multi = isinstance(turn["expect"], list)
             ok = answers_all(turn, reply) if multi else is_right(turn, reply)
             total[form] += 1

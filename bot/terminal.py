@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.core.conversation import NEW
 from bot.core.frontdesk import Choice, FrontDesk, Reply
 from bot.core.vocabulary import Lang
 
@@ -39,6 +40,9 @@ def chat(desk: FrontDesk, lines: Iterable[str], out: TextIO) -> None:
     chosen: Lang | None = None
     lang = Lang.EN  # the language of the last reply: numbered choices open in it
     choices: tuple[Choice, ...] = ()
+    # What the chat said before: "and the cost?" leans on the last answer, as in Telegram. One
+    # person at one terminal, so no time limit; /start clears it.
+    context = NEW
 
     def show(text: str) -> None:
         print(text, end="\n\n> ", file=out, flush=True)
@@ -54,7 +58,14 @@ def chat(desk: FrontDesk, lines: Iterable[str], out: TextIO) -> None:
         if line in ("/quit", "/exit"):
             break
         if line.isdigit() and 1 <= int(line) <= len(choices):
-            say(desk.answer(choices[int(line) - 1].entry_id, chosen or lang, CONVERSATION))
+            reply = desk.answer(choices[int(line) - 1].entry_id, chosen or lang, CONVERSATION)
+            # An answer opened by number: the chat goes on from it.
+            context = context.answered((reply.entry_id or "",), reply.title or "",
+                                       tuple(c.entry_id for c in reply.choices))
+            say(reply)
+        elif line == "/start":
+            context = NEW
+            show(help_text(desk, chosen or lang))
         elif line == "/appointment":
             say(desk.appointment(chosen or lang))
         elif line == "/topics":
@@ -72,7 +83,9 @@ def chat(desk: FrontDesk, lines: Iterable[str], out: TextIO) -> None:
         elif line.startswith("/") or not line:
             show(help_text(desk, chosen or lang))
         else:
-            say(desk.reply(line, CONVERSATION, chosen, usual=lang))
+            reply = desk.reply(line, CONVERSATION, chosen, usual=lang, context=context)
+            context = reply.context
+            say(reply)
 
 
 def run(desk: FrontDesk) -> None:

@@ -116,10 +116,11 @@ def user_version(db_path: Path) -> int:
 async def test_a_new_database_gets_every_table(db_path: Path) -> None:
     async with await InquiryLog.open(db_path):
         pass
-    assert user_version(db_path) == SCHEMA_VERSION == 7
+    assert user_version(db_path) == SCHEMA_VERSION == 8
     assert tables(db_path) >= {
         "inquiries", "callback_requests", "feedback", "user_prefs", "conversations",
         "conversation_messages", "learned", "bot_state", "inbox", "callback_messages",
+        "chat_context",
     }
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

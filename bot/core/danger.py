@@ -83,7 +83,9 @@ class DangerDetector:
         self._recent = phrases("recent")
         self._long_ago = phrases("long_ago")
 
-    def check(self, text: str) -> DangerCheck:
+    def check(self, text: str, old_story: bool = False) -> DangerCheck:
+        """The danger in `text`; `old_story` when the chat told of an old injury before (its
+        time applies to what follows, as a story's time applies to the whole story)."""
         parts = [part for part in _CLAUSE_END.split(text) if message_keys(part)]
         clauses = [message_keys(part) for part in parts]
         if sum(map(len, clauses)) <= CRY_FOR_HELP_WORDS and not is_question(text):
@@ -100,7 +102,7 @@ class DangerDetector:
         # "Suddenly fell from a tree three years ago": the date wins over the time word.
         recent = [bool(self._recent.hits(keys)) and not old
                   for keys, old in zip(clauses, long_ago, strict=True)]
-        story = any(long_ago) and not any(recent)
+        story = (old_story or any(long_ago)) and not any(recent)
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
                 for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from bot.core.conversation import NEW, Context
 from bot.core.danger import Danger, DangerCheck, DangerDetector
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge_base
@@ -49,6 +50,10 @@ SUGGEST_PROBABILITY = 0.2
 CLOSE_RATIO = 0.85
 DID_YOU_MEAN_CHOICES = 3
 COURTESY_MAX_EXTRA_WORDS = 3
+# A message this short may lean on the last answer ("and his arms?", "r khoroch?", "তাহলে কী
+# করব?"); a longer one carries its own question.
+FOLLOW_UP_MAX_WORDS = 6
+FOLLOW_UP_LEAD = 0.2
 FOLLOW_UPS = 3
 # Patients may paste long texts; the matcher and the phrase lists read at most this much (the
 # beginning, where the story starts, and the end, where the question is). The longest of the
@@ -95,6 +100,8 @@ class Reply:
     # fallback), or None when nothing was asked.
     then: ReplyKind | None = None
     danger: Danger = Danger.NONE
+    # What to remember of the chat for the next message (bot.core.conversation).
+    context: Context = NEW
 
 
 def _cap(text: str) -> str:
@@ -157,6 +164,17 @@ class FrontDesk:
         half a second: call it off the event loop) and swaps it in whole."""
         self.matcher = Matcher(self.kb, self.matcher.calibration, learned)
 
+    def context_of_answer(self, text: str, context: Context = NEW) -> Context:
+        """The context of an earlier answer of ours, found by the entry title it shows (a
+        patient replying to it in Telegram), or `context` unchanged when it shows none."""
+        lines = [line.strip(" *:") for line in text.splitlines() if line.strip()]
+        for entry in self.kb.entries.values():
+            for title in entry.title.values():
+                if title.strip(" :") in lines:
+                    return context.answered((entry.id,), title,
+                                            tuple(self.kb.entries[entry.id].related))
+        return context
+
     def _phrases(self, kind: str) -> PhraseSet:
         return PhraseSet(p for phrases in self.kb.triggers[kind].values() for p in phrases)
 
@@ -168,12 +186,15 @@ class FrontDesk:
         conversation: str,
         chosen: Lang | None = None,
         usual: Lang | None = None,
+        context: Context = NEW,
     ) -> Reply:
         """Turn one message into a reply.
 
         `conversation` identifies the chat (for not repeating the disclaimer); `chosen` is the
         language the patient picked, if any: otherwise the message's own language decides, and
         `usual` (their Telegram language, say) when the message gives no clue ("hlw", "ok bye").
+        `context` is what the chat said before (the last answers, an old injury told); the
+        reply carries the context to keep for the next message.
         """
         # Cap first: repairing a pasted essay word by word costs more than answering it.
         text = normalize_text(_cap(text), matching=True)
@@ -182,16 +203,31 @@ class FrontDesk:
         lang = chosen or reply_language(form)
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
-        danger = self.danger.check(text)
-        reply = self._understand(text, lang, form, conversation)
+        danger = self.danger.check(text, old_story=context.old_story)
+        reply, asked_as = self._understand(text, lang, form, conversation, context)
         if danger.alarm:
             asked = asks_something(text, besides=self._what_to_do)
-            return self._emergency(danger, reply, asked)
-        return replace(reply, danger=danger.level)
+            reply = self._emergency(danger, reply, asked)
+        else:
+            reply = replace(reply, danger=danger.level)
+        return replace(reply, context=self._next_context(context, reply, asked_as, lang))
 
-    def _understand(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply:
+    @staticmethod
+    def _next_context(context: Context, reply: Reply, asked_as: str, lang: Lang) -> Context:
+        answered = reply.kind is ReplyKind.ANSWER or (
+            reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER)
+        if answered and reply.entry_id:
+            context = context.answered((reply.entry_id,), asked_as,
+                                       tuple(c.entry_id for c in reply.choices))
+        return replace(context, lang=lang,
+                       old_story=context.old_story or reply.danger is Danger.OLD_INJURY)
+
+    def _understand(
+        self, text: str, lang: Lang, form: Form, conversation: str, context: Context
+    ) -> tuple[Reply, str]:
+        """The reply, and the question as it was read (with the last one, for a follow-up)."""
         if text in self._appointment:
-            return self._appointment_and_answer(text, lang, form, conversation)
+            return self._appointment_and_answer(text, lang, form, conversation), text
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
         # is left asks nothing ("thanks bhai, we will talk it over in the family"), or is a word
         # or two the bot cannot answer ("thanks a lot, doctor"), the courtesy was the message.
@@ -199,14 +235,21 @@ class FrontDesk:
                         None)
         question = self._courtesies.remove(text) if courtesy else text
         if courtesy and not asks_something(text):
-            return self.greeting(lang, form, courtesy)
+            return self.greeting(lang, form, courtesy), text
         ranking = (self.matcher.rank(question, limit=DID_YOU_MEAN_CHOICES)
                    if _names_something(question) else None)
         kind, matches = self._decide(ranking)
         if courtesy and kind is not ReplyKind.ANSWER and (
             len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
         ):
-            return self.greeting(lang, form, courtesy)
+            return self.greeting(lang, form, courtesy), text
+        if kind is not ReplyKind.ANSWER and ranking is not None:
+            followed = self._as_follow_up(question, ranking, context)
+            if followed is not None:
+                # Answered from the context: the confidence logged stays the message's own,
+                # so staff reviewing weak answers see these too.
+                question, match = followed
+                kind, matches = ReplyKind.ANSWER, (match,)
         if kind is ReplyKind.ANSWER:
             reply = self.answer(matches[0].entry_id, lang, conversation, form)
         elif kind is ReplyKind.DID_YOU_MEAN:
@@ -214,8 +257,31 @@ class FrontDesk:
         else:
             reply = self.fallback(lang, form)
         if ranking is None:
-            return reply
-        return replace(reply, ranking=ranking, confidence=ranking.probability)
+            return reply, question
+        return replace(reply, ranking=ranking, confidence=ranking.probability), question
+
+    def _as_follow_up(
+        self, question: str, ranking: Ranking, context: Context
+    ) -> tuple[str, Match] | None:
+        """A short message the bot cannot answer alone ("and his arms?", "r potty?", "তাহলে কী
+        করব?"), read against the last answer: the question as read (the last one with it) and
+        the entry that answers it. A message naming a topic the article does not cover stays
+        unanswered: context never overrides a message's own topic."""
+        if not context.last or len(key_words(question)) > FOLLOW_UP_MAX_WORDS:
+            return None
+        if ranking.out_of_scope:
+            return None
+        # Its own words decide, with a lead for what the last answer offered next and for the
+        # last answer itself (tests/eval/round4/multiturn-G.yaml, bench/eval_report.py).
+        near = {*context.offered, context.last}
+        own = self.matcher.rank(question, limit=len(self.kb.entries))
+        if own.best is None:
+            return None
+        best = max(own.matches,
+                   key=lambda m: m.score + FOLLOW_UP_LEAD * (m.entry_id in near))
+        if best.entry_id not in near:
+            return None
+        return f"{context.question} {question}", best
 
     def _appointment_and_answer(
         self, text: str, lang: Lang, form: Form, conversation: str

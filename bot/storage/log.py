@@ -19,6 +19,7 @@ from typing import Self
 import aiosqlite
 
 from bot.core.vocabulary import Lang
+from bot.storage.chat_context import ChatContexts, forget_contexts, purge_contexts
 from bot.storage.conversations import (
     ConversationStore,
     MessageRef,
@@ -71,6 +72,7 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
         self._pending = PendingRecords(path)
         self._closed = False
         self.inbox = Inbox(db, self._lock)  # the updates as they arrived (storage/inbox.py)
+        self.contexts = ChatContexts(db, self._lock)  # each chat's memory (chat_context.py)
 
     @property
     def pending(self) -> int:
@@ -402,8 +404,10 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
                         deleted += cursor.rowcount
                 deleted += await forget_conversations(db, user_id)
                 deleted += await forget_learned(db, user_id)
+                deleted += await forget_contexts(db, user_id)
             deleted += self._pending.drop_user(user_id)
             self.inbox.drop_user(user_id)
+            self.contexts.drop_user(user_id)
             # Until a checkpoint, the -wal file still holds the pages as they were before the
             # delete: copy the new pages into the database and empty the -wal file.
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -431,6 +435,8 @@ class InquiryLog(ConversationStore, LearnedStore, ReportStore):
                 async with db.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)) as c:
                     deleted += c.rowcount
             deleted += await purge_conversations(db, cutoff)
+            deleted += await purge_contexts(db, cutoff)
+        self.contexts.drop_before(parse(cutoff))
         return deleted
 
 

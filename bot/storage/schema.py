@@ -161,6 +161,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX callback_messages_request ON callback_messages (request_id);
     """,
+    # 8: what the bot remembers of each chat between messages (storage/chat_context.py).
+    """
+    CREATE TABLE chat_context (
+        chat_id    INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL,
+        updated_at TEXT    NOT NULL,
+        context    TEXT
+    );
+    CREATE INDEX chat_context_user ON chat_context (user_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -15,7 +15,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
@@ -24,6 +24,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.core.conversation import CONTEXT_MINUTES, NEW, Context
 from bot.core.frontdesk import FrontDesk
 from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang
@@ -102,6 +103,24 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
 
     def now(self) -> datetime:
         return self.bot_data.clock()
+
+    async def chat_context(self, update: Update) -> Context:
+        """What this chat said before (its last answers, an old injury told), if it wrote in
+        the last CONTEXT_MINUTES; else a fresh start."""
+        chat = update.effective_chat
+        if chat is None:
+            return NEW
+        stored = await self.log.contexts.get(chat.id, self.now(),
+                                             within=timedelta(minutes=CONTEXT_MINUTES))
+        return Context.from_json(stored)
+
+    async def keep_context(self, update: Update, context: Context | None) -> None:
+        """Remember `context` for this chat's next message (None forgets it, as /start does)."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        await self.log.contexts.put(chat.id, user.id, context.to_json() if context else None,
+                                    self.now())
 
     def gettext(self, lang: Lang) -> Gettext:
         """Every UI string in the Telegram adapter is translated through this."""

@@ -146,6 +146,7 @@ async def start(update: Update, context: FrontDeskContext) -> None:
         ]
     )
     context.patient.last_lang = lang
+    await context.keep_context(update, None)  # /start begins the conversation afresh
     if update.effective_message:
         await update.effective_message.reply_text(text, reply_markup=home_keyboard(_))
 
@@ -283,8 +284,14 @@ async def text_message(update: Update, context: FrontDeskContext) -> None:
     # "hlw" or "ok bye" tell no language: answer in the one this patient used last, or their
     # Telegram's.
     usual = context.patient.last_lang or telegram_language(update)
+    before = await context.chat_context(update)
+    replied_to = message.reply_to_message
+    if replied_to and replied_to.from_user and replied_to.from_user.id == context.bot.id:
+        # The patient used Telegram's "reply" on one of our answers: that answer is the context.
+        before = context.desk.context_of_answer(replied_to.text or "", before)
     reply = context.desk.reply(
-        text, _conversation(update), await context.chosen_language(update), usual=usual
+        text, _conversation(update), await context.chosen_language(update), usual=usual,
+        context=before,
     )
     inquiry_id = await context.log_inquiry(
         update, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
@@ -294,6 +301,8 @@ async def text_message(update: Update, context: FrontDeskContext) -> None:
     private = message.chat.type == ChatType.PRIVATE
     await _send_reply(update, context, reply,
                       ask_data(context.settings, inquiry_id) if private else None)
+    # After the reply: a slow or refusing database delays only the next message's context.
+    await context.keep_context(update, reply.context)
 
 
 # -- call-back requests ---------------------------------------------------------------------
@@ -435,7 +444,12 @@ async def answer_button(update: Update, context: FrontDeskContext, entry_id: str
     """a:<entry>: a topic, a follow-up or a "did you mean" choice; its answer."""
     lang = await context.language(update)
     await callback_query(update).answer()
-    await _send_reply(update, context, context.desk.answer(entry_id, lang, _conversation(update)))
+    reply = context.desk.answer(entry_id, lang, _conversation(update))
+    # A follow-up typed after the button ("and the cost?") leans on this answer.
+    before = await context.chat_context(update)
+    await _send_reply(update, context, reply)
+    await context.keep_context(update, before.answered(
+        (entry_id,), reply.title or "", tuple(c.entry_id for c in reply.choices)))
 
 
 @on_button(parse_section)

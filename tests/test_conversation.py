@@ -1,0 +1,147 @@
+"""Conversations, not single messages (issue 18): a follow-up is read against the last answer,
+the story told keeps later turns free of alarms, and the context lasts 30 minutes, survives a
+restart and goes with /start, /forget and the retention purge."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.conversation import NEW, Context
+from bot.core.danger import Danger
+from bot.core.frontdesk import FrontDesk, Reply
+from bot.core.vocabulary import Lang, ReplyKind
+from bot.storage import InquiryLog
+
+from helpers.telegram_harness import Chat
+
+WINDOW = timedelta(minutes=30)
+T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+
+
+def chat(desk: FrontDesk, *texts: str) -> list[Reply]:
+    context, replies = NEW, []
+    for text in texts:
+        reply = desk.reply(text, conversation="conversation-test", context=context)
+        context = reply.context
+        replies.append(reply)
+    return replies
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "entry"),
+    [
+        ("is stem cell therapy safe?", "how long must we keep watching then?",
+         "long-term-risks"),
+        ("stem cell dile ki hatte parbe?", "tahole ki ki valo hoy?", "what-improves"),
+        ("স্টেম সেল দিলে কি হাঁটতে পারবে?", "তাহলে কী কী ভালো হয়?", "what-improves"),
+    ],
+)
+def test_a_follow_up_is_read_against_the_last_answer(
+        desk: FrontDesk, first: str, follow_up: str, entry: str) -> None:
+    alone = desk.reply(follow_up, conversation="alone")
+    assert alone.entry_id != entry  # on its own the bot cannot tell what it asks
+    replies = chat(desk, first, follow_up)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+def test_a_message_with_its_own_topic_is_answered_on_its_own(desk: FrontDesk) -> None:
+    replies = chat(desk, "will stem cells help him walk again?", "how much does it cost?")
+    assert replies[1].entry_id == "cost"
+
+
+def test_context_never_answers_what_the_article_does_not_cover(desk: FrontDesk) -> None:
+    replies = chat(desk, "how much does stem cell therapy cost?", "and the MRI?")
+    assert replies[1].kind is ReplyKind.FALLBACK
+
+
+def test_an_old_injury_told_earlier_keeps_later_turns_free_of_alarms(desk: FrontDesk) -> None:
+    replies = chat(desk, "my father was injured in 2019 falling from a tree. can stem cells help?",
+                   "he fell and can't move his legs either, is there any hope?")
+    assert replies[0].context.old_story
+    assert replies[1].kind is not ReplyKind.EMERGENCY
+    # A new danger now still gets 999 first.
+    now = chat(desk, "my father was injured in 2019. can stem cells help?",
+               "he can't breathe now!")
+    assert now[1].kind is ReplyKind.EMERGENCY and now[1].danger is Danger.NOW
+
+
+def test_the_context_travels_as_json_and_a_damaged_one_is_a_fresh_start(
+        desk: FrontDesk) -> None:
+    context = chat(desk, "is stem cell therapy safe?")[0].context
+    assert context.last == "safety" and context.lang is Lang.EN
+    assert Context.from_json(context.to_json()) == context
+    assert Context.from_json("{not json") == NEW
+    assert Context.from_json('{"entries": 5}') == NEW
+
+
+def test_a_reply_to_an_answer_makes_it_the_context(desk: FrontDesk) -> None:
+    shown = desk.answer("safety", Lang.EN, "reply-to")
+    context = desk.context_of_answer(f"{shown.title}\n\n{shown.text}")
+    assert context.last == "safety"
+    assert desk.context_of_answer("hello there") == NEW
+
+
+# -- storage ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[InquiryLog]:
+    async with await InquiryLog.open(tmp_path / "log.sqlite3") as opened:
+        yield opened
+
+
+async def test_a_context_lasts_30_minutes_and_a_restart_keeps_it(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    async with await InquiryLog.open(path) as log:
+        await log.contexts.put(7, 7, '{"entries": ["cost"]}', T0)
+        assert await log.contexts.get(7, T0 + timedelta(minutes=29), WINDOW)
+        assert await log.contexts.get(7, T0 + timedelta(minutes=31), WINDOW) is None
+    async with await InquiryLog.open(path) as log:
+        assert await log.contexts.get(7, T0 + timedelta(minutes=5), WINDOW) == (
+            '{"entries": ["cost"]}')
+        await log.contexts.put(7, 7, None, T0 + timedelta(minutes=6))  # /start
+        assert await log.contexts.get(7, T0 + timedelta(minutes=7), WINDOW) is None
+    async with await InquiryLog.open(path) as log:
+        assert await log.contexts.get(7, T0 + timedelta(minutes=7), WINDOW) is None
+
+
+async def test_forget_and_the_purge_remove_contexts(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    async with await InquiryLog.open(path) as log:
+        await log.contexts.put(7, 7, "{}", T0)
+        await log.contexts.put(8, 8, "{}", T0)
+        await log.forget_user(7)
+        await log.purge_older_than(30, now=T0 + timedelta(days=31))
+    async with await InquiryLog.open(path) as log:
+        assert await log.contexts.get(7, T0, WINDOW) is None
+        assert await log.contexts.get(8, T0, WINDOW) is None
+
+
+# -- through Telegram ----------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+async def test_a_follow_up_through_telegram_and_start_clears_it(fake, bot) -> None:
+    patient = Chat(fake, 7301)
+    first = await patient.say("is stem cell therapy safe?")
+    assert "Safety" in first.params["text"]
+    follow = await patient.say("how long must we keep watching then?")
+    assert "Long-term" in follow.params["text"]
+    await patient.say("/start")
+    again = await patient.say("how long must we keep watching then?")
+    assert "Long-term" not in again.params["text"]
+
+
+@pytest.mark.e2e
+async def test_replying_to_an_answer_in_telegram_makes_it_the_context(fake, bot) -> None:
+    patient = Chat(fake, 7302)
+    await patient.say("is stem cell therapy safe?")
+    await patient.say("how much does it cost?")
+    safety = next(m for m in fake.sent_messages(7302) if "Safety" in m.get("text", ""))
+    later = await patient.reply("how long must we keep watching then?",
+                                to=safety["message_id"])
+    assert "Long-term" in later.params["text"]
