@@ -61,9 +61,10 @@ def rss_mib(field: str = "VmRSS") -> float:
     raise RuntimeError(field)
 
 
-def clear_caches() -> None:
+def clear_caches(desk: FrontDesk) -> None:
     for cache in CACHES.values():
         cache.cache_clear()
+    desk.kb.spoken.word.cache_clear()
     for phrases in phrase_sets():
         phrases._candidates.cache_clear()
 
@@ -156,10 +157,10 @@ def latency(times: list[float]) -> str:
     return f"p50 {statistics.median(times):.2f} ms, p99 {p99:.2f} ms, max {times[-1]:.2f} ms"
 
 
-def cache_table(title: str) -> None:
+def cache_table(title: str, desk: FrontDesk) -> None:
     print(f"\n{title}\n\n| cache | bound | size | hits | misses | hit rate |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for name, cache in CACHES.items():
+    for name, cache in {**CACHES, "SpokenForms.word": desk.kb.spoken.word}.items():
         info = cache.cache_info()
         rate = info.hits / max(1, info.hits + info.misses)
         print(f"| {name} | {info.maxsize:,} | {info.currsize:,} | {info.hits:,} "
@@ -183,11 +184,11 @@ def main() -> None:
 
     messages = [text for _, text in eval_items()]
     rng = random.Random(20)
-    clear_caches()
+    clear_caches(desk)
     times = timed(desk, [rng.choice(messages) for _ in range(REALISTIC)], "real")
     print(f"\nRealistic traffic: {REALISTIC:,} messages drawn from the {len(messages):,} of "
           f"tests/eval: {latency(times)}; resident memory {rss_mib():.0f} MiB")
-    cache_table("Caches on realistic traffic (fresh at its start):")
+    cache_table("Caches on realistic traffic (fresh at its start):", desk)
 
     kind = "random words" if garbage else "mixed Bangla, Banglish and English"
     print(f"\nFlood: {flood:,} distinct {LIMIT:,}-character messages of {kind}\n")
@@ -198,7 +199,7 @@ def main() -> None:
     print(f"\nflood latency: {latency(times)}")
     print(f"resident memory after the flood {rss_mib():.0f} MiB, "
           f"peak {rss_mib('VmHWM'):.0f} MiB (target: under 150 MiB)")
-    cache_table("Caches after the flood:")
+    cache_table("Caches after the flood:", desk)
 
 
 if __name__ == "__main__":
