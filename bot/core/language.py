@@ -37,13 +37,15 @@ _KHANDA_TA_ZWJ = "\u09a4\u09cd\u200d"
 
 _normalizer = Normalizer(allow_english=True)
 
-# Bounds of the word caches here, in triggers.py and in matcher.py; the least recently used
-# word is forgotten first. Every evaluation message replayed (bench/bench_memory.py) uses about
-# 6,000 distinct words, and from 4,096 entries up the caches hit 98-99 %, as unbounded ones do.
-# At 65,536 entries, a flood of new words took the bot to 338 MiB (issue 17).
+# Bounds of the word caches here and in triggers.py, matcher.py and spoken.py; the least
+# recently used word is forgotten first. The evaluation messages replayed
+# (bench/bench_memory.py) use 5,000 to 7,000 distinct words: at 8,192 entries the caches hit
+# 98-99 % and cost no more CPU than unbounded ones (at 2,048, 30 % more). At 65,536 entries, a
+# flood of new words took the bot to 338 MiB (issue 17).
 WORD_CACHE_SIZE = 8192
 # Whole texts, up to 4,096 characters (the hand-off reads whole messages). Each reading of a
-# message within one reply normalizes it again; 64 entries already catch those repeats.
+# message within one reply normalizes it again; 256 entries catch those repeats as fast as
+# 8,192 did, and hold at most 4 MiB.
 TEXT_CACHE_SIZE = 256
 
 # The 1,116 evaluation messages have at most 2 broken words each; 16 leaves room for a bad
