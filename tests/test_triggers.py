@@ -3,10 +3,15 @@ variants, and no false alarms from look-alike words or numbers."""
 
 from __future__ import annotations
 
+import functools
+import gc
+
 import pytest
 
+from bot.core.frontdesk import FrontDesk
 from bot.core.knowledge import KnowledgeBase
-from bot.core.triggers import PhraseSet
+from bot.core.language import WORD_CACHE_SIZE
+from bot.core.triggers import REMEMBERED_WORDS, PhraseSet
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +167,29 @@ def test_nothing_matches_empty_text_or_an_empty_phrase_list() -> None:
     assert PhraseSet(["hello", "fell"]).find("nothing here") is None
     assert "" not in PhraseSet(["hello", "fell"])
     assert "anything at all" not in PhraseSet([])
+
+
+# -- memory (issue 17): a flood of new words must not grow the bot without end ------------------
+
+
+def test_every_cache_in_the_core_has_a_bound(desk: FrontDesk) -> None:
+    """Module caches and the desk's own (its phrase sets, the spoken forms) alike."""
+    lru = type(functools.lru_cache(maxsize=1)(len))
+    caches = {
+        f"{o.__wrapped__.__module__}.{o.__wrapped__.__qualname__}": o.cache_info().maxsize
+        for o in gc.get_objects()
+        if isinstance(o, lru) and o.__wrapped__.__module__.startswith("bot.core.")
+    }
+    assert {"bot.core.matcher._word_features", "bot.core.triggers.PhraseSet._starting_with",
+            "bot.core.spoken.SpokenForms._word"} <= caches.keys()  # the scan finds them
+    unbounded = {name: size for name, size in caches.items()
+                 if size is None or size > max(WORD_CACHE_SIZE, REMEMBERED_WORDS)}
+    assert not unbounded
+
+
+def test_a_phrase_set_forgets_the_least_recently_seen_words_past_its_bound() -> None:
+    breath = PhraseSet(["শ্বাস", "cant breathe"])
+    breath.hits(["শ্বাস", *(f"word{i}" for i in range(REMEMBERED_WORDS + 100))])
+    assert breath._candidates.cache_info().currsize == REMEMBERED_WORDS
+    assert "বাবার শ্বাস নিতে কষ্ট হচ্ছে" in breath  # a forgotten word is looked up again
+    assert "he cant breathe" in breath

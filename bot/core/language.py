@@ -37,6 +37,17 @@ _KHANDA_TA_ZWJ = "\u09a4\u09cd\u200d"
 
 _normalizer = Normalizer(allow_english=True)
 
+# Bounds of the word caches here and in triggers.py, matcher.py and spoken.py; the least
+# recently used word is forgotten first. The evaluation messages replayed
+# (bench/bench_memory.py) use 5,000 to 7,000 distinct words: at 8,192 entries the caches hit
+# 98-99 % and cost no more CPU than unbounded ones (at 2,048, 30 % more). At 65,536 entries, a
+# flood of new words took the bot to 338 MiB (issue 17).
+WORD_CACHE_SIZE = 8192
+# Whole texts, up to 4,096 characters (the hand-off reads whole messages). Each reading of a
+# message within one reply normalizes it again; 256 entries catch those repeats as fast as
+# 8,192 did, and hold at most 4 MiB.
+TEXT_CACHE_SIZE = 256
+
 # The 1,116 evaluation messages have at most 2 broken words each; 16 leaves room for a bad
 # keyboard and keeps garbage (each repair costs about 0.4 ms) well under issue 11's 20 ms.
 REPAIR_BUDGET = 16
@@ -53,14 +64,14 @@ _SYLLABLE = (
 WELL_FORMED_BANGLA = regex.compile(rf"^(?:{_SYLLABLE})+$")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _repair_bangla_word(word: str) -> str:
     fixed = _normalizer(word)["normalized"]
     # bnunicodenormalizer emits precomposed য় (U+09DF); NFC brings it back to the standard form.
     return unicodedata.normalize("NFC", fixed or word)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def normalize_text(text: str, matching: bool = False) -> str:
     """Repair Bangla Unicode defects and tidy whitespace, keeping the text readable.
 
@@ -222,7 +233,7 @@ _VOWELS = regex.compile(r"[aeiou]")
 _ALIASES = {"cell": "sel", "cells": "sel", "sell": "sel"}
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def fold(word: str) -> str:
     """The phonetic key of one lower-case Latin word."""
     word = _ALIASES.get(word, word)
@@ -242,7 +253,7 @@ _CHANDRABINDU = "\u0981"
 _YA_PHALA = regex.compile(r"([\u0995-\u09b9\u09dc-\u09df])\u09cd\u09af")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def romanize_bangla_word(word: str) -> str:
     word = _YA_PHALA.sub(r"\1\u09cd\1", word.replace(_CHANDRABINDU, ""))
     return str(romanize_word(word)).lower()  # the library has no type hints

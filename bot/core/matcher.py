@@ -42,7 +42,13 @@ import numpy as np
 from scipy import sparse
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.language import asking_part, key_words, question_sentences, skeleton
+from bot.core.language import (
+    WORD_CACHE_SIZE,
+    asking_part,
+    key_words,
+    question_sentences,
+    skeleton,
+)
 from bot.core.triggers import PhraseSet
 
 # An out-of-scope example must be clearly closer than every entry: a tie is not a verdict.
@@ -63,7 +69,7 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 Features = dict[str, float]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_features(word: str) -> tuple[tuple[str, float], ...]:
     padded = f" {word} "
     trigrams = tuple((padded[i : i + 3], _TRIGRAM_WEIGHT) for i in range(len(padded) - 2))
