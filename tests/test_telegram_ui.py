@@ -174,6 +174,25 @@ def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: Fr
     assert forged == [None] * len(forged)
 
 
+def test_an_id_past_sqlites_integers_is_no_id(desk: FrontDesk) -> None:
+    from bot.tg.ui import (
+        parse_ask,
+        parse_desk_done,
+        parse_desk_reply,
+        parse_teach,
+        parse_unlearn,
+    )
+
+    kb, largest, huge = desk.kb, 2**63 - 1, "9" * 20
+    assert parse_done(f"done:{largest}", kb) == largest
+    past = [parse_done(f"done:{largest + 1}", kb), parse_done(f"done:{huge}", kb),
+            parse_ask(f"ask:{huge}", kb), parse_ask(f"ask:1:{huge}", kb),
+            parse_desk_reply(f"dr:{huge}", kb), parse_desk_done(f"dd:{huge}", kb),
+            parse_teach(f"tch:i{huge}", kb), parse_unlearn(f"ul:{huge}:l", kb),
+            parse_ask("ask:৩", kb), parse_teach("tch:c٣", kb)]
+    assert past == [None] * len(past)
+
+
 def test_only_replies_that_did_not_answer_carry_ask_the_front_desk(desk: FrontDesk) -> None:
     def asks(reply) -> bool:
         keyboard = render(reply, desk, "ask:1")[1]

@@ -40,12 +40,10 @@ from bot.tg.context import (
     is_staff,
     on_button,
 )
-from bot.tg.handoff.cards import (
-    IDLE,
-    card_keyboard,
-    card_text,
+from bot.tg.handoff.cards import IDLE, card_keyboard, card_text, refresh_cards
+from bot.tg.staff_side import (
     front_desk_reachable,
-    refresh_cards,
+    patient_language,
     staff_chats,
     staff_language,
 )
@@ -355,8 +353,7 @@ async def _staff_answer(
     staff = update.effective_user
     if staff is None:
         return
-    chosen = await context.log.get_language(conversation.user_id)
-    lang = Lang(chosen) if chosen else Lang(conversation.lang)
+    lang = await patient_language(context.log, conversation.user_id, Lang(conversation.lang))
     _ = context.gettext(lang)
     frame = "💬 " + bold(_("IBN-SINA front desk:"))
     _ = context.gettext(await context.language(update))  # from here on, for the staff member
