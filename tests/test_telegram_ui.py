@@ -22,14 +22,19 @@ from bot.tg.ui import (
     LanguageChoice,
     escape,
     pack,
+    parse_ask,
     parse_callback,
+    parse_desk_done,
+    parse_desk_reply,
     parse_done,
     parse_entry,
     parse_feedback,
     parse_forget,
     parse_section,
     parse_set_language,
+    parse_teach,
     parse_topics,
+    parse_unlearn,
     plain,
     render,
     section_keyboard,
@@ -139,16 +144,7 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
 
 
 def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) -> None:
-    from bot.tg.ui import (
-        AskFor,
-        TeachStep,
-        Unlearn,
-        parse_ask,
-        parse_desk_done,
-        parse_desk_reply,
-        parse_teach,
-        parse_unlearn,
-    )
+    from bot.tg.ui import AskFor, TeachStep, Unlearn
 
     kb = desk.kb
     section = kb.sections[0]
@@ -175,14 +171,6 @@ def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: Fr
 
 
 def test_an_id_past_sqlites_integers_is_no_id(desk: FrontDesk) -> None:
-    from bot.tg.ui import (
-        parse_ask,
-        parse_desk_done,
-        parse_desk_reply,
-        parse_teach,
-        parse_unlearn,
-    )
-
     kb, largest, huge = desk.kb, 2**63 - 1, "9" * 20
     assert parse_done(f"done:{largest}", kb) == largest
     past = [parse_done(f"done:{largest + 1}", kb), parse_done(f"done:{huge}", kb),
