@@ -320,6 +320,35 @@ async def test_one_conversation_at_a_time_and_no_double_cards(fake, bot) -> None
                 if "dd:" in str(m.get("reply_markup"))]) == cards_before == 1
 
 
+async def test_a_lost_sent_to_the_front_desk_note_is_made_good_without_a_second_card(
+    fake, db, monkeypatch
+) -> None:
+    # The card is posted, then Telegram fails every message to the patient until the retries
+    # (and the apology's) run out. The card was not the reply: the inbox hands the press in
+    # again, and once Telegram is back the patient learns where the question is.
+    from bot.tg.transport import intake, request
+
+    monkeypatch.setattr(request, "RETRY_BOUND_SECONDS", 2.0)
+    monkeypatch.setattr(intake, "RECHECK_EVERY_SECONDS", 0.5)
+
+    def already_there(call) -> bool:
+        return "already with the front desk" in str(call.params.get("text"))
+
+    async with running_bot(bot_settings(fake, db)):
+        patient = Chat(fake, 419)
+        reply = await patient.say(OUT_OF_SCOPE)
+        fake.fail_next("sendMessage", 502, times=10**6, chat_id=419)
+        fake.push_callback(data_of(reply, "ask:")[0], user_id=419)
+        await fake.wait_for("sendMessage", already_there, timeout=30)  # handled again
+        fake.clear_faults()
+        await fake.wait_for("sendMessage", lambda c: already_there(c) and c.status == 200,
+                            timeout=15)
+        await asyncio.sleep(1)
+    told = [c.params["text"] for c in fake.calls("sendMessage") if to_chat(419)(c)]
+    assert len(told) == 2 and "already with the front desk" in told[-1]
+    assert len([m for m in staff_messages(fake) if "dd:" in str(m.get("reply_markup"))]) == 1
+
+
 async def test_answers_do_not_carry_the_button(fake, bot) -> None:
     reply = await Chat(fake, 412).say("is stem cell therapy safe?")
     assert not data_of(reply, "ask")

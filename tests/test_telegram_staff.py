@@ -313,3 +313,56 @@ async def test_forget_removes_the_patients_call_back_alert_from_the_staff_chat(f
                         method="editMessageText")
     await fake.wait_for("deleteMessage", lambda c: True, timeout=10)
     assert fake.message(STAFF_CHAT, alert["message_id"]) is None, "name and phone are gone"
+
+
+async def test_moving_the_clock_moves_the_staff_commands_windows(fake, bot) -> None:
+    await Chat(fake, 216).say("will insurance cover it")
+    staff = Chat(fake, STAFF_ID)
+    assert "will insurance cover it" in (await staff.say("/unanswered 1")).params["text"]
+    later = datetime.now(UTC) + timedelta(days=3)
+    bot.bot_data.clock = lambda: later
+    assert "No unanswered questions" in (await staff.say("/unanswered 1")).params["text"]
+    assert "0 questions from 0 people" in (await staff.say("/stats 1")).params["text"]
+    export = await staff.say("/export 1", method="sendDocument")
+    assert later.strftime("%Y-%m-%d") in str(export.files)
+
+
+async def test_the_daily_purge_follows_the_clock(fake, db) -> None:
+    from bot.tg import schedule
+
+    async with running_bot(bot_settings(fake, db, retention_days=30)) as app:
+        await Chat(fake, 217).say("is stem cell therapy safe?")
+        data = app.bot_data
+        await schedule.tick(app.bot, data)
+        assert len(await rows(db)) == 1, "purged at start-up, and not again within the day"
+        data.clock = lambda: datetime.now(UTC) + timedelta(days=31)
+        await schedule.tick(app.bot, data)
+        assert await rows(db) == [], "a day later: what is now over 30 days old goes"
+
+
+STAFF_BUTTONS = ["done:1", "dr:1", "dd:1", "tch:i1", "tch:c1:x", "ul:1"]
+
+
+@pytest.mark.parametrize("data", STAFF_BUTTONS)
+async def test_a_staff_button_has_one_answer_for_anyone_else(fake, bot, data) -> None:
+    outsider = Chat(fake, 218, chat_id=STAFF_CHAT, chat_type="supergroup", language_code="en")
+    refused = await outsider.press(data, method="answerCallbackQuery")
+    assert "শুধু ফ্রন্ট ডেস্কের স্টাফরা" in refused.params["text"], "the group reads Bangla"
+    patient = await Chat(fake, 218).press(data, method="answerCallbackQuery")
+    assert "expired" in patient.params["text"], "to a patient, staff buttons do not exist"
+
+
+@pytest.mark.parametrize("data", ["done:9999999", "dr:9999999", "dd:9999999", "tch:i9999999",
+                                  "tch:c9999999:x", "done:99999999999999999999"])
+async def test_a_staff_press_naming_nothing_has_expired(fake, bot, data) -> None:
+    answer = await Chat(fake, STAFF_ID).press(data, method="answerCallbackQuery")
+    assert "expired" in answer.params["text"]
+    assert not any("went wrong" in str(c.params.get("text")) for c in fake.calls())
+
+
+@pytest.mark.parametrize("data", ["ask:99999999", "ask:99999999999999999999",
+                                  "ask:1:99999999999999999999"])
+async def test_a_patient_press_naming_nothing_has_expired(fake, bot, data) -> None:
+    answer = await Chat(fake, 219).press(data, method="answerCallbackQuery")
+    assert "expired" in answer.params["text"]
+    assert not any("went wrong" in str(c.params.get("text")) for c in fake.calls())

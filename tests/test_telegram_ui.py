@@ -22,14 +22,19 @@ from bot.tg.ui import (
     LanguageChoice,
     escape,
     pack,
+    parse_ask,
     parse_callback,
+    parse_desk_done,
+    parse_desk_reply,
     parse_done,
     parse_entry,
     parse_feedback,
     parse_forget,
     parse_section,
     parse_set_language,
+    parse_teach,
     parse_topics,
+    parse_unlearn,
     plain,
     render,
     section_keyboard,
@@ -139,16 +144,7 @@ def test_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) ->
 
 
 def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: FrontDesk) -> None:
-    from bot.tg.ui import (
-        AskFor,
-        TeachStep,
-        Unlearn,
-        parse_ask,
-        parse_desk_done,
-        parse_desk_reply,
-        parse_teach,
-        parse_unlearn,
-    )
+    from bot.tg.ui import AskFor, TeachStep, Unlearn
 
     kb = desk.kb
     section = kb.sections[0]
@@ -172,6 +168,17 @@ def test_front_desk_parsers_read_what_the_bot_makes_and_refuse_the_rest(desk: Fr
         parse_teach("tch:c3:z", kb), parse_unlearn("ul:5:x", kb), parse_unlearn("ul", kb),
     ]
     assert forged == [None] * len(forged)
+
+
+def test_an_id_past_sqlites_integers_is_no_id(desk: FrontDesk) -> None:
+    kb, largest, huge = desk.kb, 2**63 - 1, "9" * 20
+    assert parse_done(f"done:{largest}", kb) == largest
+    past = [parse_done(f"done:{largest + 1}", kb), parse_done(f"done:{huge}", kb),
+            parse_ask(f"ask:{huge}", kb), parse_ask(f"ask:1:{huge}", kb),
+            parse_desk_reply(f"dr:{huge}", kb), parse_desk_done(f"dd:{huge}", kb),
+            parse_teach(f"tch:i{huge}", kb), parse_unlearn(f"ul:{huge}:l", kb),
+            parse_ask("ask:৩", kb), parse_teach("tch:c٣", kb)]
+    assert past == [None] * len(past)
 
 
 def test_only_replies_that_did_not_answer_carry_ask_the_front_desk(desk: FrontDesk) -> None:

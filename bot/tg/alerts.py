@@ -12,15 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from babel.dates import format_datetime
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
 from bot.config import Settings
-from bot.core.vocabulary import Lang
-from bot.storage import DHAKA
 from bot.tg.context import FrontDeskContext
+from bot.tg.staff_side import STAFF_LANG, staff_time
 from bot.tg.ui import Gettext, escape
 
 logger = logging.getLogger(__name__)
@@ -53,13 +51,13 @@ async def notify_staff(update: object, context: FrontDeskContext) -> None:
         data.alerts_held += 1
         return
     held, data.last_alert, data.alerts_held = data.alerts_held, now, 0
-    lang = Lang.BN  # the staff group's language
+    lang = STAFF_LANG
     _ = context.gettext(lang)
     error = type(context.error).__name__ if context.error else "?"
     lines = [
         "⚠️ " + escape(_("{what} failed at {time} (Dhaka): {error}.").format(
             what=_what_failed(update, _), error=error,
-            time=format_datetime(now, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value))),
+            time=staff_time(now, lang))),
         escape(_("The patient was asked to try again or call. Details are in the server log.")),
     ]
     if held:

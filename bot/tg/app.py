@@ -6,7 +6,6 @@ the updates (tg.transport.intake) and starts and stops it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -47,17 +46,17 @@ from bot.tg.context import (
     Handler,
     PatientData,
     expired,
+    staff_gate,
     telegram_language,
 )
 from bot.tg.flood import FloodGuard
 from bot.tg.handoff import cards, relay, teach
+from bot.tg.staff_side import staff_menu_chats
 from bot.tg.transport.request import HANDLING, JsonRequest, RetryingRequest
-from bot.tg.ui import Action, escape, is_logged_button, route
+from bot.tg.ui import Action, escape, route, unpack
 
 logger = logging.getLogger(__name__)
 
-MAINTENANCE_EVERY_SECONDS = 60.0
-PURGE_EVERY_SECONDS = 24 * 3600.0
 # Calls to Telegram at once; the rest wait their turn (tg.transport.request.RetryingRequest).
 CONNECTIONS = 8
 
@@ -109,6 +108,45 @@ STAFF_COMMANDS = (
     Command("export", N_("Export inquiries as CSV for Excel (staff)"), staff.export),
     Command("learned", N_("Questions staff taught the bot (staff)"), teach.learned_command),
 )
+
+
+class Button(NamedTuple):
+    action: Action
+    callback: Handler
+    # Work at the front desk: only staff may press it (one gate, `staff_gate`), and a press is
+    # not a patient's inquiry, so it is not logged as one.
+    staff: bool = False
+
+
+# One handler per action; a test fails if an action has none, or two. Its data format and
+# parser are the action's (tg.ui).
+BUTTONS = (
+    Button(Action.ANSWER, patient.answer_button),
+    Button(Action.SECTION, patient.section_button),
+    Button(Action.TOPICS, patient.topics_button),
+    Button(Action.APPOINTMENT, patient.appointment_button),
+    Button(Action.LANGUAGE, patient.language_button),
+    Button(Action.SET_LANGUAGE, patient.set_language_button),
+    Button(Action.FEEDBACK, patient.feedback_button),
+    Button(Action.CALLBACK, patient.callback_button),
+    Button(Action.FORGET, patient.forget_button),
+    Button(Action.ASK, relay.ask),
+    Button(Action.DONE, staff.mark_done, staff=True),
+    Button(Action.DESK_REPLY, cards.reply_button, staff=True),
+    Button(Action.DESK_DONE, cards.done_button, staff=True),
+    Button(Action.TEACH, teach.teach_button, staff=True),
+    Button(Action.UNLEARN, teach.unlearn_button, staff=True),
+)
+STAFF_ACTIONS = frozenset(b.action for b in BUTTONS if b.staff)
+
+
+def is_logged_button(data: object) -> bool:
+    """Every press is logged before its reply, except these: deleting one's data must leave no
+    new record behind, and a staff member's buttons are not inquiries."""
+    parsed = unpack(data) if isinstance(data, str) else None
+    return parsed is None or not (
+        parsed[0] in STAFF_ACTIONS or parsed == (Action.FORGET, ["yes"])
+    )
 
 
 def build_application(settings: Settings, desk: FrontDesk, *,
@@ -171,25 +209,11 @@ def build_application(settings: Settings, desk: FrontDesk, *,
             # unknown command gets, in groups (like unknown commands there) silence.
             CommandHandler([c.name for c in STAFF_COMMANDS], patient.unknown_command,
                            filters=filters.ChatType.PRIVATE),
-            # Buttons: one handler per action, then one for any button the bot no longer makes.
+            # Buttons (the BUTTONS table), then one for any button the bot no longer makes.
             # PTB hands a button with empty data to the first of them, whatever its pattern:
             # each handler's parser (tg.context.on_button) refuses data not its own.
-            CallbackQueryHandler(patient.answer_button, pattern=route(Action.ANSWER)),
-            CallbackQueryHandler(patient.section_button, pattern=route(Action.SECTION)),
-            CallbackQueryHandler(patient.topics_button, pattern=route(Action.TOPICS)),
-            CallbackQueryHandler(patient.appointment_button, pattern=route(Action.APPOINTMENT)),
-            CallbackQueryHandler(patient.language_button, pattern=route(Action.LANGUAGE)),
-            CallbackQueryHandler(patient.set_language_button,
-                                 pattern=route(Action.SET_LANGUAGE)),
-            CallbackQueryHandler(patient.feedback_button, pattern=route(Action.FEEDBACK)),
-            CallbackQueryHandler(patient.callback_button, pattern=route(Action.CALLBACK)),
-            CallbackQueryHandler(patient.forget_button, pattern=route(Action.FORGET)),
-            CallbackQueryHandler(staff.mark_done, pattern=route(Action.DONE)),
-            CallbackQueryHandler(relay.ask, pattern=route(Action.ASK)),
-            CallbackQueryHandler(cards.reply_button, pattern=route(Action.DESK_REPLY)),
-            CallbackQueryHandler(cards.done_button, pattern=route(Action.DESK_DONE)),
-            CallbackQueryHandler(teach.teach_button, pattern=route(Action.TEACH)),
-            CallbackQueryHandler(teach.unlearn_button, pattern=route(Action.UNLEARN)),
+            *(CallbackQueryHandler(staff_gate(b.callback) if b.staff else b.callback,
+                                   pattern=route(b.action)) for b in BUTTONS),
             CallbackQueryHandler(expired),
             # Messages.
             MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, patient.contact_message),
@@ -212,17 +236,11 @@ async def post_init(app: FrontDeskApp) -> None:
     await register_descriptions(app)
     await alerts.check_staff_chat(app.bot, data.settings)
     await teach.relearn(data)  # what staff taught before this start
-    data.maintenance = asyncio.create_task(_maintenance(data))
     schedule.start(app)
 
 
 async def post_stop(app: FrontDeskApp) -> None:
     await schedule.stop(app)
-    task, app.bot_data.maintenance = app.bot_data.maintenance, None
-    if task:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def post_shutdown(app: FrontDeskApp) -> None:
@@ -232,25 +250,6 @@ async def post_shutdown(app: FrontDeskApp) -> None:
         # An unclosed aiosqlite connection keeps its worker thread, and the process, alive.
         await data.log.close()
         data.log = None
-
-
-async def _maintenance(data: BotData) -> None:
-    """Retry records the disk refused, forget idle flood counters, purge old records daily."""
-    since_purge = PURGE_EVERY_SECONDS  # purge once at start-up
-    while True:
-        if data.log is not None:
-            try:
-                await data.log.flush_pending()
-                if since_purge >= PURGE_EVERY_SECONDS:
-                    purged = await data.log.purge_older_than(data.settings.retention_days)
-                    logger.info("retention: purged %d records older than %d days",
-                                purged, data.settings.retention_days)
-                    since_purge = 0.0
-            except Exception:
-                logger.exception("maintenance failed; will try again")
-        data.flood.forget_idle()
-        await asyncio.sleep(MAINTENANCE_EVERY_SECONDS)
-        since_purge += MAINTENANCE_EVERY_SECONDS
 
 
 def _menu(desk: FrontDesk, lang: Lang, commands: tuple[Command, ...]) -> list[BotCommand]:
@@ -269,10 +268,7 @@ async def register_commands(app: FrontDeskApp) -> None:
             await bot.set_my_commands(patient_menu, scope=scope, language_code=code)
             if code is None:
                 await bot.set_my_commands(patient_menu, scope=scope, language_code="en")
-        chats = set(settings.staff_user_ids)
-        if settings.staff_chat_id:
-            chats.add(settings.staff_chat_id)
-        for chat_id in sorted(chats):
+        for chat_id in staff_menu_chats(settings):
             try:
                 for language_code in ((code, "en") if code is None else (code,)):
                     await bot.set_my_commands(
@@ -311,13 +307,10 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
     if (isinstance(update, Update) and update.effective_chat is not None
             and not isinstance(error, Forbidden)):
         await _apologise(update, context)
-    # Outside the update's handling: a notice that reaches the staff group is not the patient's
-    # reply, and must not mark the update answered in the inbox.
-    token = HANDLING.set(None)
-    try:
+    # A notice that reaches the staff group is not the patient's reply, and must not mark the
+    # update answered in the inbox.
+    with context.not_the_reply():
         await alerts.notify_staff(update, context)
-    finally:
-        HANDLING.reset(token)
 
 
 async def _apologise(update: Update, context: FrontDeskContext) -> None:

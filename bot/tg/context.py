@@ -4,21 +4,34 @@ and the patient's language, and the state the bot keeps per patient.
 `build_application` registers these through PTB's `ContextTypes`, so a handler reads
 `context.desk`, `context.log`, `context.settings` and `context.gettext(lang)`, and
 `context.patient` is a `PatientData`, not a dict of string keys.
+
+The rules a handler keeps (docs/architecture.md says why):
+- Log before replying: `context.log_inquiry` first, then the message. A crash between the two
+  loses a reply, never a record.
+- The first message delivered while an update is handled is its reply. The inbox
+  (tg.transport.intake) marks the update answered when a send, copy, edit or forward succeeds,
+  and hands an unanswered one to the handlers again after a restart. A message that is not
+  the reply (a notice to staff before the patient is told) goes out inside
+  `context.not_the_reply()`.
+- Time is `context.now()`, never `datetime.now()`: tests move the clock.
+- Staff-side posts follow tg.staff_side (which chats, which language, how a time reads).
+- No patient text in a log line, and none in a staff notice about an error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
@@ -30,11 +43,11 @@ from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang
 from bot.storage import InquiryLog, InquiryRecord
 from bot.tg.flood import FloodGuard
+from bot.tg.staff_side import STAFF_LANG
+from bot.tg.transport.request import HANDLING
 from bot.tg.ui import Gettext, Parser
 
 T = TypeVar("T")
-# The staff group reads one language: its cards and everything the bot posts there.
-STAFF_GROUP_LANG = Lang.BN
 
 
 class BotData:
@@ -45,8 +58,9 @@ class BotData:
     desk: FrontDesk
     flood: FloodGuard
     log: InquiryLog | None = None
-    maintenance: asyncio.Task[None] | None = None  # started in post_init, stopped in post_stop
-    housekeeping: asyncio.Task[None] | None = None  # tg.schedule's, likewise
+    # tg.schedule's minute loop: started in post_init, stopped in post_stop.
+    housekeeping: asyncio.Task[None] | None = None
+    purged_at: datetime | None = None  # the last retention purge, by `clock`
     # What staff taught, as the matcher has it now (tg.handoff.teach.relearn), and the lock that
     # keeps two rebuilds from finishing out of order.
     learned: tuple[Learned, ...] = ()
@@ -60,6 +74,12 @@ class BotData:
         # The time, injectable so tests can move it (conversations close after a quiet day,
         # the digest goes out on Sunday morning).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def open_log(self) -> InquiryLog:
+        """The log, which handlers and the clock's jobs may assume open."""
+        if self.log is None:
+            raise RuntimeError("the inquiry log is not open (post_init has not run)")
+        return self.log
 
 
 @dataclass
@@ -91,10 +111,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
 
     @property
     def log(self) -> InquiryLog:
-        log = self.bot_data.log
-        if log is None:
-            raise RuntimeError("the inquiry log is not open (post_init has not run)")
-        return log
+        return self.bot_data.open_log()
 
     @property
     def patient(self) -> PatientData:
@@ -102,6 +119,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
         return self.user_data if self.user_data is not None else PatientData()
 
     def now(self) -> datetime:
+        """The time: every handler's, so that tests can move it (`BotData.clock`)."""
         return self.bot_data.clock()
 
     async def chat_context(self, update: Update) -> Context:
@@ -121,6 +139,17 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
             return
         await self.log.contexts.put(chat.id, user.id, context.to_json() if context else None,
                                     self.now())
+
+    @staticmethod
+    @contextlib.contextmanager
+    def not_the_reply() -> Iterator[None]:
+        """Messages sent inside this block do not count as the update's reply: the inbox still
+        waits for the one that does (see the module's rules)."""
+        token = HANDLING.set(None)
+        try:
+            yield
+        finally:
+            HANDLING.reset(token)
 
     def gettext(self, lang: Lang) -> Gettext:
         """Every UI string in the Telegram adapter is translated through this."""
@@ -144,7 +173,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
         In the staff group, its language (Bangla, like the cards), whoever's phone it is."""
         chat = update.effective_chat
         if chat is not None and chat.id == self.settings.staff_chat_id:
-            return STAFF_GROUP_LANG
+            return STAFF_LANG
         return (
             await self.chosen_language(update)
             or self.patient.last_lang
@@ -166,7 +195,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
         fails."""
         user, chat = update.effective_user, update.effective_chat
         record = InquiryRecord(
-            received_at=datetime.now(UTC),
+            received_at=self.now(),
             update_id=update.update_id,
             user_id=user.id if user else 0,
             chat_id=chat.id if chat else 0,
@@ -190,15 +219,25 @@ def is_staff(update: Update, settings: Settings) -> bool:
     return chat.type == ChatType.PRIVATE or chat.id == settings.staff_chat_id
 
 
-async def staff_only(update: Update, context: FrontDeskContext) -> User | None:
-    """The staff member pressing a staff button; anyone else in the group is told it is not
-    theirs, and gets None."""
-    if is_staff(update, context.settings) and update.effective_user:
-        return update.effective_user
-    _ = context.gettext(await context.language(update))
-    await callback_query(update).answer(_("Only front-desk staff can use this button."),
-                                        show_alert=True)
-    return None
+def staff_gate(handler: Handler) -> Handler:
+    """A staff button's one gate (tg.app wraps every button the table marks `staff`). Anyone
+    else who presses one in the staff group is told it is staff's; elsewhere, where the bot
+    never shows staff buttons, it has expired, as staff commands do not exist for patients."""
+
+    @functools.wraps(handler)
+    async def gated(update: Update, context: FrontDeskContext) -> None:
+        if is_staff(update, context.settings):
+            await handler(update, context)
+            return
+        chat = update.effective_chat
+        if chat is None or chat.id != context.settings.staff_chat_id:
+            await expired(update, context)
+            return
+        _ = context.gettext(await context.language(update))
+        await callback_query(update).answer(_("Only front-desk staff can use this button."),
+                                            show_alert=True)
+
+    return gated
 
 
 def telegram_language(update: Update) -> Lang:

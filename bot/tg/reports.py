@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, time, timedelta
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from telegram import Bot, InputFile, Update
 
 from bot.core.vocabulary import Lang
@@ -21,6 +21,7 @@ from bot.storage import DHAKA, InquiryLog, UnansweredQuestion, canonical_text
 from bot.tg import chart
 from bot.tg.context import BotData, FrontDeskContext
 from bot.tg.handoff.cards import IDLE
+from bot.tg.staff_side import LOW_CONFIDENCE, STAFF_LANG, staff_time
 from bot.tg.ui import Gettext, bold, escape, split_message, teach_keyboard
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ DIGEST_STATE = "weekly_digest.slot"
 DIGEST_QUESTIONS = 5
 DIGEST_LISTED = 10  # open call-backs, open conversations
 SHOWN_TEXT = 200  # characters of a question in the digest
-LOW_CONFIDENCE = 0.6  # as /unanswered: an answer this unsure is worth a human look
 
 
 # -- /stats: the chart ------------------------------------------------------------------------
@@ -101,7 +101,7 @@ async def send_digest(bot: Bot, data: BotData, since: datetime, until: datetime)
     chat_id = data.settings.staff_chat_id
     if chat_id is None or data.log is None:
         return
-    lang = Lang.BN  # the staff group's language, as for cards and call-back requests
+    lang = STAFF_LANG
     _ = data.desk.catalogs(lang).gettext
     text, questions = await digest_text(data.log, data, since, until, lang, _)
     pieces = list(split_message(text))
@@ -156,17 +156,13 @@ async def digest_text(
     lines += ["", bold(_("Open call-back requests: {count}").format(count=len(callbacks)))]
     for request in callbacks[:DIGEST_LISTED]:
         lines.append(escape(f"#{request.id} {request.display_name} · {request.branch} · "
-                            f"{request.phone} · {_when(request.created_at, lang)}"))
+                            f"{request.phone} · {staff_time(request.created_at, lang)}"))
     lines += ["", bold(_("Open conversations: {count}").format(count=len(conversations)))]
     for conversation in conversations[:DIGEST_LISTED]:
         status = (_("answered") if conversation.replies else _("waiting for an answer"))
         lines.append(escape(f"#{conversation.id} {conversation.display_name} · "
-                            f"{_when(conversation.opened_at, lang)} · {status}"))
+                            f"{staff_time(conversation.opened_at, lang)} · {status}"))
     return "\n".join(lines), questions
-
-
-def _when(moment: datetime, lang: Lang) -> str:
-    return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
 
 
 def _shorten(text: str) -> str:

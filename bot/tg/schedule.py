@@ -1,10 +1,17 @@
-"""What runs by the clock for the front desk (issue 9), once a minute: conversations quiet for
-a day close, the weekly digest goes out on Sunday morning, and questions taught or forgotten
-elsewhere (`ibnsina-admin forget`, a second bot on the same database) reach the matcher.
+"""What runs by the clock, once a minute: the bot's housekeeping and the front desk's.
+
+- records the disk refused are written again (storage's pending file);
+- records older than RETENTION_DAYS are purged, at start-up and then daily;
+- flood counters of users gone quiet are forgotten;
+- conversations quiet for a day close;
+- the weekly digest goes out on Sunday morning;
+- questions taught or forgotten elsewhere (`ibnsina-admin forget`, a second bot on the same
+  database) reach the matcher.
 
 `tick` is one round; tests call it after moving `BotData.clock`. Not PTB's JobQueue: it needs
 the APScheduler extra, runs on the wall clock (tests could not move it), and a daily job missed
 while the bot was down is not caught up; a minute's loop over the log's state does all three.
+The inbox's own recheck stays in the transport (tg.transport.intake).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
@@ -26,10 +34,30 @@ from bot.tg.reports import send_digest_if_due
 logger = logging.getLogger(__name__)
 
 EVERY_SECONDS = 60.0
+PURGE_EVERY = timedelta(days=1)
+
+
+async def purge_if_due(data: BotData) -> bool:
+    """Delete what is older than the retention period, once a day; True when it ran."""
+    now = data.clock()
+    if data.purged_at is not None and now - data.purged_at < PURGE_EVERY:
+        return False
+    days = data.settings.retention_days
+    purged = await data.open_log().purge_older_than(days, now=now)
+    data.purged_at = now
+    logger.info("retention: purged %d records older than %d days", purged, days)
+    return True
+
+
+async def _forget_idle_flood(data: BotData) -> None:
+    data.flood.forget_idle()
 
 
 async def tick(bot: Bot, data: BotData) -> None:
     jobs: tuple[Callable[[], Awaitable[object]], ...] = (
+        lambda: data.open_log().flush_pending(),
+        lambda: purge_if_due(data),
+        lambda: _forget_idle_flood(data),
         lambda: close_idle(bot, data),
         lambda: send_digest_if_due(bot, data),
         lambda: relearn(data),
@@ -38,7 +66,7 @@ async def tick(bot: Bot, data: BotData) -> None:
         try:
             await job()
         except Exception:
-            logger.exception("front-desk housekeeping failed; will try again")
+            logger.exception("housekeeping failed; will try again")
 
 
 async def _run(bot: Bot, data: BotData) -> None:

@@ -11,12 +11,11 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import filters
@@ -24,7 +23,7 @@ from telegram.ext import filters
 from bot.config import Settings
 from bot.core.language import ascii_digits
 from bot.core.vocabulary import Lang
-from bot.storage import CallbackRequest, write_csv
+from bot.storage import DHAKA, CallbackRequest, write_csv
 from bot.tg.context import (
     FrontDeskContext,
     Handler,
@@ -34,15 +33,12 @@ from bot.tg.context import (
     is_staff,
     on_button,
 )
-from bot.tg.handoff.cards import staff_language
 from bot.tg.reports import send_stats_chart
+from bot.tg.staff_side import LOW_CONFIDENCE, staff_chats, staff_language, staff_time
 from bot.tg.ui import Action, bold, button, escape, parse_done, split_message, teach_keyboard
 
 logger = logging.getLogger(__name__)
 
-DHAKA = ZoneInfo("Asia/Dhaka")
-# Below this the bot's answer was a guess worth a human look (see frontdesk thresholds).
-LOW_CONFIDENCE = 0.6
 DEFAULT_INQUIRIES, MAX_INQUIRIES = 10, 50
 DEFAULT_STATS_DAYS, DEFAULT_EXPORT_DAYS, MAX_DAYS = 7, 30, 3660
 
@@ -83,10 +79,6 @@ def counting(default: int, maximum: int) -> Callable[[CountCommand], Handler]:
         return handler
 
     return decorate
-
-
-def _when(moment: datetime, lang: Lang) -> str:
-    return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
 
 
 def _count_arg(args: list[str] | None, default: int, maximum: int) -> int | None:
@@ -131,7 +123,7 @@ async def inquiries(update: Update, context: FrontDeskContext, lang: Lang, limit
             outcome += f" ({row.confidence:.2f})"
         lines += [
             "",
-            f"🕐 {escape(_when(row.received_at, lang))} · {who} · {row.form or row.lang}",
+            f"🕐 {escape(staff_time(row.received_at, lang))} · {who} · {row.form or row.lang}",
             f"💬 {escape(row.text)}",
             f"↳ {escape(outcome)}",
         ]
@@ -142,7 +134,7 @@ async def inquiries(update: Update, context: FrontDeskContext, lang: Lang, limit
 async def unanswered(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
     """/unanswered [days]: what the bot could not answer well, similar questions grouped."""
     _ = context.gettext(lang)
-    since = datetime.now(UTC) - timedelta(days=days)
+    since = context.now() - timedelta(days=days)
     groups = await context.log.unanswered(since, limit=30, answered_below=LOW_CONFIDENCE)
     if not groups:
         await _send_long(update, escape(_("No unanswered questions in the last {days} days.")
@@ -151,7 +143,7 @@ async def unanswered(update: Update, context: FrontDeskContext, lang: Lang, days
     lines = [bold(_("Questions the bot could not answer well, last {days} days")
                   .format(days=days)), ""]
     for number, group in enumerate(groups, 1):
-        when = escape(_when(group.last_at, lang))
+        when = escape(staff_time(group.last_at, lang))
         lines.append(f"{number}. {group.count}× “{escape(group.example)}” · {when}")
     lines += ["", escape(_("📚 and a number: teach the bot that question."))]
     await _send_long(update, "\n".join(lines), teach_keyboard([g.inquiry_id for g in groups], _))
@@ -168,10 +160,11 @@ def _callback_text(request: CallbackRequest, lang: Lang, context: FrontDeskConte
             name=_who(request.display_name, request.user_id, request.username)
         ),
         escape(_("Phone: {phone}").format(phone=request.phone)),
-        escape(_("Asked at: {time}").format(time=_when(request.created_at, lang))),
+        escape(_("Asked at: {time}").format(time=staff_time(request.created_at, lang))),
     ]
     if request.status == "done" and request.done_at:
-        lines.append("✅ " + escape(_("Done at {time}").format(time=_when(request.done_at, lang))))
+        lines.append("✅ " + escape(_("Done at {time}").format(
+            time=staff_time(request.done_at, lang))))
     return "\n".join(lines)
 
 
@@ -198,14 +191,12 @@ async def callbacks(update: Update, context: FrontDeskContext) -> None:
 
 
 async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -> None:
+    """The new call-back request, with its ✅ Mark done button, wherever staff read the bot."""
     settings = context.settings
-    requests = {r.id: r for r in await context.log.open_callbacks()}
-    request = requests.get(request_id)
+    request = await context.log.callback_request(request_id)
     if request is None:
         return
-    targets = (
-        [settings.staff_chat_id] if settings.staff_chat_id else sorted(settings.staff_user_ids)
-    )
+    targets = staff_chats(settings)
     if not targets:
         logger.warning("call-back request #%s has no staff chat to go to: set STAFF_CHAT_ID",
                        request_id)
@@ -223,15 +214,16 @@ async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -
 
 @on_button(parse_done)
 async def mark_done(update: Update, context: FrontDeskContext, request_id: int) -> None:
-    """done:<request>: a staff member marks a call-back request done; to anyone else the
-    button has expired."""
-    user, query = update.effective_user, callback_query(update)
-    if user is None or not is_staff(update, context.settings):
+    """done:<request>: a staff member marks a call-back request done (staff only, in the
+    wiring)."""
+    query = callback_query(update)
+    user = query.from_user
+    if await context.log.callback_request(request_id) is None:  # forgotten, or never was
         await expired(update, context)
         return
     lang = await context.language(update)
     _ = context.gettext(lang)
-    done = await context.log.mark_callback_done(request_id, user.id)
+    done = await context.log.mark_callback_done(request_id, user.id, context.now())
     if not done:
         await query.answer(_("This request was already marked done."))
         return
@@ -244,7 +236,7 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
     def stamp(in_lang: Lang) -> str:
         _ = context.gettext(in_lang)
         return "✅ " + escape(_("Done by {name} at {time}").format(
-            name=user.full_name, time=_when(done_at, in_lang)))
+            name=user.full_name, time=staff_time(done_at, in_lang)))
 
     pressed = query.message
     if isinstance(pressed, Message) and pressed.text_html:
@@ -271,7 +263,7 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
 async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
     """/stats [days]: counts per day, kind and language; the unanswered rate; top topics."""
     _ = context.gettext(lang)
-    since = datetime.now(UTC) - timedelta(days=days)
+    since = context.now() - timedelta(days=days)
     s = await context.log.stats(since)
     desk = context.desk
 
@@ -305,7 +297,7 @@ async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int
 async def export(update: Update, context: FrontDeskContext, lang: Lang, days: int) -> None:
     """/export [days]: a CSV file for Excel."""
     _ = context.gettext(lang)
-    until = datetime.now(UTC)
+    until = context.now()
     rows = await context.log.export_rows(until - timedelta(days=days), until)
     buffer = BytesIO()
     write_csv(rows, buffer)

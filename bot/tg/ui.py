@@ -42,13 +42,13 @@ class Action(StrEnum):
     FEEDBACK = "fb"  # fb:<entry id>:1 (helpful) | 0
     CALLBACK = "cb"  # cb (choose branch) | cb:<clinic id>
     FORGET = "fg"  # fg:yes | fg:no
-    DONE = "done"  # done:<call-back request id> (staff)
+    DONE = "done"  # done:<call-back request id>
     # The front desk (issue 9). ASK: ask (type the question next) | ask:<inquiry id> (that
     # question) | ask:<inquiry id>:<message id> (that voice note, photo...).
     ASK = "ask"
-    DESK_REPLY = "dr"  # dr:<conversation id> (staff: "write your answer")
-    DESK_DONE = "dd"  # dd:<conversation id> (staff: close the conversation)
-    TEACH = "tch"  # tch:<c|i><id>[:b | :s:<section id> | :e:<entry id> | :x] (staff)
+    DESK_REPLY = "dr"  # dr:<conversation id> ("write your answer")
+    DESK_DONE = "dd"  # dd:<conversation id> (close the conversation)
+    TEACH = "tch"  # tch:<c|i><id>[:b | :s:<section id> | :e:<entry id> | :x]
     UNLEARN = "ul"  # ul:<learned id> (undo, in place) | ul:<learned id>:l (from /learned)
 
 
@@ -75,6 +75,17 @@ def route(action: Action) -> str:
 
 
 # -- one parser per action: typed arguments, or None when the button has expired -------------
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: a larger id is no row, and no query takes it
+
+
+def row_id(text: str) -> int | None:
+    """A database id as the bot writes it: ASCII digits ("৩" or "²" are forged), small enough
+    for SQLite. A well-formed id may still name no row: its handler says the button expired."""
+    if not (text.isascii() and text.isdecimal()) or int(text) > MAX_ROW_ID:
+        return None
+    return int(text)
 
 
 def _args(action: Action, data: str | None) -> list[str] | None:
@@ -175,24 +186,9 @@ def parse_forget(data: str | None, kb: KnowledgeBase) -> bool | None:
 def parse_done(data: str | None, kb: KnowledgeBase) -> int | None:
     """done:<call-back request id>."""
     match _args(Action.DONE, data):
-        case [request_id] if request_id.isascii() and request_id.isdecimal():
-            return int(request_id)  # the bot writes ASCII digits; "৩" or "²" are forged
+        case [request_id]:
+            return row_id(request_id)
     return None
-
-
-# Staff buttons: pressing them is work at the front desk, not a patient's inquiry.
-STAFF_ACTIONS = frozenset(
-    {Action.DONE, Action.DESK_REPLY, Action.DESK_DONE, Action.TEACH, Action.UNLEARN}
-)
-
-
-def is_logged_button(data: object) -> bool:
-    """Every press is logged before its reply, except these: deleting one's data must leave no
-    new record behind, and a staff member's buttons are not inquiries."""
-    parsed = unpack(data) if isinstance(data, str) else None
-    return parsed is None or not (
-        parsed[0] in STAFF_ACTIONS or parsed == (Action.FORGET, ["yes"])
-    )
 
 
 def escape(text: str) -> str:
@@ -356,18 +352,21 @@ def parse_ask(data: str | None, kb: KnowledgeBase) -> AskFor | None:
     match _args(Action.ASK, data):
         case []:
             return AskFor(None)
-        case [inquiry_id] if inquiry_id.isdecimal():
-            return AskFor(int(inquiry_id))
-        case [inquiry_id, message_id] if inquiry_id.isdecimal() and message_id.isdecimal():
-            return AskFor(int(inquiry_id), int(message_id))
+        case [inquiry_id] if (inquiry := row_id(inquiry_id)) is not None:
+            return AskFor(inquiry)
+        case [inquiry_id, message_id] if (
+            (inquiry := row_id(inquiry_id)) is not None
+            and (message := row_id(message_id)) is not None
+        ):
+            return AskFor(inquiry, message)
     return None
 
 
 def _conversation_id(action: Action) -> Parser[int]:
     def parse(data: str | None, kb: KnowledgeBase) -> int | None:
         match _args(action, data):
-            case [conversation_id] if conversation_id.isdecimal():
-                return int(conversation_id)
+            case [conversation_id]:
+                return row_id(conversation_id)
         return None
 
     return parse
@@ -398,9 +397,10 @@ def parse_teach(data: str | None, kb: KnowledgeBase) -> TeachStep | None:
     """tch:<c|i><id> | tch:<ref>:b | tch:<ref>:s:<section id> | tch:<ref>:e:<entry id> |
     tch:<ref>:x."""
     args = _args(Action.TEACH, data)
-    if not args or args[0][:1] not in ("c", "i") or not args[0][1:].isdecimal():
+    source_id = row_id(args[0][1:]) if args else None
+    if not args or args[0][:1] not in ("c", "i") or source_id is None:
         return None
-    source, source_id = args[0][0], int(args[0][1:])
+    source = args[0][0]
     match args[1:]:
         case []:
             return TeachStep(source, source_id, "start")
@@ -425,8 +425,8 @@ class Unlearn:
 def parse_unlearn(data: str | None, kb: KnowledgeBase) -> Unlearn | None:
     """ul:<learned id> | ul:<learned id>:l."""
     match _args(Action.UNLEARN, data):
-        case [learned_id] if learned_id.isdecimal():
-            return Unlearn(int(learned_id), False)
-        case [learned_id, "l"] if learned_id.isdecimal():
-            return Unlearn(int(learned_id), True)
+        case [learned_id] if (learned := row_id(learned_id)) is not None:
+            return Unlearn(learned, False)
+        case [learned_id, "l"] if (learned := row_id(learned_id)) is not None:
+            return Unlearn(learned, True)
     return None

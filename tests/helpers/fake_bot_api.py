@@ -315,7 +315,8 @@ class FakeBotApi:
         self._closing = self._unreachable = False
         self._closed = threading.Event()  # set while stopping: ends "timeout" faults early
         self.hang_seconds = HANG_SECONDS
-        self._faults: list[tuple[str, _Answer, list[int]]] = []  # (method|"*", answer, [left])
+        # (method|"*", answer, [left], the chat it hits or None for any)
+        self._faults: list[tuple[str, _Answer, list[int], str | None]] = []
         self._random_faults: dict[str, tuple[float, tuple[Fault, ...]]] = {}
         self._random = random.Random(0)
         self._calls: list[Call] = []
@@ -405,8 +406,10 @@ class FakeBotApi:
     # --- fault injection ---------------------------------------------------------------------
 
     def fail_next(self, method: str, status: int = 429, retry_after: int | None = None,
-                  times: int = 1, description: str | None = None) -> None:
-        """Answer the next ``times`` calls of ``method`` ("*" = any method) with an error."""
+                  times: int = 1, description: str | None = None,
+                  chat_id: int | None = None) -> None:
+        """Answer the next ``times`` calls of ``method`` ("*" = any method) with an error; with
+        ``chat_id``, only the calls to that chat."""
         if status == 429:
             retry_after = 1 if retry_after is None else retry_after  # TG always sends one
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -416,7 +419,7 @@ class FakeBotApi:
         error = _ApiError(status, description, retry_after)
         with self._cond:
             self._faults.append((method.lower(), _json_answer(status, error.payload, str(status)),
-                                 [times]))
+                                 [times], None if chat_id is None else str(chat_id)))
 
     def break_next(self, method: str, fault: Fault, times: int = 1) -> None:
         """Fail the next ``times`` calls of ``method`` ("*" = any) with ``fault``: "html" (502
@@ -425,7 +428,7 @@ class FakeBotApi:
         Nothing reaches the API: a dropped sendMessage sends nothing."""
         with self._cond:
             self._faults.append((method.lower(), _fault_answer(fault, self.hang_seconds),
-                                 [times]))
+                                 [times], None))
 
     def fail_randomly(self, method: str, rate: float, faults: tuple[Fault, ...] = FAULTS,
                       seed: int = 0) -> None:
@@ -682,7 +685,7 @@ class FakeBotApi:
         if self._unreachable:
             return _json_answer(502, _ApiError(502, "Bad Gateway").payload)
         for fault in self._faults:
-            if fault[0] in ("*", name.lower()):
+            if fault[0] in ("*", name.lower()) and fault[3] in (None, str(params.get("chat_id"))):
                 fault[2][0] -= 1
                 if fault[2][0] <= 0:
                     self._faults.remove(fault)

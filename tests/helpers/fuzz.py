@@ -3,7 +3,8 @@
 `play(fake, rng, count)` pushes `count` updates through the fake Bot API and returns how many
 replies each chat is owed: every text (typed, edited, or a command) in a private chat, and every
 text that mentions the bot in a group, gets exactly one; nothing else is owed one. Buttons are
-pressed by users of their own, whose answers are not counted.
+pressed by users of their own, whose answers are not counted, and with `staff_id` some by a
+staff member, so that forged staff buttons reach their handlers past the staff gate.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ JUNK_ARGUMENTS = ["²", "৫", "١٢", "-1", "0", "9" * 300, "lots", "'; DROP TA
 FORGED_DATA = ["a:no-such-entry", "s:gone", "zz:1", "fb:x:9", "cb:mars", "done:1", "done:²",
                "done:৩", "l:fr", "fg:maybe", "t:x", "apt:1", "lang:x", "", ":", "a:", "s",
                "fb:", "a:" + "x" * 60, "💥" * 16]
+# Well formed, naming nothing (no such call-back request, conversation, inquiry or teaching, or
+# an id past SQLite's integers): each pressed once in every play, staff buttons by staff.
+NAMING_NOTHING = ["done:9999999", "done:99999999999999999999", "dd:9999999", "dr:9999999",
+                  "tch:i9999999", "ul:9999999", "ask:9999999", "ask:99999999999999999999"]
 GOOD_DATA = ["t", "t:e", "apt", "lang", "l:en", "l:bn", "l:auto", "cb", "cb:savar",
              "cb:kallyanpur", "fg:no"]
 
@@ -88,10 +93,16 @@ class Played:
     silent_chats: set[int] = field(default_factory=set)  # group texts not for the bot
 
 
-def play(fake: FakeBotApi, rng: random.Random, count: int, users: int = 200) -> Played:
+def play(fake: FakeBotApi, rng: random.Random, count: int, users: int = 200,
+         staff_id: int | None = None) -> Played:
     played = Played()
     texts: list[tuple[int, int]] = []  # (update id, chat) of earlier private texts
     groups = [-100_000_000_000 - g for g in range(max(1, users // 50))]
+    for data in NAMING_NOTHING:
+        by_staff = staff_id is not None and not data.startswith("ask")
+        presser = staff_id if by_staff else None
+        fake.push_callback(data, user_id=presser or 90_000 + rng.randrange(users))
+        played.pressed += 1
     for _ in range(count):
         roll = rng.random()
         user = 80_000 + rng.randrange(users)
@@ -121,7 +132,11 @@ def play(fake: FakeBotApi, rng: random.Random, count: int, users: int = 200) -> 
                 played.silent_chats.add(group)
         else:
             presser = 90_000 + rng.randrange(users)
+            if staff_id is not None and rng.random() < 0.2:
+                presser = staff_id
             data = rng.choice(GOOD_DATA) if rng.random() < 0.4 else _forged(rng)
+            if presser == staff_id:
+                data = rng.choice(NAMING_NOTHING + FORGED_DATA)
             fake.push_callback(data, user_id=presser, language_code=language)
             played.pressed += 1
     return played

@@ -6,16 +6,15 @@ A card shows the conversation as the log has it (who asked what, what the bot sa
 answered, whether it is open) and is redrawn whenever that changes. Cards go to STAFF_CHAT_ID,
 or to each staff member privately when there is no staff group. They are written in Bangla in
 the group, the clinic's working language, and in a staff member's chosen language in a private
-chat. Only staff (`tg.context.is_staff`) can press their buttons; anyone else in the
-group is told so, and nothing changes.
+chat (tg.staff_side). Only staff can press their buttons (`tg.context.staff_gate`); anyone
+else in the group is told so, and nothing changes.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from babel.dates import format_datetime
 from telegram import (
     Bot,
     ForceReply,
@@ -27,19 +26,17 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.config import Settings
 from bot.core.frontdesk import FrontDesk
 from bot.core.vocabulary import Lang
-from bot.storage import DHAKA, Conversation, InquiryLog
+from bot.storage import Conversation
 from bot.tg.context import (
-    STAFF_GROUP_LANG,
     BotData,
     FrontDeskContext,
     callback_query,
     expired,
     on_button,
-    staff_only,
 )
+from bot.tg.staff_side import patient_language, staff_language, staff_time
 from bot.tg.ui import (
     Action,
     Gettext,
@@ -57,33 +54,6 @@ logger = logging.getLogger(__name__)
 # A conversation with no message either way for this long is closed: the bot answers again.
 IDLE = timedelta(hours=24)
 FORM_NAMES = {"en": "English", "bn": "বাংলা", "banglish": "Banglish"}
-
-
-# -- who gets the cards, in which language ----------------------------------------------------
-
-
-def staff_chats(settings: Settings) -> list[int]:
-    """The staff group, or else each staff member's private chat."""
-    if settings.staff_chat_id:
-        return [settings.staff_chat_id]
-    return sorted(settings.staff_user_ids)
-
-
-def front_desk_reachable(settings: Settings) -> bool:
-    """Whether anyone can answer: without staff, "Ask the front desk" is not offered."""
-    return bool(staff_chats(settings))
-
-
-async def staff_language(log: InquiryLog, settings: Settings, chat_id: int) -> Lang:
-    """Bangla in the staff group; a staff member's chosen language in a private chat."""
-    if chat_id == settings.staff_chat_id:
-        return STAFF_GROUP_LANG
-    chosen = await log.get_language(chat_id)
-    return Lang(chosen) if chosen else Lang.BN
-
-
-def _when(moment: datetime, lang: Lang) -> str:
-    return format_datetime(moment, "d MMM HH:mm", tzinfo=DHAKA, locale=lang.value)
 
 
 # -- the card -------------------------------------------------------------------------------
@@ -123,19 +93,19 @@ def card_text(conversation: Conversation, desk: FrontDesk, lang: Lang, _: Gettex
     lines = [
         "💬 " + bold(_("Question for the front desk #{id}").format(id=conversation.id)),
         escape(_("Patient: {name}")).format(name=who) + f" · {escape(form)}",
-        escape(_("Asked at: {time} (Dhaka)").format(time=_when(conversation.opened_at, lang))),
+        escape(_("Asked at: {time} (Dhaka)").format(time=staff_time(conversation.opened_at, lang))),
         escape(_("Question:")) + " " + question,
         escape(_("The bot replied: {reply}").format(
             reply=_bot_reply(conversation, desk, lang, _))),
     ]
     if conversation.answered_by and conversation.answered_at:
         lines.append("↩️ " + escape(_("Answered by {name} at {time} ({count} replies)").format(
-            name=conversation.answered_by, time=_when(conversation.answered_at, lang),
+            name=conversation.answered_by, time=staff_time(conversation.answered_at, lang),
             count=conversation.replies)))
     if conversation.status == "closed" and conversation.closed_at:
         if conversation.closed_by:
             lines.append("✅ " + escape(_("Closed by {name} at {time}").format(
-                name=conversation.closed_by, time=_when(conversation.closed_at, lang))))
+                name=conversation.closed_by, time=staff_time(conversation.closed_at, lang))))
         else:
             lines.append("⌛ " + escape(_("Closed after a day without messages")))
     else:
@@ -159,7 +129,7 @@ def card_keyboard(conversation: Conversation, _: Gettext) -> InlineKeyboardMarku
 
 async def refresh_cards(bot: Bot, data: BotData, conversation: Conversation) -> None:
     """Show the conversation's state on each of its cards."""
-    log = _log(data)
+    log = data.open_log()
     for card in await log.linked_messages(conversation.id, "card"):
         lang = await staff_language(log, data.settings, card.chat_id)
         _ = data.desk.catalogs(lang).gettext
@@ -172,21 +142,14 @@ async def refresh_cards(bot: Bot, data: BotData, conversation: Conversation) -> 
             logger.info("card of conversation %s not updated: %s", conversation.id, exc)
 
 
-def _log(data: BotData) -> InquiryLog:
-    if data.log is None:
-        raise RuntimeError("the inquiry log is not open (post_init has not run)")
-    return data.log
-
-
 # -- the card's buttons, and the time-out ---------------------------------------------------
 
 
 @on_button(parse_desk_reply)
 async def reply_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dr:<conversation>: "✍️ Reply" asks for the answer with Telegram's reply box."""
-    if (staff := await staff_only(update, context)) is None:
-        return
     query = callback_query(update)
+    staff = query.from_user
     conversation = await context.log.conversation(conversation_id)
     if conversation is None or not isinstance(query.message, Message):
         await expired(update, context)
@@ -211,19 +174,19 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
 @on_button(parse_desk_done)
 async def done_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dd:<conversation>: "✅ Done" closes the conversation; the bot answers the patient again."""
-    if (staff := await staff_only(update, context)) is None:
-        return
     query = callback_query(update)
+    if await context.log.conversation(conversation_id) is None:  # forgotten, or never was
+        await expired(update, context)
+        return
     _ = context.gettext(await context.language(update))
     closed = await context.log.close_conversation(conversation_id, context.now(),
-                                                  staff.full_name)
+                                                  query.from_user.full_name)
     if closed is None:
         await query.answer(_("This conversation is already closed."))
         return
     await query.answer(_("Closed."))
     await refresh_cards(context.bot, context.bot_data, closed)
-    chosen = await context.log.get_language(closed.user_id)
-    lang = Lang(chosen) if chosen else Lang(closed.lang)
+    lang = await patient_language(context.log, closed.user_id, Lang(closed.lang))
     _ = context.gettext(lang)  # the patient's
     try:
         await context.bot.send_message(closed.chat_id, "\n".join([
@@ -238,7 +201,7 @@ async def done_button(update: Update, context: FrontDeskContext, conversation_id
 
 async def close_idle(bot: Bot, data: BotData) -> int:
     """Close the conversations that had no message for a day, and show it on their cards."""
-    closed = await _log(data).close_idle_conversations(data.clock(), IDLE)
+    closed = await data.open_log().close_idle_conversations(data.clock(), IDLE)
     for conversation in closed:
         await refresh_cards(bot, data, conversation)
     return len(closed)
@@ -251,7 +214,7 @@ async def forget_staff_copies(bot: Bot, data: BotData, user_id: int) -> int:
     """Before /forget deletes the log: remove the patient's words from the staff side (cards,
     copies of their messages). Telegram lets a bot delete its messages for 48 hours; older
     ones are overwritten with a note instead. Returns how many could be neither."""
-    log = _log(data)
+    log = data.open_log()
     left = 0
     for ref in await log.staff_copies(user_id):
         lang = await staff_language(log, data.settings, ref.chat_id)

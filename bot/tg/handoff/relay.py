@@ -40,12 +40,10 @@ from bot.tg.context import (
     is_staff,
     on_button,
 )
-from bot.tg.handoff.cards import (
-    IDLE,
-    card_keyboard,
-    card_text,
+from bot.tg.handoff.cards import IDLE, card_keyboard, card_text, refresh_cards
+from bot.tg.staff_side import (
     front_desk_reachable,
-    refresh_cards,
+    patient_language,
     staff_chats,
     staff_language,
 )
@@ -135,25 +133,19 @@ async def ask(update: Update, context: FrontDeskContext, asked: AskFor) -> None:
 async def _open(
     context: FrontDeskContext, conversation: Conversation, lang: Lang, copy_of: int | None
 ) -> None:
-    """Post the card (and a copy of the voice note or photo asked about), tell the patient."""
+    """Post the card (and a copy of the voice note or photo asked about), then tell the patient.
+
+    The card goes first, so that the patient is told only what has happened. It is not the
+    update's reply: the note to the patient is. If that note never arrives, the inbox hands the
+    update in again and no second card is posted: a press of "Ask the front desk" finds the
+    open conversation and tells the patient the question is already there; a typed question
+    (after /help) goes into the conversation's thread, like any message while it is open.
+    """
     posted = False
-    for chat_id in staff_chats(context.settings):
-        staff_lang = await staff_language(context.log, context.settings, chat_id)
-        _ = context.gettext(staff_lang)
-        try:
-            card = await context.bot.send_message(
-                chat_id, card_text(conversation, context.desk, staff_lang, _),
-                reply_markup=card_keyboard(conversation, _),
-            )
-        except TelegramError:
-            logger.exception("could not post the card of conversation %s to chat %s",
-                             conversation.id, chat_id)
-            continue
-        posted = True
-        await context.log.link_message(conversation.id, chat_id, card.message_id, "card")
-        if copy_of is not None:  # right below its card: it keeps its own caption
-            await _copy_to_staff(context, conversation, chat_id, card.message_id, copy_of, None,
-                                 with_header=False)
+    with context.not_the_reply():
+        for chat_id in staff_chats(context.settings):
+            if await _post_card(context, conversation, chat_id, copy_of):
+                posted = True
     _ = context.gettext(lang)
     if not posted:  # nobody will see it: say so, rather than leave the patient waiting
         await context.log.close_conversation(conversation.id, context.now(), None)
@@ -165,6 +157,27 @@ async def _open(
         ]))
         return
     await _tell_patient_sent(context, conversation.chat_id, lang)
+
+
+async def _post_card(
+    context: FrontDeskContext, conversation: Conversation, chat_id: int, copy_of: int | None
+) -> bool:
+    staff_lang = await staff_language(context.log, context.settings, chat_id)
+    _ = context.gettext(staff_lang)
+    try:
+        card = await context.bot.send_message(
+            chat_id, card_text(conversation, context.desk, staff_lang, _),
+            reply_markup=card_keyboard(conversation, _),
+        )
+    except TelegramError:
+        logger.exception("could not post the card of conversation %s to chat %s",
+                         conversation.id, chat_id)
+        return False
+    await context.log.link_message(conversation.id, chat_id, card.message_id, "card")
+    if copy_of is not None:  # right below its card: it keeps its own caption
+        await _copy_to_staff(context, conversation, chat_id, card.message_id, copy_of, None,
+                             with_header=False)
+    return True
 
 
 async def _tell_patient_sent(context: FrontDeskContext, chat_id: int, lang: Lang) -> None:
@@ -355,8 +368,7 @@ async def _staff_answer(
     staff = update.effective_user
     if staff is None:
         return
-    chosen = await context.log.get_language(conversation.user_id)
-    lang = Lang(chosen) if chosen else Lang(conversation.lang)
+    lang = await patient_language(context.log, conversation.user_id, Lang(conversation.lang))
     _ = context.gettext(lang)
     frame = "💬 " + bold(_("IBN-SINA front desk:"))
     _ = context.gettext(await context.language(update))  # from here on, for the staff member

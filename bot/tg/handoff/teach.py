@@ -29,7 +29,6 @@ from bot.tg.context import (
     edit_in_place,
     expired,
     on_button,
-    staff_only,
 )
 from bot.tg.ui import (
     Action,
@@ -117,10 +116,9 @@ def _entries(context: FrontDeskContext, step: TeachStep, lang: Lang, _: Gettext)
 
 @on_button(parse_teach)
 async def teach_button(update: Update, context: FrontDeskContext, step: TeachStep) -> None:
-    """tch:…: the Teach menu, one step per press; only staff can teach."""
-    if (staff := await staff_only(update, context)) is None:
-        return
+    """tch:…: the Teach menu, one step per press (staff only, in the wiring)."""
     query = callback_query(update)
+    staff = query.from_user
     lang = await context.language(update)
     _ = context.gettext(lang)
     question = await _question(context, step)
@@ -214,10 +212,10 @@ async def learned_command(update: Update, context: FrontDeskContext) -> None:
 
 @on_button(parse_unlearn)
 async def unlearn_button(update: Update, context: FrontDeskContext, undo: Unlearn) -> None:
-    """ul:<id>: Undo under a teaching; ul:<id>:l: 🗑 under /learned."""
-    if (staff := await staff_only(update, context)) is None:
-        return
+    """ul:<id>: Undo under a teaching; ul:<id>:l: 🗑 under /learned (staff only, in the
+    wiring)."""
     query = callback_query(update)
+    staff = query.from_user
     lang = await context.language(update)
     _ = context.gettext(lang)
     removed = await context.log.unlearn(undo.learned_id)
