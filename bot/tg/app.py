@@ -51,7 +51,7 @@ from bot.tg.context import (
 )
 from bot.tg.flood import FloodGuard
 from bot.tg.handoff import cards, relay, teach
-from bot.tg.transport.request import HANDLING, JsonRequest, RetryingRequest
+from bot.tg.transport.request import HANDLING, RetryingRequest
 from bot.tg.ui import Action, escape, is_logged_button, route
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def build_application(settings: Settings, desk: FrontDesk, *,
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Every call retried through Telegram's hiccups (429s included); updates come in
         # through tg.transport.intake, not PTB's Updater.
-        .request(RetryingRequest(JsonRequest(CONNECTIONS), slots=CONNECTIONS))
+        .request(RetryingRequest(CONNECTIONS))
         .updater(None)
         # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
         # retried by RetryingRequest, which pauses only the chat that got it. A rate of 0 is

@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot.storage import Inbox, Incoming, State
 from bot.tg.transport.lanes import Lanes
-from bot.tg.transport.request import HANDLING, Handling, JsonRequest, RetryingRequest
+from bot.tg.transport.request import HANDLING, Handling, RetryingRequest
 
 if TYPE_CHECKING:
     from bot.tg.app import FrontDeskApp
@@ -171,7 +171,7 @@ class Poller:
 
     def __init__(self, intake: Intake, request: BaseRequest | None = None) -> None:
         self.intake = intake
-        self.request = request or RetryingRequest(JsonRequest(1), slots=1)
+        self.request = request or RetryingRequest(1)
         self._task: asyncio.Task[None] | None = None
         self._waiting = False  # on Telegram, not in the middle of storing
         self._stopping = False
