@@ -3,7 +3,9 @@
 
 - Transient: a 5xx (JSON or a proxy's HTML page), a dropped connection, a timeout, and a 429
   (whose retry_after is honoured). Retried with exponential backoff and jitter for up to
-  `RETRY_BOUND_SECONDS`; only the calling handler waits, never another chat.
+  `RETRY_BOUND_SECONDS`; only the calling handler waits, never another chat. Past the bound the
+  update stays unanswered in the inbox, which hands it out again (tg.transport.intake): the
+  patient gets the real answer once Telegram is back, not an apology for an outage.
 - Permanent: any other 4xx (a 400 is our bug, a 403 a patient who blocked the bot). Not
   retried; logged once with the method and the parameters' names, never their text.
 
@@ -32,7 +34,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
 
-RETRY_BOUND_SECONDS = 120.0  # after this, the caller gets the failure (and the patient an apology)
+RETRY_BOUND_SECONDS = 120.0  # after this the caller gets the failure; the inbox tries again
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 15.0
 # Parameters whose values are shown when Telegram refuses a call: none can hold what a patient
@@ -54,8 +56,7 @@ class Handling:
     update_id: int
     on_delivered: Callable[[], Awaitable[None]] | None = None
     delivered: bool = False  # a message reached the chat (sent or edited)
-    again: bool = False  # an earlier try gave up: the inbox will keep trying, so no apology
-    gave_up: bool = False  # a transient failure outlasted the bound
+    gave_up: bool = False  # a transient failure outlasted the bound: the inbox tries again
     refused: bool = False  # Telegram refused a call (4xx): trying again would not help
 
     async def deliver(self) -> None:
