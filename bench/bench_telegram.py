@@ -8,8 +8,6 @@ Prints a Markdown table; asserts nothing.
 
 Scenarios:
 - echo:   the echo bot (bench/echo_bot.py), flooded: its throughput and CPU per reply.
-- echo-aiohttp: the same echo bot on the front desk's HTTP client (aiohttp) instead of PTB's
-          httpx: the share of the front desk's throughput that is owed to that client.
 - flood:  the front-desk bot with the rate limiter off, flooded the same way.
 - cap:    patients writing at Telegram's bulk cap (30 messages/s), rate limiter on.
 - faults: the same with 10 % of sendMessage calls failing (2.5 % each: 429 retry_after 1, 500,
@@ -238,7 +236,6 @@ def running(fake: FakeBotApi, code: Path, script: list[str]) -> Iterator[BotProc
 BOT = ["-m", "bot"]
 UNLIMITED = ["bench/bot_without_rate_limit.py"]  # relative to --code
 ECHO = [str(ROOT / "bench" / "echo_bot.py")]
-ECHO_AIOHTTP = [*ECHO, "--aiohttp"]
 
 
 async def flood(name: str, code: Path, script: list[str], rng: random.Random) -> Result:
@@ -325,7 +322,6 @@ async def main() -> None:
     rng = random.Random(11)
     runs = {
         "echo": lambda: flood("echo (PTB defaults)", args.code, ECHO, rng),
-        "echo-aiohttp": lambda: flood("echo on aiohttp", args.code, ECHO_AIOHTTP, rng),
         "flood": lambda: flood("flood, rate limiter off", args.code, UNLIMITED, rng),
         "cap": lambda: at_cap("30/s", args.code, 0.0, rng),
         "faults": lambda: at_cap("30/s, 10 % faults", args.code, 0.10, rng),
@@ -349,9 +345,6 @@ async def main() -> None:
         print(f"\nthroughput, rate limiter off: {ours / echo:.2f} of the echo bot's "
               f"({ours:.0f} vs {echo:.0f} replies/s); CPU per reply {our_cpu * 1000:.2f} ms vs "
               f"{echo_cpu * 1000:.2f} ms (medians of {args.repeat})")
-        if results.get("echo-aiohttp"):
-            fast = statistics.median(r.per_second for r in results["echo-aiohttp"])
-            print(f"beside the echo bot on aiohttp too: {ours / fast:.2f} ({fast:.0f} replies/s)")
 
 
 if __name__ == "__main__":

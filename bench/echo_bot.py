@@ -1,15 +1,11 @@
 """A bare python-telegram-bot echo bot: the yardstick bench_telegram.py measures the front-desk
 bot against, on the same fake Bot API. PTB's defaults throughout (long polling, one update at a
 time, no rate limiter); it reads the token and the API URL from the same variables as the bot.
-
-With `--aiohttp` it talks HTTP through the front desk's own client (bot/tg/transport/request.py)
-instead of PTB's httpx: how much of the front desk's lead over the yardstick is that client.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 from telegram import Update  # noqa: TID251 - the yardstick is a bare PTB bot
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: TID251
@@ -21,16 +17,12 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    builder = (
+    app = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+        .build()
     )
-    if "--aiohttp" in sys.argv:
-        from bot.tg.transport.request import JsonRequest
-
-        builder = builder.request(JsonRequest(8)).get_updates_request(JsonRequest(1))
-    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     app.run_polling(bootstrap_retries=-1)
 

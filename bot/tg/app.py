@@ -52,7 +52,7 @@ from bot.tg.context import (
 from bot.tg.flood import FloodGuard
 from bot.tg.handoff import cards, relay, teach
 from bot.tg.staff_side import staff_menu_chats
-from bot.tg.transport.request import HANDLING, JsonRequest, RetryingRequest
+from bot.tg.transport.request import HANDLING, RetryingRequest
 from bot.tg.ui import Action, escape, route, unpack
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def build_application(settings: Settings, desk: FrontDesk, *,
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Every call retried through Telegram's hiccups (429s included); updates come in
         # through tg.transport.intake, not PTB's Updater.
-        .request(RetryingRequest(JsonRequest(CONNECTIONS), slots=CONNECTIONS))
+        .request(RetryingRequest(CONNECTIONS))
         .updater(None)
         # It spaces calls out to stay under Telegram's limits; a 429 that still comes is
         # retried by RetryingRequest, which pauses only the chat that got it. A rate of 0 is
@@ -296,7 +296,9 @@ async def register_descriptions(app: FrontDeskApp) -> None:
 
 async def on_error(update: object, context: FrontDeskContext) -> None:
     """A handler failed: one log line, an apology with the numbers to the chat, and a short
-    notice to the staff group."""
+    notice to the staff group; unless Telegram could not be reached, which is no failure of
+    this message: the inbox hands the update out again, and the patient gets the real answer
+    once Telegram is back (an apology would have been no more deliverable)."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, TelegramError):
@@ -304,6 +306,9 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
         logger.debug("Update %s: %s", update_id, type(error).__name__)
     elif error is not None:
         logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))
+    handling = HANDLING.get()
+    if handling is not None and handling.gave_up and not handling.refused:
+        return
     if (isinstance(update, Update) and update.effective_chat is not None
             and not isinstance(error, Forbidden)):
         await _apologise(update, context)
@@ -317,9 +322,6 @@ async def _apologise(update: Update, context: FrontDeskContext) -> None:
     if update.callback_query is not None:  # stop the button's spinner
         with contextlib.suppress(Exception):
             await update.callback_query.answer()
-    handling = HANDLING.get()
-    if handling is not None and handling.again and handling.gave_up:
-        return  # Telegram is still down; the inbox tries the real answer again, not this
     chat = update.effective_chat
     if chat is None:
         return

@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot.storage import Inbox, Incoming, State
 from bot.tg.transport.lanes import Lanes
-from bot.tg.transport.request import HANDLING, Handling, JsonRequest, RetryingRequest
+from bot.tg.transport.request import HANDLING, Handling, RetryingRequest
 
 if TYPE_CHECKING:
     from bot.tg.app import FrontDeskApp
@@ -63,7 +63,6 @@ class Intake:
                                           ident=lambda u: u.update_id,
                                           workers=CONCURRENT_CHATS)
         self._recheck: asyncio.Task[None] | None = None
-        self._gave_up: set[int] = set()  # updates whose reply could not be delivered yet
 
     async def start(self) -> None:
         self.lanes.start()
@@ -137,22 +136,18 @@ class Intake:
         async def delivered() -> None:
             await self.inbox.mark(update.update_id)
 
-        handling = Handling(update.update_id, on_delivered=delivered,
-                            again=update.update_id in self._gave_up)
+        handling = Handling(update.update_id, on_delivered=delivered)
         token = HANDLING.set(handling)
         try:
             await self.app.process_update(update)
         finally:
             HANDLING.reset(token)
         if handling.delivered:
-            self._gave_up.discard(update.update_id)
             return  # marked done when the reply went out
         if handling.gave_up and not handling.refused:
             logger.warning("Update %d: no reply delivered; it will be handled again",
                            update.update_id)
-            self._gave_up.add(update.update_id)
             return
-        self._gave_up.discard(update.update_id)
         await self.inbox.mark(update.update_id)  # no reply was due (or none can be sent)
 
     async def _recheck_every_minute(self) -> None:
@@ -171,7 +166,7 @@ class Poller:
 
     def __init__(self, intake: Intake, request: BaseRequest | None = None) -> None:
         self.intake = intake
-        self.request = request or RetryingRequest(JsonRequest(1), slots=1)
+        self.request = request or RetryingRequest(1)
         self._task: asyncio.Task[None] | None = None
         self._waiting = False  # on Telegram, not in the middle of storing
         self._stopping = False

@@ -1,15 +1,16 @@
-"""Every call to the Bot API goes through `RetryingRequest`: transient failures are retried until
-Telegram recovers, within a bound, so a patient gets the real answer rather than an apology.
+"""Every call to the Bot API goes through `RetryingRequest`: python-telegram-bot's own
+`HTTPXRequest`, with transient failures retried until Telegram recovers, within a bound.
 
 - Transient: a 5xx (JSON or a proxy's HTML page), a dropped connection, a timeout, and a 429
   (whose retry_after is honoured). Retried with exponential backoff and jitter for up to
-  `RETRY_BOUND_SECONDS`; only the calling handler waits, never another chat.
+  `RETRY_BOUND_SECONDS`; only the calling handler waits, never another chat. Past the bound the
+  update stays unanswered in the inbox, which hands it out again (tg.transport.intake): the
+  patient gets the real answer once Telegram is back, not an apology for an outage.
 - Permanent: any other 4xx (a 400 is our bug, a 403 a patient who blocked the bot). Not
   retried; logged once with the method and the parameters' names, never their text.
 
-`JsonRequest` is the HTTP client underneath (aiohttp): python-telegram-bot's own form-encodes
-every parameter, which for a long Bangla answer costs more CPU than everything else about the
-call.
+A proxy comes from the environment, as httpx reads it: HTTPS_PROXY or ALL_PROXY (NO_PROXY
+respected), http:// or socks5:// (python-telegram-bot's `socks` extra).
 
 Each failure is one log line: its kind, the method and the update id. The update comes from
 `HANDLING`, which the dispatcher sets around each update's handlers; the first reply delivered
@@ -23,22 +24,17 @@ import json
 import logging
 import random
 import re
-import ssl
-import urllib.request
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
-import certifi
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
 
-RETRY_BOUND_SECONDS = 120.0  # after this, the caller gets the failure (and the patient an apology)
+RETRY_BOUND_SECONDS = 120.0  # after this the caller gets the failure; the inbox tries again
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 15.0
 # Parameters whose values are shown when Telegram refuses a call: none can hold what a patient
@@ -59,9 +55,8 @@ class Handling:
 
     update_id: int
     on_delivered: Callable[[], Awaitable[None]] | None = None
-    again: bool = False  # an earlier try gave up: the inbox will keep trying, so no apology
     delivered: bool = False  # a message reached the chat (sent or edited)
-    gave_up: bool = False  # a transient failure outlasted the bound
+    gave_up: bool = False  # a transient failure outlasted the bound: the inbox tries again
     refused: bool = False  # Telegram refused a call (4xx): trying again would not help
 
     async def deliver(self) -> None:
@@ -80,16 +75,17 @@ def delivers(method: str) -> bool:
 
 
 class RetryingRequest(BaseRequest):
-    """Wraps another request (JsonRequest) and retries what may succeed later.
+    """python-telegram-bot's HTTPXRequest over `connections` connections, retrying what may
+    succeed later.
 
-    At most `slots` calls are inside the wrapped request at once, one per connection: a backlog
-    waits here, where waiting is free, and not in the connection pool, whose timeout would count
-    a long wait for a free connection as a failure.
+    At most `connections` calls are inside HTTPXRequest at once: a backlog waits here, where
+    waiting is free, and not in its connection pool, whose timeout would count a long wait for a
+    free connection as a failure.
     """
 
-    def __init__(self, inner: BaseRequest, slots: int) -> None:
-        self._inner = inner
-        self._slots = asyncio.Semaphore(slots)
+    def __init__(self, connections: int) -> None:
+        self._inner = HTTPXRequest(connection_pool_size=connections)
+        self._slots = asyncio.Semaphore(connections)
         self.bound = RETRY_BOUND_SECONDS
         self._random = random.Random()
 
@@ -193,117 +189,6 @@ class RetryingRequest(BaseRequest):
             handling.update_id if handling else "-", code,
             _QUOTED.sub('"…"', description), describe_parameters(request_data),
         )
-
-
-class JsonRequest(BaseRequest):
-    """HTTP to the Bot API with aiohttp: parameters as one JSON body (which Telegram accepts),
-    files as multipart. Timeouts as python-telegram-bot's HTTPXRequest has them.
-
-    aiohttp, not the httpx that python-telegram-bot uses: its C parser and thinner connection
-    pool cost about a millisecond less CPU a call, a fifth of the bot's whole cost per reply
-    (bench/RESULTS.md). The session does not read the environment on each call (aiohttp's
-    trust_env looks up ~/.netrc in a thread every time); a proxy in HTTPS_PROXY / ALL_PROXY
-    (NO_PROXY respected) is looked up once per host instead, as httpx would use it.
-    """
-
-    def __init__(self, connections: int, *, read_timeout: float = 5.0,
-                 write_timeout: float = 5.0, connect_timeout: float = 5.0,
-                 pool_timeout: float = 1.0, media_write_timeout: float = 20.0) -> None:
-        self._connections = connections
-        self._read, self._write = read_timeout, write_timeout
-        self._connect, self._pool = connect_timeout, pool_timeout
-        self._media_write_timeout = media_write_timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, str | None] = {}
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._read
-
-    async def initialize(self) -> None:
-        self._open()
-
-    def _open(self) -> aiohttp.ClientSession:
-        """The session, opened on first use and again after a shutdown (PTB may restart)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._connections,
-                    ssl=ssl.create_default_context(cafile=certifi.where())),
-                headers={"User-Agent": self.USER_AGENT},
-                trust_env=False,
-                # Bangla as UTF-8, not \u escapes: a Bangla answer is half the bytes (2.5 KB
-                # instead of 4.7) on a clinic's uplink.
-                json_serialize=_compact_json,
-            )
-        return self._session
-
-    async def shutdown(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        session = self._open()
-        files = request_data is not None and request_data.contains_files
-        connect = _given(connect_timeout, self._connect)
-        pool = _given(pool_timeout, self._pool)
-        read = _given(read_timeout, self._read)
-        write = _given(write_timeout, self._media_write_timeout if files else self._write)
-        parts = (connect, pool, write, read)
-        timeout = aiohttp.ClientTimeout(
-            # aiohttp has no write timeout: the whole call is bounded by the four together.
-            total=None if None in parts else sum(p for p in parts if p is not None),
-            connect=None if connect is None or pool is None else connect + pool,
-            sock_connect=connect,
-            sock_read=read,
-        )
-        body: dict[str, Any] = {}
-        if request_data is not None and files:
-            form = aiohttp.FormData()
-            for name, value in request_data.json_parameters.items():
-                form.add_field(name, value)
-            for name, (filename, content, mimetype) in request_data.multipart_data.items():
-                form.add_field(name, content, filename=filename, content_type=mimetype)
-            body = {"data": form}
-        elif request_data is not None:
-            body = {"json": request_data.parameters}
-        try:
-            async with session.request(method, url, timeout=timeout,
-                                             proxy=self._proxy(url), **body) as response:
-                return response.status, await response.read()
-        except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
-            raise TimedOut from exc
-        except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
-
-    def _proxy(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}"
-        if key not in self._proxies:
-            proxies = urllib.request.getproxies_environment()
-            bypass = parts.hostname is not None and bool(
-                urllib.request.proxy_bypass(parts.hostname))  # NO_PROXY
-            self._proxies[key] = None if bypass else proxies.get(parts.scheme) or proxies.get(
-                "all")
-        return self._proxies[key]
-
-
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _given(value: Any, default: float | None) -> float | None:
-    """A timeout the caller gave, or ours when it gave PTB's "default" marker."""
-    return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
 def describe_parameters(request_data: RequestData | None) -> str:
