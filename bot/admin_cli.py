@@ -86,7 +86,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         raise _Failure(f"--out {out} is a folder; give a file name ending in .csv")
 
     since, until = _dhaka_midnight(first), _dhaka_midnight(last + timedelta(days=1))
-    rows = _with_log(settings, lambda log: log.export_rows(since, until))
+    rows = _with_log(settings, lambda log: log.reports.export_rows(since, until))
     # The export holds patients' messages: readable by its owner only, like the database.
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb") as fp:
@@ -99,7 +99,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> None:
     since = _dhaka_midnight(first)
 
     async def query(log: InquiryLog) -> tuple[Stats, list[UnansweredQuestion]]:
-        return await log.stats(since), await log.unanswered(since, limit=5)
+        return await log.reports.stats(since), await log.reports.unanswered(since, limit=5)
 
     stats, unanswered = _with_log(settings, query)
     print(_summary(stats, unanswered, first, args.days))
@@ -127,7 +127,7 @@ def _forget(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _learned(args: argparse.Namespace, settings: Settings) -> None:
-    phrases = _with_log(settings, lambda log: log.learned())
+    phrases = _with_log(settings, lambda log: log.learned.all())
     if args.yaml:
         print(learned_yaml(phrases, settings.faq_dir, _today()), end="")
         return

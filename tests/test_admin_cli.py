@@ -38,7 +38,7 @@ async def fill(path: Path, records: list[InquiryRecord]) -> None:
 
 async def read_all(path: Path) -> list[tuple[int, str]]:
     async with await InquiryLog.open(path) as log:
-        return [(i.user_id, i.text) for i in await log.latest(1000)]
+        return [(i.user_id, i.text) for i in await log.reports.latest(1000)]
 
 
 @pytest.fixture
@@ -200,9 +200,9 @@ async def teach_all(path: Path) -> None:
 
     async with await InquiryLog.open(path) as log:
         for text, form, entry in TAUGHT:
-            await log.teach(text=text, canonical=canonical_text(text), form=form,
-                            entry_id=entry, taught_by=900, taught_by_name="Nasrin",
-                            source_user_id=111, at=datetime(2026, 11, 29, tzinfo=UTC))
+            await log.learned.teach(text=text, canonical=canonical_text(text), form=form,
+                                    entry_id=entry, taught_by=900, taught_by_name="Nasrin",
+                                    source_user_id=111, at=datetime(2026, 11, 29, tzinfo=UTC))
 
 
 def test_learned_lists_what_staff_taught(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -273,11 +273,11 @@ def test_forget_says_which_staff_chat_copies_it_cannot_reach(
 ) -> None:
     async def converse() -> None:
         async with await InquiryLog.open(db_path) as log:
-            opened = await log.open_conversation(
+            opened = await log.conversations.open(
                 at=datetime.now(UTC), user_id=111, chat_id=111, display_name="রহিম",
                 username=None, lang="bn", form="bn", question="খরচ কত?", media=None,
                 bot_reply="fallback", bot_entry_id=None, inquiry_id=None)
-            await log.link_message(opened.id, -500, 7, "card")
+            await log.conversations.link_message(opened.id, -500, 7, "card")
 
     asyncio.run(converse())
     main(["forget", "--user-id", "111"])

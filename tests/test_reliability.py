@@ -162,7 +162,7 @@ async def test_updates_a_crash_left_unanswered_are_answered_at_start_up(fake, db
     assert len(to(309, fake)) == 1
     assert to(310, fake) == [], "two hours late is too late"
     async with await InquiryLog.open(db) as log:
-        assert [i.update_id for i in await log.latest()] == [90_001]
+        assert [i.update_id for i in await log.reports.latest()] == [90_001]
         assert await log.inbox.unanswered(now - timedelta(days=1)) == []
 
 

@@ -69,7 +69,7 @@ async def test_run_command_retries_answers_and_stops_cleanly(tmp_path: Path) -> 
     assert TOKEN.split(":")[1] not in output
     assert "Unclosed" not in output
     async with await InquiryLog.open(db) as log:
-        assert [r.text for r in await log.latest(5)] == ["is stem cell therapy safe?"]
+        assert [r.text for r in await log.reports.latest(5)] == ["is stem cell therapy safe?"]
 
 
 def _free_port() -> int:
@@ -185,7 +185,7 @@ async def all_answered(fake: FakeBotApi, users: range, each: int, within: float)
 
 async def logged(db: Path) -> list[int | None]:
     async with await InquiryLog.open(db) as log:
-        return [i.update_id for i in await log.latest(100_000)]
+        return [i.update_id for i in await log.reports.latest(100_000)]
 
 
 async def test_a_bot_killed_mid_burst_logs_and_answers_every_message_after_a_restart(

@@ -151,12 +151,12 @@ async def test_an_older_database_is_upgraded_with_its_data(db_path: Path, versio
     assert user_version(db_path) == version
 
     async with await InquiryLog.open(db_path) as log:
-        (old,) = await log.latest()
+        (old,) = await log.reports.latest()
         assert (old.update_id, old.display_name, old.text) == (7, "রহিম", "এটা কি নিরাপদ?")
         assert old.received_at == T0
         assert old.confidence is None  # the column came later
         if version >= 2:
-            assert [c.phone for c in await log.open_callbacks()] == ["01711000000"]
+            assert [c.phone for c in await log.callbacks.still_open()] == ["01711000000"]
         # Every table works after the upgrade.
         assert await log.record(rec(update_id=8, confidence=0.9)) is not None
         await log.record_feedback(111, "is-it-safe", helpful=True)
@@ -208,7 +208,7 @@ async def test_data_survives_close_and_reopen(db_path: Path) -> None:
         await log.record(original)
         await log.set_language(111, "bn")
     async with await InquiryLog.open(db_path) as log:
-        (stored,) = await log.latest()
+        (stored,) = await log.reports.latest()
         assert await log.get_language(111) == "bn"
     assert {k: v for k, v in vars(stored).items() if k != "id"} == vars(original)
 
@@ -264,7 +264,7 @@ async def test_a_locked_database_keeps_the_record_pending_then_writes_it(
         # The next successful write brings the pending one in too.
         assert await log.record(rec(update_id=2)) is not None
         assert log.pending == 0
-        texts = sorted(i.text for i in await log.latest())
+        texts = sorted(i.text for i in await log.reports.latest())
         assert texts == ["Is it safe?", "কত খরচ?"]
 
 
@@ -296,7 +296,7 @@ async def test_pending_records_survive_shutdown_while_locked(
     locker.release()
     async with await InquiryLog.open(db_path) as log:
         assert log.pending == 0
-        assert sorted(i.update_id or 0 for i in await log.latest()) == [1, 2]
+        assert sorted(i.update_id or 0 for i in await log.reports.latest()) == [1, 2]
     assert saved_records(pending_file) == []  # imported, then removed
     assert count(db_path) == 2
 
@@ -334,7 +334,7 @@ async def test_disk_full_is_treated_like_a_lock(
 async def test_latest_is_newest_first(log: InquiryLog) -> None:
     for n in range(5):
         await log.record(rec(received_at=T0 + timedelta(minutes=n), text=f"q{n}"))
-    assert [i.text for i in await log.latest(3)] == ["q4", "q3", "q2"]
+    assert [i.text for i in await log.reports.latest(3)] == ["q4", "q3", "q2"]
 
 
 async def test_unanswered_groups_the_same_question_written_differently(log: InquiryLog) -> None:
@@ -352,7 +352,7 @@ async def test_unanswered_groups_the_same_question_written_differently(log: Inqu
     await log.record(rec(received_at=T0 - timedelta(days=30), text="how much does it cost"))
     await log.record(rec(received_at=T0 + timedelta(hours=1), text="is it a cure", confidence=0.52))
 
-    groups = await log.unanswered(since=T0 - timedelta(days=1))
+    groups = await log.reports.unanswered(since=T0 - timedelta(days=1))
     assert [(g.count, g.example) for g in groups] == [
         (3, "How much   does it cost!!"),  # the latest wording
         (2, "খরচ কত।"),
@@ -360,9 +360,9 @@ async def test_unanswered_groups_the_same_question_written_differently(log: Inqu
     ]
     assert groups[0].last_at == T0 + timedelta(minutes=2)
 
-    with_weak = await log.unanswered(since=T0 - timedelta(days=1), answered_below=0.6)
+    with_weak = await log.reports.unanswered(since=T0 - timedelta(days=1), answered_below=0.6)
     assert "is it a cure" in [g.example for g in with_weak]
-    assert len(await log.unanswered(since=T0 - timedelta(days=1), limit=1)) == 1
+    assert len(await log.reports.unanswered(since=T0 - timedelta(days=1), limit=1)) == 1
 
 
 def test_canonical_text() -> None:
@@ -389,7 +389,8 @@ async def test_stats_on_a_known_day(log: InquiryLog) -> None:
         await log.record_feedback(1, entry, helpful, at=day1)
     await log.record_feedback(1, "old", False, at=day1 - timedelta(days=10))
 
-    stats = await log.stats(since=datetime(2025, 2, 28, 18, 0, tzinfo=UTC))  # 1 March, Dhaka
+    since = datetime(2025, 2, 28, 18, 0, tzinfo=UTC)  # 1 March, Dhaka
+    stats = await log.reports.stats(since=since)
     assert stats.total == 7
     assert stats.people == 3
     assert stats.by_day == {date(2025, 3, 1): 4, date(2025, 3, 2): 3}
@@ -404,20 +405,20 @@ async def test_stats_on_a_known_day(log: InquiryLog) -> None:
 
 
 async def test_callback_requests_are_done_once(log: InquiryLog) -> None:
-    first = await log.add_callback_request(
+    first = await log.callbacks.add(
         user_id=111, chat_id=111, display_name="Rahim", username=None,
         branch="savar", phone="01711000000", created_at=T0,
     )
-    second = await log.add_callback_request(
+    second = await log.callbacks.add(
         user_id=222, chat_id=222, display_name="Karim", username="karim",
         branch="kallyanpur", phone="01811000000", created_at=T0 + timedelta(minutes=1),
     )
-    assert [c.id for c in await log.open_callbacks()] == [first, second]
+    assert [c.id for c in await log.callbacks.still_open()] == [first, second]
 
-    assert await log.mark_callback_done(first, staff_user_id=9) is True
-    assert await log.mark_callback_done(first, staff_user_id=10) is False  # already done
-    assert await log.mark_callback_done(9999, staff_user_id=9) is False  # unknown
-    (still_open,) = await log.open_callbacks()
+    assert await log.callbacks.mark_done(first, staff_user_id=9) is True
+    assert await log.callbacks.mark_done(first, staff_user_id=10) is False  # already done
+    assert await log.callbacks.mark_done(9999, staff_user_id=9) is False  # unknown
+    (still_open,) = await log.callbacks.still_open()
     assert (still_open.id, still_open.branch, still_open.status) == (second, "kallyanpur", "open")
     assert still_open.created_at == T0 + timedelta(minutes=1)
 
@@ -434,7 +435,7 @@ async def test_language_choice_can_be_set_changed_and_cleared(log: InquiryLog) -
 async def test_export_rows_covers_since_up_to_until(log: InquiryLog) -> None:
     for n in range(4):
         await log.record(rec(received_at=T0 + timedelta(hours=n), text=f"q{n}"))
-    rows = await log.export_rows(T0 + timedelta(hours=1), T0 + timedelta(hours=3))
+    rows = await log.reports.export_rows(T0 + timedelta(hours=1), T0 + timedelta(hours=3))
     assert [r.text for r in rows] == ["q1", "q2"]
 
 
@@ -444,7 +445,7 @@ async def test_export_rows_covers_since_up_to_until(log: InquiryLog) -> None:
 async def fill_two_users(log: InquiryLog, when: datetime = T0) -> None:
     for user in (111, 222):
         inquiry = await log.record(rec(user_id=user, chat_id=user, received_at=when))
-        await log.add_callback_request(
+        await log.callbacks.add(
             user_id=user, chat_id=user, display_name="x", username=None,
             branch="savar", phone="01711000000", created_at=when,
         )
@@ -473,7 +474,7 @@ async def test_forget_user_also_drops_their_pending_records(
         locker.release()
         assert await log.forget_user(111) == 1
         await log.flush_pending()
-        assert [i.user_id for i in await log.latest()] == [222]
+        assert [i.user_id for i in await log.reports.latest()] == [222]
 
 
 def holds(path: Path, text: str) -> bool:
@@ -491,7 +492,7 @@ async def test_forget_leaves_no_copy_of_the_text_in_the_wal_file(db_path: Path) 
         await log.forget_user(111)
         for path in (db_path, wal):
             assert not holds(path, secret), path.name
-        assert [i.user_id for i in await log.latest()] == [222]
+        assert [i.user_id for i in await log.reports.latest()] == [222]
 
 
 # -- the inbox ----------------------------------------------------------------------------
@@ -572,7 +573,7 @@ async def test_purge_removes_only_old_rows(log: InquiryLog, db_path: Path) -> No
     await log.record_feedback(333, "is-it-safe", True, at=now - timedelta(days=10))
 
     assert await log.purge_older_than(365, now=now) == 6
-    assert [i.text for i in await log.latest()] == ["recent"]
+    assert [i.text for i in await log.reports.latest()] == ["recent"]
     assert count(db_path, "feedback") == 1
     assert count(db_path, "callback_requests") == 0
     assert await log.get_language(111) == "bn"  # a setting, not a message: kept
@@ -592,7 +593,7 @@ async def test_csv_opens_in_excel_with_bangla_dhaka_times_and_no_formulas(
                          display_name="@admin", username="+8801711", kind="fallback",
                          entry_id=None, confidence=None))
     buffer = io.BytesIO()
-    write_csv(await log.export_rows(T0, T0 + timedelta(days=2)), buffer)
+    write_csv(await log.reports.export_rows(T0, T0 + timedelta(days=2)), buffer)
 
     data = buffer.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")

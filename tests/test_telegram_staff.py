@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 async def rows(db: Path) -> list:
     async with await InquiryLog.open(db) as log:
-        return await log.latest(10_000)
+        return await log.reports.latest(10_000)
 
 
 async def test_every_kind_of_message_is_logged_with_its_details(fake, bot, db) -> None:
@@ -218,7 +218,7 @@ async def test_retention_purge_removes_only_old_records(db) -> None:
             await log.record(InquiryRecord(received_at=when, user_id=1, chat_id=1, lang="en",
                                            text=text, kind="fallback"))
         assert await log.purge_older_than(365) == 1
-        assert [r.text for r in await log.latest(10)] == ["new question"]
+        assert [r.text for r in await log.reports.latest(10)] == ["new question"]
 
 
 async def test_the_bot_purges_on_start_up(fake, db) -> None:

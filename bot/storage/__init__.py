@@ -7,8 +7,9 @@
 - `pending`: records the disk refused, kept and retried so none is dropped silently.
 - `inbox`: each incoming update, stored before Telegram is told it arrived, until answered.
 - `export`: CSV for Excel.
-- `conversations`, `learned`, `reports`: the front desk's conversations with patients, what
-  staff taught the bot, and the reports' queries (issue 9), mixed into `InquiryLog`.
+- `conversations`, `callbacks`, `learned`, `reports`: the front desk's conversations with
+  patients, call-back requests, what staff taught the bot, and the staff's queries and reports;
+  each a small object on the log (`log.conversations`, …) sharing its connection, like `inbox`.
 
 Nothing here imports Telegram or the answer engine (only its dependency-free vocabulary).
 """
@@ -17,7 +18,7 @@ from bot.storage.conversations import Conversation, MessageRef
 from bot.storage.export import CSV_HEADER, write_csv
 from bot.storage.inbox import Inbox, Incoming, State, Stored
 from bot.storage.learned import LearnedPhrase
-from bot.storage.log import InquiryLog, canonical_text
+from bot.storage.log import InquiryLog
 from bot.storage.records import (
     DHAKA,
     CallbackRequest,
@@ -26,6 +27,7 @@ from bot.storage.records import (
     InquiryRecord,
     Stats,
     UnansweredQuestion,
+    canonical_text,
 )
 from bot.storage.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError
 

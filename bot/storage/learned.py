@@ -1,4 +1,4 @@
-"""What front-desk staff taught the bot (issue 9): a patient's question, and the entry that
+"""What front-desk staff taught the bot: a patient's question, and the entry that
 answers it, or none when the article does not.
 
 The bot hands all of them to the matcher (`FrontDesk.relearn`), so a question taught once is
@@ -33,11 +33,12 @@ class LearnedPhrase:
 _SELECT = f"SELECT {columns(LearnedPhrase)} FROM learned"
 
 
-class LearnedStore:
-    """InquiryLog's queries on what staff taught (a mixin sharing the log's connection)."""
+class Learned:
+    """Shares the log's connection and lock (InquiryLog.learned): one writer at a time."""
 
-    _db: aiosqlite.Connection
-    _lock: asyncio.Lock
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+        self._db = db
+        self._lock = lock
 
     async def teach(
         self,
@@ -66,7 +67,7 @@ class LearnedStore:
         rows = await self._db.execute_fetchall(f"{_SELECT} WHERE canonical = ?", (canonical,))
         return from_row(LearnedPhrase, next(iter(rows)))
 
-    async def learned(self) -> list[LearnedPhrase]:
+    async def all(self) -> list[LearnedPhrase]:
         """Everything taught, oldest first."""
         rows = await self._db.execute_fetchall(f"{_SELECT} ORDER BY created_at, id")
         return [from_row(LearnedPhrase, row) for row in rows]

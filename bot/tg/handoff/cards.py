@@ -160,7 +160,7 @@ def card_keyboard(conversation: Conversation, _: Gettext) -> InlineKeyboardMarku
 async def refresh_cards(bot: Bot, data: BotData, conversation: Conversation) -> None:
     """Show the conversation's state on each of its cards."""
     log = _log(data)
-    for card in await log.linked_messages(conversation.id, "card"):
+    for card in await log.conversations.linked_messages(conversation.id, "card"):
         lang = await staff_language(log, data.settings, card.chat_id)
         _ = data.desk.catalogs(lang).gettext
         try:
@@ -187,7 +187,7 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
     if (staff := await staff_only(update, context)) is None:
         return
     query = callback_query(update)
-    conversation = await context.log.conversation(conversation_id)
+    conversation = await context.log.conversations.get(conversation_id)
     if conversation is None or not isinstance(query.message, Message):
         await expired(update, context)
         return
@@ -205,7 +205,8 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
         reply_parameters=ReplyParameters(query.message.message_id,
                                          allow_sending_without_reply=True),
     )
-    await context.log.link_message(conversation.id, prompt.chat_id, prompt.message_id, "prompt")
+    await context.log.conversations.link_message(conversation.id, prompt.chat_id,
+                                                 prompt.message_id, "prompt")
 
 
 @on_button(parse_desk_done)
@@ -215,8 +216,8 @@ async def done_button(update: Update, context: FrontDeskContext, conversation_id
         return
     query = callback_query(update)
     _ = context.gettext(await context.language(update))
-    closed = await context.log.close_conversation(conversation_id, context.now(),
-                                                  staff.full_name)
+    closed = await context.log.conversations.close(conversation_id, context.now(),
+                                                   staff.full_name)
     if closed is None:
         await query.answer(_("This conversation is already closed."))
         return
@@ -238,7 +239,7 @@ async def done_button(update: Update, context: FrontDeskContext, conversation_id
 
 async def close_idle(bot: Bot, data: BotData) -> int:
     """Close the conversations that had no message for a day, and show it on their cards."""
-    closed = await _log(data).close_idle_conversations(data.clock(), IDLE)
+    closed = await _log(data).conversations.close_idle(data.clock(), IDLE)
     for conversation in closed:
         await refresh_cards(bot, data, conversation)
     return len(closed)
