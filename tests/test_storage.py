@@ -31,6 +31,7 @@ from bot.storage import (
     canonical_text,
     write_csv,
 )
+from bot.storage import pending as pending_module
 from bot.storage.schema import transaction
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)  # 12:00 in Dhaka
@@ -251,21 +252,27 @@ async def test_a_locked_database_keeps_the_record_pending_then_writes_it(
 ) -> None:
     async with await InquiryLog.open(db_path, busy_timeout=0.05) as log:
         locker.lock()
-        with caplog.at_level(logging.ERROR, logger="bot.storage"):
+        with caplog.at_level(logging.INFO, logger="bot.storage"):
             result = await log.record(rec(update_id=1, text="কত খরচ?"))
-        assert result is None
-        assert log.pending == 1
-        assert "1 inquiries are now waiting" in caplog.text
-        # Still locked: a retry keeps it, and says so.
-        assert await log.flush_pending() == 0
-        assert log.pending == 1
+            assert result is None
+            assert log.pending == 1
+            # Still locked: a retry keeps it, and a second record waits behind it.
+            assert await log.flush_pending() == 0
+            assert await log.record(rec(update_id=3, text="second")) is None
+            assert log.pending == 2
 
-        locker.release()
-        # The next successful write brings the pending one in too.
-        assert await log.record(rec(update_id=2)) is not None
-        assert log.pending == 0
-        texts = sorted(i.text for i in await log.reports.latest())
-        assert texts == ["Is it safe?", "কত খরচ?"]
+            locker.release()
+            # The next write waits behind them too, and brings them all in, in order.
+            assert await log.record(rec(update_id=2)) is None
+            await log.flush_pending()
+            assert log.pending == 0
+        assert [i.text for i in reversed(await log.reports.latest())] == [
+            "কত খরচ?", "second", "Is it safe?"]
+        assert await log.record(rec(update_id=4)) is not None, "written at once again"
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, "one line when writes start failing, one when they work again"
+    assert "refuses writes (database is locked)" in lines[0]
+    assert "takes writes again" in lines[1] and "wrote 3 entries" in lines[1]
 
 
 def saved_records(path: Path) -> list[dict[str, Any]]:
@@ -638,3 +645,64 @@ async def test_a_commit_that_finished_under_a_cancelled_task_is_not_undone(
         await commit
         async with db.execute("SELECT count(*) FROM t") as cursor:
             assert await cursor.fetchone() == (1,)
+
+
+# -- a database that refuses writes for long (issue 20) -------------------------------------
+
+
+async def test_past_the_bound_the_oldest_waiting_entries_are_dropped_and_counted(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(pending_module, "BOUND", 4)
+    async with await InquiryLog.open(db_path) as log:
+        await log.refuse_writes()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            for n in range(1, 7):
+                assert await log.record(rec(update_id=n, text=f"q{n}")) is None
+        assert log.pending == 4
+        dropping = [r for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(dropping) == 1, "one warning, not one per entry"
+        await log.refuse_writes(False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            await log.flush_pending()
+        assert "2 older ones were dropped" in caplog.text
+        assert [i.text for i in reversed(await log.reports.latest())] == ["q3", "q4", "q5", "q6"]
+
+
+async def test_what_waits_is_saved_once_at_shutdown_updates_and_marks_included(
+    db_path: Path
+) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    async with await InquiryLog.open(db_path) as log:
+        await log.inbox.store([incoming(1)])
+        await log.inbox.flush()
+        await log.refuse_writes()
+        await log.inbox.mark(1)  # stored before: a mark waits
+        await log.inbox.store([incoming(2), incoming(3)])
+        await log.inbox.mark(2)  # waiting: the mark folds into it
+        await log.record(rec(update_id=2, text="কত খরচ?"))
+        assert not await log.inbox.flush()
+        assert log.pending == 4
+    # The next start finds the database writable again and imports all of it.
+    async with await InquiryLog.open(db_path) as log:
+        assert log.pending == 0
+        assert [u.update_id for u in await log.inbox.unanswered(since)] == [3]
+        assert [i.text for i in await log.reports.latest()] == ["কত খরচ?"]
+    assert saved_records(Path(f"{db_path}.pending.jsonl")) == []
+    assert count(db_path, "inbox") == 3
+
+
+async def test_a_shutdown_that_cannot_save_says_what_is_lost_and_raises_nothing(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = await InquiryLog.open(db_path)
+    await log.refuse_writes()
+    await log.record(rec(update_id=1))
+    await log.record(rec(update_id=2))
+    os.mkdir(f"{db_path}.pending.jsonl")  # the file cannot be written
+    with caplog.at_level(logging.ERROR, logger="bot.storage"):
+        await log.close()
+    (lost,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "LOST 2 entries (2 inquiries)" in lost.getMessage()
+    assert "saved to" not in caplog.text

@@ -4,7 +4,8 @@
   records.
 - `schema`: the database file, its durability settings and the migrations.
 - `log`: `InquiryLog`, the one object the bot and the admin command line write and query.
-- `pending`: records the disk refused, kept and retried so none is dropped silently.
+- `pending`: what the database refused (inquiries, updates, done marks), waiting in memory.
+- `outage`: when writes start failing and when they work again, told once each; the retries.
 - `inbox`: each incoming update, stored before Telegram is told it arrived, until answered.
 - `export`: CSV for Excel.
 - `conversations`, `callbacks`, `learned`, `reports`: the front desk's conversations with
@@ -19,6 +20,7 @@ from bot.storage.export import CSV_HEADER, write_csv
 from bot.storage.inbox import Inbox, Incoming, State, Stored
 from bot.storage.learned import LearnedPhrase
 from bot.storage.log import InquiryLog
+from bot.storage.outage import Cause, OutageEvent, WritesFailing, WritesRecovered
 from bot.storage.records import (
     DHAKA,
     CallbackRequest,
@@ -37,6 +39,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "CallbackRequest",
+    "Cause",
     "Conversation",
     "EntryVotes",
     "Inbox",
@@ -46,11 +49,14 @@ __all__ = [
     "InquiryRecord",
     "LearnedPhrase",
     "MessageRef",
+    "OutageEvent",
     "SchemaTooNewError",
     "State",
     "Stats",
     "Stored",
     "UnansweredQuestion",
+    "WritesFailing",
+    "WritesRecovered",
     "canonical_text",
     "write_csv",
 ]

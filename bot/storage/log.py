@@ -25,9 +25,10 @@ from bot.storage.conversations import (
     forget_conversations,
     purge_conversations,
 )
-from bot.storage.inbox import Inbox
+from bot.storage.inbox import Inbox, Incoming, write_waiting
 from bot.storage.learned import Learned, forget_learned
-from bot.storage.pending import PendingRecords
+from bot.storage.outage import Outage
+from bot.storage.pending import Mark, PendingWrites
 from bot.storage.records import (
     Inquiry,
     InquiryRecord,
@@ -39,7 +40,13 @@ from bot.storage.records import (
     utc_now,
 )
 from bot.storage.reports import Reports
-from bot.storage.schema import DEFAULT_BUSY_TIMEOUT, make_private, open_database, transaction
+from bot.storage.schema import (
+    DEFAULT_BUSY_TIMEOUT,
+    make_private,
+    open_database,
+    refuses_writes,
+    transaction,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,8 @@ _INSERT_INQUIRY = (
     f"INSERT INTO inquiries ({columns(InquiryRecord)}) VALUES ({parameters(InquiryRecord)}) "
     "ON CONFLICT (update_id) DO NOTHING"
 )
+_WRITE_CHECK = ("INSERT INTO bot_state (key, value) VALUES ('last_write', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
 class InquiryLog:
@@ -60,9 +69,11 @@ class InquiryLog:
         self._db = db
         self.path = path
         self._lock = asyncio.Lock()
-        self._pending = PendingRecords(path)
         self._closed = False
-        self.inbox = Inbox(db, self._lock)  # the updates as they arrived
+        # What the database refused waits here, and the outage says when, and when it ends.
+        self._pending = PendingWrites(path)
+        self.outage = Outage(self.flush_pending, self._pending)
+        self.inbox = Inbox(db, self._lock, self._pending, self.outage)  # updates as they came
         self.conversations = Conversations(db, self._lock)  # with the front desk
         self.callbacks = Callbacks(db, self._lock)  # call-back requests
         self.learned = Learned(db, self._lock)  # what staff taught
@@ -70,7 +81,7 @@ class InquiryLog:
 
     @property
     def pending(self) -> int:
-        """Records waiting in memory for the database to accept them."""
+        """Entries (inquiries, updates, done marks) waiting in memory for the database."""
         return len(self._pending)
 
     # -- opening and closing ----------------------------------------------------------------
@@ -82,25 +93,27 @@ class InquiryLog:
         try:
             log._pending.load()
             if log._pending:
-                written = await log.flush_pending()  # on failure it logs; they stay pending
+                waiting = len(log._pending)
+                await log.flush_pending()  # on failure the outage begins; they stay in memory
                 if not log._pending:
-                    logger.info("Imported %d inquiries saved at the last shutdown", written)
+                    logger.info("Imported %d entries saved at the last shutdown", waiting)
         except BaseException:
             await log._db.close()
             raise
         return log
 
     async def close(self) -> None:
-        """Write what is pending (to the database, else to the pending file) and close."""
+        """Write what waits in memory (to the database, else once to the pending file) and
+        close. A disk that stays full costs what waits, said in the log, and no exception."""
         if self._closed:
             return
         self._closed = True
         try:
+            await self.outage.stop()
             try:
-                await self.flush_pending()
                 await self.inbox.flush()
             except Exception:
-                logger.exception("Could not write pending inquiries while closing")
+                logger.exception("Could not write what waits in memory while closing")
             if self._pending:
                 self._pending.save()
         finally:
@@ -117,52 +130,72 @@ class InquiryLog:
     ) -> None:
         await self.close()
 
+    async def refuse_writes(self, refuse: bool = True) -> None:
+        """From now on the database refuses every write, as a read-only file would (SQLite's
+        query_only), or takes them again: the seam through which tests and bench/ make an
+        outage, which they cannot do to a real disk on demand."""
+        await self._db.execute(f"PRAGMA query_only = {int(refuse)}")
+
     # -- recording ---------------------------------------------------------------------------
 
     async def record(self, rec: InquiryRecord) -> int | None:
-        """Store `rec`; its row id, or None when the update was already stored or the write
-        failed (then it is kept pending and retried; the failure is logged)."""
+        """Store `rec`; its row id, or None when the update was already stored or the database
+        refuses writes (then it waits in memory, behind what waits already, and the reply goes
+        out without waiting for the disk)."""
+        if self.outage.failing or self._pending:
+            self._pending.add(rec)
+            self.outage.write_came()
+            return None
         try:
             async with self._lock:
                 # One trip to the database's thread (a cursor costs a second): under load the
                 # hand-over between threads is what costs most. No row back: stored already.
                 rows = list(await self._db.execute_fetchall(_INSERT_INQUIRY + " RETURNING id",
                                                             to_row(rec)))
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
+            if not refuses_writes(exc):
+                raise
             self._pending.add(rec)
-            logger.error(
-                "Could not save an inquiry (%s); %d inquiries are now waiting in memory and "
-                "will be retried",
-                exc,
-                len(self._pending),
-            )
+            self.outage.refused(exc)
             return None
-        if self._pending:
-            await self.flush_pending()  # the database writes again: catch up
         return int(rows[0][0]) if rows else None
 
+    def refused(self, exc: BaseException) -> bool:
+        """Whether `exc`, from a write made outside the log's waiting path (a handler's, the
+        purge's), says that the database refuses writes; then the outage begins, if it has not."""
+        if isinstance(exc, sqlite3.DatabaseError) and refuses_writes(exc):
+            self.outage.refused(exc)
+            return True
+        return False
+
     async def flush_pending(self) -> int:
-        """Try to write the pending records in one transaction; how many rows were added."""
+        """Write everything waiting in memory in one transaction, in order; how many inquiry
+        rows were added (0 when the database still refuses)."""
         async with self._lock:
-            batch = self._pending.batch()
-            if not batch:
+            waiting = self._pending.snapshot()
+            if not waiting and not self.outage.failing:
                 return 0
-            written = 0
+            records = [w for w in waiting.values() if isinstance(w, InquiryRecord)]
             try:
                 async with transaction(self._db) as db:
-                    for rec in batch:
-                        async with db.execute(_INSERT_INQUIRY, to_row(rec)) as cur:
-                            written += max(cur.rowcount, 0)
-            except sqlite3.OperationalError as exc:
-                logger.error(
-                    "Still cannot save %d pending inquiries (%s); will retry",
-                    len(self._pending),
-                    exc,
-                )
+                    # A write even when nothing waits: it tells whether the outage is over.
+                    await db.execute(_WRITE_CHECK, (iso(utc_now()),))
+                    await write_waiting(db, [w for w in waiting.values()
+                                             if isinstance(w, Incoming)],
+                                        [w for w in waiting.values() if isinstance(w, Mark)])
+                    async with db.executemany(_INSERT_INQUIRY, map(to_row, records)) as cur:
+                        added = max(cur.rowcount, 0)
+            except sqlite3.DatabaseError as exc:
+                if not refuses_writes(exc):
+                    raise
+                self.outage.refused(exc)
                 return 0
-            self._pending.written(len(batch))
-            logger.info("Saved %d pending inquiries", len(batch))
-            return written
+            self._pending.written(waiting)
+        if self.outage.failing:
+            self.outage.written(len(waiting))
+        else:
+            logger.info("Wrote %d entries that waited in memory", len(waiting))
+        return added
 
     # -- feedback, language, one inquiry ----------------------------------------------------
 
@@ -251,7 +284,6 @@ class InquiryLog:
                 deleted += await forget_conversations(db, user_id)
                 deleted += await forget_learned(db, user_id)
             deleted += self._pending.drop_user(user_id)
-            self.inbox.drop_user(user_id)
             # Until a checkpoint, the -wal file still holds the pages as they were before the
             # delete: copy the new pages into the database and empty the -wal file.
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

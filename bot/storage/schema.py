@@ -262,3 +262,9 @@ def make_private(path: Path) -> None:
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if file.exists():
             os.chmod(file, 0o600)
+
+
+def refuses_writes(exc: sqlite3.DatabaseError) -> bool:
+    """A failure of the database file (full, read-only, locked, corrupt, I/O), not of the
+    statement: what was refused can be written later, unchanged."""
+    return type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError)

@@ -212,6 +212,7 @@ async def post_init(app: FrontDeskApp) -> None:
     await register_descriptions(app)
     await alerts.check_staff_chat(app.bot, data.settings)
     await teach.relearn(data)  # what staff taught before this start
+    alerts.watch_storage(app.bot, data)
     data.maintenance = asyncio.create_task(_maintenance(data))
     schedule.start(app)
 
@@ -235,19 +236,20 @@ async def post_shutdown(app: FrontDeskApp) -> None:
 
 
 async def _maintenance(data: BotData) -> None:
-    """Retry records the disk refused, forget idle flood counters, purge old records daily."""
+    """Forget idle flood counters, purge old records daily (not while the database refuses
+    writes: storage.outage retries those on its own timer)."""
     since_purge = PURGE_EVERY_SECONDS  # purge once at start-up
     while True:
-        if data.log is not None:
+        if data.log is not None and not data.log.outage.failing:
             try:
-                await data.log.flush_pending()
                 if since_purge >= PURGE_EVERY_SECONDS:
                     purged = await data.log.purge_older_than(data.settings.retention_days)
                     logger.info("retention: purged %d records older than %d days",
                                 purged, data.settings.retention_days)
                     since_purge = 0.0
-            except Exception:
-                logger.exception("maintenance failed; will try again")
+            except Exception as exc:
+                if not data.log.refused(exc):  # that is told once, by storage.outage
+                    logger.exception("maintenance failed; will try again")
         data.flood.forget_idle()
         await asyncio.sleep(MAINTENANCE_EVERY_SECONDS)
         since_purge += MAINTENANCE_EVERY_SECONDS
