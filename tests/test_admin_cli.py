@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -306,3 +307,30 @@ def test_backup_refuses_to_write_over_the_database_itself(db_path: Path) -> None
         main(["backup", "--out", str(db_path)])
     assert exit_.value.code == 2
     assert asyncio.run(read_all(db_path)) == [(111, "খরচ কত?")]
+
+
+def test_status_says_the_database_takes_writes_and_how_much_disk_is_free(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(fill(db_path, []))
+    main(["status"])
+    out = capsys.readouterr().out
+    assert "Writable: yes" in out
+    free = shutil.disk_usage(db_path.parent).free / 1024**3
+    (disk,) = [line for line in out.splitlines() if line.startswith("Disk: ")]
+    assert abs(float(disk.split()[1]) - free) < 1.0 and " GB free of " in disk
+
+
+def test_status_says_when_the_database_refuses_writes_and_exits_1(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    asyncio.run(fill(db_path, []))
+    with sqlite3.connect(db_path) as other:  # another program holds the write lock
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(SystemExit) as exit_info:
+            main(["status"])
+        other.rollback()
+    assert exit_info.value.code == 1
+    assert "Writable: NO (database is locked)" in capsys.readouterr().out

@@ -5,12 +5,19 @@ starts and once when it is over, and the log is complete again as soon as writes
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bot.config import PROJECT_DIR
 from bot.storage import outage as outage_module
 
 from helpers.fake_bot_api import FakeBotApi
@@ -88,3 +95,105 @@ async def test_a_burst_while_the_database_refuses_writes_is_answered_then_writte
     assert len(errors) == 1 and "refuses writes" in errors[0], errors
     assert sum("The database takes writes again after" in r.getMessage()
                for r in caplog.records) == 1
+
+
+# -- the real thing: the bot as a process on a small file system that fills up --------------
+
+TOKEN = "424242:FULL-disk-token"
+MOUNT = 'mount -t tmpfs -o size=4m tmpfs "$0" && exec "$@"'
+
+
+def _why_no_small_file_system(folder: Path) -> str | None:
+    """None when this machine lets an unprivileged test mount a tmpfs of its own (a user and
+    mount namespace); else why not."""
+    if sys.platform != "linux" or shutil.which("unshare") is None:
+        return "needs Linux with unshare(1)"
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT, str(folder), "true"],
+                           capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        return f"cannot mount a tmpfs in a user namespace here: {probe.stderr.strip()}"
+    return None
+
+
+def _copy_out(inside: Path, to: Path) -> Path:
+    """A copy of the bot's database (SQLite would resolve /proc/<pid>/root to this side's /)."""
+    for name in ("inquiries.sqlite3", "inquiries.sqlite3-wal"):
+        shutil.copyfile(inside / name, to / name)
+    return to / "inquiries.sqlite3"
+
+
+def _fill(folder: Path) -> Path:
+    """Write a file until the file system is full; the file, to delete for space."""
+    filler = folder / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+async def test_the_bot_on_a_disk_that_fills_up_answers_tells_staff_and_stops_cleanly(
+    tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    reason = _why_no_small_file_system(data)
+    if reason:
+        pytest.skip(reason)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TELEGRAM_", "STAFF_", "WEBHOOK_"))}
+    with FakeBotApi() as fake:
+        env |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_FILE_BASE_URL": fake.base_file_url,
+                "DATABASE_PATH": str(data / "inquiries.sqlite3"),
+                "STAFF_CHAT_ID": str(STAFF_CHAT), "STAFF_USER_IDS": "900",
+                "WEEKLY_DIGEST": "off"}
+        process = await asyncio.create_subprocess_exec(
+            "unshare", "-rm", "sh", "-c", MOUNT, str(data), sys.executable, "-m", "bot",
+            cwd=PROJECT_DIR, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        # The bot's own view of the folder: its tmpfs, not the empty folder the test sees.
+        inside = Path(f"/proc/{process.pid}/root") / data.relative_to("/")
+        try:
+            await fake.wait_for("getUpdates", lambda c: c.status == 200, timeout=60)
+            filler = await asyncio.to_thread(_fill, inside)
+            for patient in PATIENTS[:5]:
+                fake.push_message(QUESTIONS[0], user_id=patient)
+            await fake.wait_for("sendMessage", lambda c: c.status == 200
+                                and c.params["chat_id"] in PATIENTS, count=5, timeout=30)
+            await until(lambda: len(to(STAFF_CHAT, fake)) == 1)
+            assert "ডিস্ক ভরে গেছে" in to(STAFF_CHAT, fake)[0], "the disk, named"
+            if shutil.which("nsenter"):  # the IT person's view, from inside the bot's mounts
+                status = await asyncio.create_subprocess_exec(
+                    "nsenter", "-t", str(process.pid), "-U", "-m", "--preserve-credentials",
+                    sys.executable, "-m", "bot.admin_cli", "status", cwd=PROJECT_DIR, env=env,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+                said = (await status.communicate())[0].decode()
+                assert status.returncode == 1, said
+                assert "Writable: NO (database or disk is full)" in said and "LOW" in said
+
+            filler.unlink()  # space again: written on the timer, and staff told
+            await until(lambda: len(to(STAFF_CHAT, fake)) == 2, within=30)
+            assert rows(_copy_out(inside, tmp_path), "SELECT count(*) FROM inquiries") == [(5,)]
+
+            filler = await asyncio.to_thread(_fill, inside)  # full again, and stopped so
+            fake.push_message(QUESTIONS[1], user_id=PATIENTS[0])
+            await fake.wait_for("sendMessage", lambda c: c.status == 200
+                                and c.params["chat_id"] == PATIENTS[0], count=2, timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                raw, _ = await process.communicate()
+                raise AssertionError(f"no exit on SIGTERM:\n{raw.decode()[-3000:]}") from None
+    output = raw.decode("utf-8", "replace")
+    assert process.returncode == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert "LOST" in output and "1 inquiries" in output, output[-3000:]
+    assert "to be imported on the next start" not in output, "it must not claim they were saved"
+    assert len(to(STAFF_CHAT, fake)) == 3, "full, written again, full again"

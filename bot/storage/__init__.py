@@ -8,6 +8,7 @@
 - `outage`: when writes start failing and when they work again, told once each; the retries.
 - `inbox`: each incoming update, stored before Telegram is told it arrived, until answered.
 - `export`: CSV for Excel.
+- `health`: whether the database takes writes and how much room its disk has (admin status).
 - `conversations`, `callbacks`, `learned`, `reports`: the front desk's conversations with
   patients, call-back requests, what staff taught the bot, and the staff's queries and reports;
   each a small object on the log (`log.conversations`, …) sharing its connection, like `inbox`.
@@ -17,6 +18,7 @@ Nothing here imports Telegram or the answer engine (only its dependency-free voc
 
 from bot.storage.conversations import Conversation, MessageRef
 from bot.storage.export import CSV_HEADER, write_csv
+from bot.storage.health import DiskHealth, disk_health
 from bot.storage.inbox import Inbox, Incoming, State, Stored
 from bot.storage.learned import LearnedPhrase
 from bot.storage.log import InquiryLog
@@ -41,6 +43,7 @@ __all__ = [
     "CallbackRequest",
     "Cause",
     "Conversation",
+    "DiskHealth",
     "EntryVotes",
     "Inbox",
     "Incoming",
@@ -58,5 +61,6 @@ __all__ = [
     "WritesFailing",
     "WritesRecovered",
     "canonical_text",
+    "disk_health",
     "write_csv",
 ]

@@ -25,6 +25,7 @@ from bot.storage.conversations import (
     forget_conversations,
     purge_conversations,
 )
+from bot.storage.health import WRITE_CHECK
 from bot.storage.inbox import Inbox, Incoming, write_waiting
 from bot.storage.learned import Learned, forget_learned
 from bot.storage.outage import Outage
@@ -54,8 +55,6 @@ _INSERT_INQUIRY = (
     f"INSERT INTO inquiries ({columns(InquiryRecord)}) VALUES ({parameters(InquiryRecord)}) "
     "ON CONFLICT (update_id) DO NOTHING"
 )
-_WRITE_CHECK = ("INSERT INTO bot_state (key, value) VALUES ('last_write', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
 class InquiryLog:
@@ -179,7 +178,7 @@ class InquiryLog:
             try:
                 async with transaction(self._db) as db:
                     # A write even when nothing waits: it tells whether the outage is over.
-                    await db.execute(_WRITE_CHECK, (iso(utc_now()),))
+                    await db.execute(WRITE_CHECK, (iso(utc_now()),))
                     await write_waiting(db, [w for w in waiting.values()
                                              if isinstance(w, Incoming)],
                                         [w for w in waiting.values() if isinstance(w, Mark)])

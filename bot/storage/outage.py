@@ -124,10 +124,9 @@ class Outage:
             return
         since, self.since = self.since, None
         dropped, self._pending.dropped = self._pending.dropped, 0
-        minutes = (utc_now() - since).total_seconds() / 60
         logger.warning(
-            "The database takes writes again after %.0f min: wrote %d entries that waited in "
-            "memory%s", minutes, count,
+            "The database takes writes again after %s: wrote %d entries that waited in "
+            "memory%s", _lasted(since), count,
             f"; {dropped} older ones were dropped for want of memory and are lost" if dropped
             else "; none was lost")
         if self._timer is not None and self._timer is not asyncio.current_task():
@@ -162,9 +161,13 @@ class Outage:
                                  type(exc).__name__)
             if self.since is not None and time.monotonic() >= report_at:
                 report_at += REPORT_EVERY_SECONDS
-                minutes = (utc_now() - self.since).total_seconds() / 60
                 logger.warning(
-                    "The database still refuses writes after %.0f min (%s): %d entries wait in "
+                    "The database still refuses writes after %s (%s): %d entries wait in "
                     "memory (%d inquiries), %d dropped; patients are still answered",
-                    minutes, self.error, len(self._pending),
+                    _lasted(self.since), self.error, len(self._pending),
                     self._pending.count(InquiryRecord), self._pending.dropped)
+
+
+def _lasted(since: datetime) -> str:
+    seconds = (utc_now() - since).total_seconds()
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
