@@ -21,7 +21,7 @@ from bot.config import PROJECT_DIR
 from bot.storage import outage as outage_module
 
 from helpers.fake_bot_api import FakeBotApi
-from helpers.telegram_harness import STAFF_CHAT, bot_settings, running_bot
+from helpers.telegram_harness import STAFF_CHAT, Chat, bot_settings, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +96,24 @@ async def test_a_burst_while_the_database_refuses_writes_is_answered_then_writte
     assert sum("The database takes writes again after" in r.getMessage()
                for r in caplog.records) == 1
 
+
+
+async def test_what_cannot_work_without_the_disk_gets_the_apology_and_staff_one_notice(
+    fake: FakeBotApi, db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(bot_settings(fake, db)) as app:
+        await app.bot_data.log.refuse_writes()
+        chat = Chat(fake, 70_100)
+        for choice in ("l:bn", "l:en"):  # a language choice is written as it is made
+            reply = await chat.press(choice)
+            assert APOLOGY in reply.params["text"] and "999" not in reply.params["text"]
+        await until(lambda: len(to(STAFF_CHAT, fake)) == 1)
+        await asyncio.sleep(0.5)
+        (notice,) = to(STAFF_CHAT, fake)
+        assert "ডেটাবেসে" in notice, "the outage's notice, not an error notice per press"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "refuses writes" in errors[0] and "saved to" in errors[1] and len(errors) == 2, (
+        "one line at the start, one at the stop (still read-only): none per press")
 
 # -- the real thing: the bot as a process on a small file system that fills up --------------
 

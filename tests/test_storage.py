@@ -31,6 +31,7 @@ from bot.storage import (
     canonical_text,
     write_csv,
 )
+from bot.storage import outage as outage_module
 from bot.storage import pending as pending_module
 from bot.storage.schema import transaction
 
@@ -706,3 +707,26 @@ async def test_a_shutdown_that_cannot_save_says_what_is_lost_and_raises_nothing(
     (lost,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert "LOST 2 entries (2 inquiries)" in lost.getMessage()
     assert "saved to" not in caplog.text
+
+
+async def test_while_writes_fail_a_line_a_minute_gives_the_counts_and_the_timer_catches_up(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(outage_module, "RETRY_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(outage_module, "REPORT_EVERY_SECONDS", 0.3)  # "a minute"
+    async with await InquiryLog.open(db_path) as log:
+        await log.refuse_writes()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            for n in range(1, 4):
+                await log.record(rec(update_id=n))
+            await asyncio.sleep(0.75)
+        counts = [r.getMessage() for r in caplog.records if "still refuses" in r.getMessage()]
+        assert 1 <= len(counts) <= 3, counts
+        assert "3 entries wait in memory (3 inquiries), 0 dropped" in counts[0]
+        await log.refuse_writes(False)
+        for _ in range(100):  # nobody writes: the timer finds the database writable again
+            if not log.pending:
+                break
+            await asyncio.sleep(0.05)
+        assert log.pending == 0 and not log.outage.failing
+    assert count(db_path) == 3

@@ -26,8 +26,9 @@ from bot.storage.records import InquiryRecord, iso, parse
 logger = logging.getLogger(__name__)
 
 PENDING_SUFFIX = ".pending.jsonl"
-# About 1.5 KB each in memory (bench/full_disk.py): 20,000 is some 30 MB, and a busy clinic day
-# is a few thousand messages.
+# About 800 bytes each in memory (bench/bench_full_disk.py): 20,000 is some 15 MB. A message
+# makes two entries (its update and its inquiry), so this is 10,000 messages: days of a clinic's
+# traffic.
 BOUND = 20_000
 
 

@@ -305,9 +305,14 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
     notice to the staff group."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    log = context.bot_data.log
+    # The database refusing writes is told to staff once, by storage.outage (watch_storage).
+    outage = error is not None and log is not None and log.refused(error)
     if isinstance(error, TelegramError):
         # tg.transport.request logged it where it happened, with the method: once is enough.
         logger.debug("Update %s: %s", update_id, type(error).__name__)
+    elif outage:
+        logger.warning("Update %s: not handled, the database refuses writes", update_id)
     elif error is not None:
         logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))
     if (isinstance(update, Update) and update.effective_chat is not None
@@ -315,6 +320,8 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
         await _apologise(update, context)
     # Outside the update's handling: a notice that reaches the staff group is not the patient's
     # reply, and must not mark the update answered in the inbox.
+    if outage:
+        return
     token = HANDLING.set(None)
     try:
         await alerts.notify_staff(update, context)
