@@ -86,7 +86,7 @@ class Inbox:
     @property
     def pending(self) -> int:
         """Updates and marks waiting in memory for the database."""
-        return len(self._marks) + len(self._pending.updates())
+        return len(self._marks) + self._pending.count_updates()
 
     async def store(self, updates: Iterable[Incoming]) -> Stored:
         """Store a batch in one transaction; which of its updates are new."""

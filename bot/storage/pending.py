@@ -96,6 +96,10 @@ class PendingWrites:
     def updates(self) -> list[Incoming]:
         return [w for w in self._waiting.values() if isinstance(w, Incoming)]
 
+    def count_updates(self) -> int:
+        """Updates and marks (an update's mark folds into it)."""
+        return sum(kind == "update" for kind, _ in self._waiting)
+
     def count(self, kind: type[Waiting]) -> int:
         return sum(isinstance(w, kind) for w in self._waiting.values())
 

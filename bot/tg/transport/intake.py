@@ -2,9 +2,11 @@
 
 Each update is stored in the inbox (storage/inbox.py) before Telegram is told it arrived: with
 long polling, before the next getUpdates moves the offset past it; with a webhook, before the
-200 (webhook.py). Then it goes to its chat's lane (lanes.py), and when a reply reaches
-the patient the inbox marks it done. Whatever is still new a minute later (the bot crashed,
-Telegram was down longer than the retries lasted) is handled again, for up to an hour.
+200 (webhook.py). While the database refuses writes it is stored in memory instead, and the bot
+goes on fetching and answering (storage/outage.py). Then it goes to its chat's lane
+(lanes.py), and when a reply reaches the patient the inbox marks it done. Whatever is still new
+a minute later (the bot crashed, Telegram was down longer than the retries lasted) is handled
+again, for up to an hour.
 
 An update python-telegram-bot cannot read is skipped with one log line; the rest of its batch
 is served.
