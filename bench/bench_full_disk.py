@@ -5,7 +5,7 @@ Prints a Markdown table; asserts nothing.
     .venv/bin/python bench/bench_full_disk.py            # healthy, then full for 120 s
     .venv/bin/python bench/bench_full_disk.py --full-for 30
 
-The database lives on a 16 MB tmpfs of the bot's own (`unshare -rm`: a user and mount
+The database lives on a 32 MB tmpfs of the bot's own (`unshare -rm`: a user and mount
 namespace, no root needed where the kernel allows them), which the benchmark fills with a file
 until writing fails with ENOSPC, and empties two minutes later: a real full disk, not a seam.
 Patients write at 5 messages a second (300 in a minute), well under Telegram's limits, so the
@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +47,7 @@ from bot.storage.records import InquiryRecord  # noqa: E402
 from helpers.fake_bot_api import FakeBotApi  # noqa: E402
 
 STAFF_CHAT = -500
-MOUNT = 'mount -t tmpfs -o size=16m tmpfs "$0" && exec "$@"'
+MOUNT = 'mount -t tmpfs -o size=32m tmpfs "$0" && exec "$@"'
 RATE = 5.0  # messages a second
 RECOVERED = re.compile(r"^(\S+ \S+) WARNING bot\.storage\.outage: The database takes writes "
                        r"again after .*: wrote (\d+) entries", re.MULTILINE)
@@ -181,6 +182,37 @@ def memory_per_entry(count: int = BOUND) -> float:
     return held / count
 
 
+async def try_cost(folder: Path, count: int = BOUND) -> None:
+    """Run inside a namespace with `folder` a fresh tmpfs: with `count` entries waiting on a
+    full disk, how long a failing try and the successful one take (the database's thread is
+    busy that long)."""
+    from bot.storage import InquiryLog
+
+    log = await InquiryLog.open(folder / "inquiries.sqlite3")
+    filler = fill(folder)
+    now, text = datetime.now(UTC), "আমার বাবার মেরুদণ্ডে আঘাত, কি হাঁটতে পারবেন? খরচ কত?"
+    for n in range(count // 2):
+        record = InquiryRecord(received_at=now, update_id=n, user_id=n, chat_id=n,
+                               display_name="Rahima", username=None, lang="bn", form="bn",
+                               text=text, kind="answer", entry_id="walking-again",
+                               confidence=0.8)
+        await log.record(record)  # the first is refused; the rest wait behind it
+        await log.inbox.store([Incoming(n, now, n, n, json.dumps({"update_id": n}))])
+    failing = []
+    for _ in range(5):
+        start = time.perf_counter()
+        await log.flush_pending()
+        failing.append(time.perf_counter() - start)
+    filler.unlink()
+    start = time.perf_counter()
+    await log.flush_pending()
+    success = time.perf_counter() - start
+    await log.close()
+    median = statistics.median(failing) * 1000
+    print(f"with {count:,} entries waiting: a failing try takes {median:.0f} ms (median of 5), "
+          f"the successful one {success * 1000:.0f} ms")
+
+
 def line(name: str, r: dict[str, object]) -> str:
     res = r["result"]
     assert isinstance(res, bt.Result)
@@ -194,6 +226,13 @@ def line(name: str, r: dict[str, object]) -> str:
             f"{r['error_lines']} / {r['warning_lines']} | {'0' if r['exit_ok'] else 'not 0'} |")
 
 
+def measure_try_cost() -> None:
+    """try_cost in a tmpfs of its own (it prints its line; its log lines are not wanted)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT, tmp, sys.executable, __file__,
+                        "--inside", tmp], check=True, stderr=subprocess.DEVNULL)
+
+
 def namespaces_allowed() -> bool:
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
     return probe.returncode == 0
@@ -203,7 +242,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full-for", type=float, default=120.0, help="seconds (default 120)")
     parser.add_argument("--seed", type=int, default=20)
+    parser.add_argument("--inside", type=Path, help=argparse.SUPPRESS)  # try_cost's tmpfs
     args = parser.parse_args()
+    if args.inside:
+        await try_cost(args.inside)
+        return
     if not namespaces_allowed():
         sys.exit("needs unshare -rm (user and mount namespaces) to give the bot a small disk")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; 100 patients x 3 messages "
@@ -216,6 +259,7 @@ async def main() -> None:
     print(line("healthy", await run(None, args.seed)), flush=True)
     print(line(f"full for {args.full_for:.0f} s", await run(args.full_for, args.seed)),
           flush=True)
+    measure_try_cost()
     per_entry = memory_per_entry()
     print(f"\nmemory per waiting entry: {per_entry:.0f} bytes (tracemalloc, {BOUND:,} entries: "
           f"{per_entry * BOUND / 1024**2:.0f} MB at the bound)")

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_EVERY_SECONDS = 5.0  # with no new writes to try on
 MIN_GAP_SECONDS = 1.0  # a burst of writes tries at most this often
+# ... and a try that fails slowly (a long queue is written before a full disk says no) waits ten
+# times as long as it took: the database's one thread stays free for reads, at most 10 % busy.
+SLOW_TRY_FACTOR = 10.0
 REPORT_EVERY_SECONDS = 60.0
 
 
@@ -78,6 +81,7 @@ class Outage:
         self._timer: asyncio.Task[None] | None = None
         self._try: asyncio.Task[object] | None = None
         self._last_try = 0.0
+        self._last_cost = 0.0  # seconds the last try took
 
     @property
     def failing(self) -> bool:
@@ -107,16 +111,20 @@ class Outage:
 
     def write_came(self) -> None:
         """A new write waits behind the others: try them all now, unless a try is running or
-        ran within MIN_GAP_SECONDS."""
+        ran lately (MIN_GAP_SECONDS, SLOW_TRY_FACTOR)."""
         if self._try is not None and not self._try.done():
             return
-        if time.monotonic() - self._last_try < MIN_GAP_SECONDS:
+        gap = max(MIN_GAP_SECONDS, SLOW_TRY_FACTOR * self._last_cost)
+        if time.monotonic() - self._last_try < gap:
             return
         self._try = asyncio.create_task(self.retry())
 
     async def retry(self) -> object:
         self._last_try = time.monotonic()
-        return await self._catch_up()
+        try:
+            return await self._catch_up()
+        finally:
+            self._last_cost = time.monotonic() - self._last_try
 
     def written(self, count: int) -> None:
         """A write went through, and with it `count` entries that waited in memory."""
