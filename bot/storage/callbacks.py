@@ -4,21 +4,17 @@ every copy and /forget can remove them."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 import aiosqlite
 
 from bot.storage.conversations import MessageRef
 from bot.storage.records import CallbackRequest, columns, from_row, iso, utc_now
+from bot.storage.schema import LogPart, delete_with_links
 
 
-class Callbacks:
+class Callbacks(LogPart):
     """Shares the log's connection and lock (InquiryLog.callbacks): one writer at a time."""
-
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
 
     async def add(
         self,
@@ -85,12 +81,5 @@ class Callbacks:
 async def delete_callbacks(db: aiosqlite.Connection, where: str, value: object) -> int:
     """Inside InquiryLog.forget_user's or purge_older_than's transaction: the call-back requests
     `where` (a constant of the caller) selects, and the links to their staff-side messages."""
-    deleted = 0
-    for sql in (
-        "DELETE FROM callback_messages WHERE request_id IN "
-        f"(SELECT id FROM callback_requests WHERE {where})",
-        f"DELETE FROM callback_requests WHERE {where}",
-    ):
-        async with db.execute(sql, (value,)) as cursor:
-            deleted += cursor.rowcount
-    return deleted
+    return await delete_with_links(db, "callback_requests", "callback_messages", "request_id",
+                                   where, value)

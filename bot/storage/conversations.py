@@ -13,13 +13,13 @@ The messages themselves go into the inquiry log (kinds `to_front_desk` and
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.storage.records import columns, from_row, iso
+from bot.storage.schema import LogPart, delete_with_links
 
 # The columns a new conversation is given; the rest have defaults.
 _OPEN_COLUMNS = (
@@ -69,12 +69,8 @@ class MessageRef:
 _SELECT = f"SELECT {columns(Conversation)} FROM conversations"
 
 
-class Conversations:
+class Conversations(LogPart):
     """Shares the log's connection and lock (InquiryLog.conversations): one writer at a time."""
-
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
 
     async def open(
         self,
@@ -227,13 +223,6 @@ async def purge_conversations(db: aiosqlite.Connection, cutoff: str) -> int:
 
 async def _delete_conversations(db: aiosqlite.Connection, where: str, value: object) -> int:
     """The conversations matching `where` (a constant of this module), links first."""
-    deleted = 0
-    for sql in (
-        "DELETE FROM conversation_messages WHERE conversation_id IN "
-        f"(SELECT id FROM conversations WHERE {where})",
-        f"DELETE FROM conversations WHERE {where}",
-    ):
-        async with db.execute(sql, (value,)) as cursor:
-            deleted += cursor.rowcount
-    return deleted
+    return await delete_with_links(db, "conversations", "conversation_messages",
+                                   "conversation_id", where, value)
 

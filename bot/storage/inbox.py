@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.storage.records import iso, parse
-from bot.storage.schema import refuses_writes, transaction
+from bot.storage.schema import LogPart, refuses_writes, transaction
 
 if TYPE_CHECKING:
     from bot.storage.outage import Outage
@@ -71,13 +71,12 @@ _INSERT = (
 _DONE = "UPDATE inbox SET state = ?, payload = NULL WHERE update_id = ?"
 
 
-class Inbox:
+class Inbox(LogPart):
     """Shares the log's connection, lock and waiting writes (InquiryLog.inbox)."""
 
     def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock, pending: PendingWrites,
                  outage: Outage) -> None:
-        self._db = db
-        self._lock = lock
+        super().__init__(db, lock)
         self._pending = pending
         self._outage = outage
         self._marks: dict[int, State] = {}  # not written yet: they go in batches

@@ -9,13 +9,13 @@ canonical text) replaces the older teaching.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from bot.storage.records import columns, from_row, iso
+from bot.storage.schema import LogPart
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,8 @@ class LearnedPhrase:
 _SELECT = f"SELECT {columns(LearnedPhrase)} FROM learned"
 
 
-class Learned:
+class Learned(LogPart):
     """Shares the log's connection and lock (InquiryLog.learned): one writer at a time."""
-
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
 
     async def teach(
         self,

@@ -4,10 +4,7 @@ export, and small state that must outlive a restart (when the last weekly digest
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
-
-import aiosqlite
 
 from bot.storage.records import (
     ANSWERED_KINDS,
@@ -25,14 +22,11 @@ from bot.storage.records import (
     parse,
     utc,
 )
+from bot.storage.schema import LogPart
 
 
-class Reports:
+class Reports(LogPart):
     """Shares the log's connection and lock (InquiryLog.reports): one writer at a time."""
-
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
 
     async def latest(self, limit: int = 20) -> list[Inquiry]:
         sql = (
