@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import json
 import os
 import re
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -44,10 +42,11 @@ from bot.storage.inbox import Incoming  # noqa: E402
 from bot.storage.pending import BOUND, PendingWrites  # noqa: E402
 from bot.storage.records import InquiryRecord  # noqa: E402
 
+from helpers import small_disk  # noqa: E402
 from helpers.fake_bot_api import FakeBotApi  # noqa: E402
 
 STAFF_CHAT = -500
-MOUNT = 'mount -t tmpfs -o size=32m tmpfs "$0" && exec "$@"'
+MEGABYTES = 32
 RATE = 5.0  # messages a second
 RECOVERED = re.compile(r"^(\S+ \S+) WARNING bot\.storage\.outage: The database takes writes "
                        r"again after .*: wrote (\d+) entries", re.MULTILINE)
@@ -68,33 +67,18 @@ class TmpfsBot(bt.BotProcess):
         }
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                ["unshare", "-rm", "sh", "-c", MOUNT, str(self.db.parent), sys.executable,
-                 "-m", "bot"], cwd=self.code, env=env, stdout=out, stderr=subprocess.STDOUT)
+                [*small_disk.mounting(self.db.parent, MEGABYTES), sys.executable, "-m", "bot"],
+                cwd=self.code, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     @property
     def inside(self) -> Path:
         """The database folder as the bot sees it."""
-        return Path(f"/proc/{self.pid}/root") / self.db.parent.relative_to("/")
-
-
-def fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            if exc.errno != errno.ENOSPC:
-                raise
-    return filler
+        return small_disk.inside(self.pid, self.db.parent)
 
 
 def rows_in_copy(bot: TmpfsBot, to: Path) -> Counter[int]:
-    """update_id -> rows, in a copy (SQLite would resolve /proc/<pid>/root to our own /)."""
-    for name in ("inquiries.sqlite3", "inquiries.sqlite3-wal"):
-        if (bot.inside / name).exists():
-            shutil.copyfile(bot.inside / name, to / name)
+    """update_id -> rows, in a copy of the bot's database."""
+    small_disk.copy_out(bot.inside, ("inquiries.sqlite3", "inquiries.sqlite3-wal"), to)
     with sqlite3.connect(to / "inquiries.sqlite3") as conn:
         return Counter(u for (u,) in conn.execute("SELECT update_id FROM inquiries"))
 
@@ -112,7 +96,7 @@ async def run(full_for: float | None, seed: int) -> dict[str, object]:
         try:
             await bot.ready()
             await asyncio.sleep(1.0)
-            filler = fill(bot.inside) if full_for is not None else None
+            filler = small_disk.fill(bot.inside) if full_for is not None else None
             filled_at = time.monotonic()
             since = time.monotonic()
             await bt.send(fake, messages, rate=RATE)
@@ -189,7 +173,7 @@ async def try_cost(folder: Path, count: int = BOUND) -> None:
     from bot.storage import InquiryLog
 
     log = await InquiryLog.open(folder / "inquiries.sqlite3")
-    filler = fill(folder)
+    filler = small_disk.fill(folder)
     now, text = datetime.now(UTC), "আমার বাবার মেরুদণ্ডে আঘাত, কি হাঁটতে পারবেন? খরচ কত?"
     for n in range(count // 2):
         record = InquiryRecord(received_at=now, update_id=n, user_id=n, chat_id=n,
@@ -229,13 +213,8 @@ def line(name: str, r: dict[str, object]) -> str:
 def measure_try_cost() -> None:
     """try_cost in a tmpfs of its own (it prints its line; its log lines are not wanted)."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT, tmp, sys.executable, __file__,
+        subprocess.run([*small_disk.mounting(Path(tmp), MEGABYTES), sys.executable, __file__,
                         "--inside", tmp], check=True, stderr=subprocess.DEVNULL)
-
-
-def namespaces_allowed() -> bool:
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
-    return probe.returncode == 0
 
 
 async def main() -> None:
@@ -247,8 +226,10 @@ async def main() -> None:
     if args.inside:
         await try_cost(args.inside)
         return
-    if not namespaces_allowed():
-        sys.exit("needs unshare -rm (user and mount namespaces) to give the bot a small disk")
+    with tempfile.TemporaryDirectory() as tmp:
+        reason = small_disk.why_not_here(Path(tmp))
+    if reason:
+        sys.exit(f"no small disk for the bot: {reason}")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; 100 patients x 3 messages "
           f"at {RATE:.0f}/s; disk full for {args.full_for:.0f} s\n")
     print("| disk | messages | answered | p50 ms | p99 ms | max ms | apologies | all answered "

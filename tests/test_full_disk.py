@@ -5,13 +5,10 @@ starts and once when it is over, and the log is complete again as soon as writes
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +17,9 @@ import pytest
 from bot.config import PROJECT_DIR
 from bot.storage import outage as outage_module
 
+from helpers import small_disk
 from helpers.fake_bot_api import FakeBotApi
+from helpers.process import stop_with_sigterm
 from helpers.telegram_harness import STAFF_CHAT, Chat, bot_settings, running_bot
 
 pytestmark = pytest.mark.e2e
@@ -118,39 +117,6 @@ async def test_what_cannot_work_without_the_disk_gets_the_apology_and_staff_one_
 # -- the real thing: the bot as a process on a small file system that fills up --------------
 
 TOKEN = "424242:FULL-disk-token"
-MOUNT = 'mount -t tmpfs -o size=4m tmpfs "$0" && exec "$@"'
-
-
-def _why_no_small_file_system(folder: Path) -> str | None:
-    """None when this machine lets an unprivileged test mount a tmpfs of its own (a user and
-    mount namespace); else why not."""
-    if sys.platform != "linux" or shutil.which("unshare") is None:
-        return "needs Linux with unshare(1)"
-    probe = subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT, str(folder), "true"],
-                           capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        return f"cannot mount a tmpfs in a user namespace here: {probe.stderr.strip()}"
-    return None
-
-
-def _copy_out(inside: Path, to: Path) -> Path:
-    """A copy of the bot's database (SQLite would resolve /proc/<pid>/root to this side's /)."""
-    for name in ("inquiries.sqlite3", "inquiries.sqlite3-wal"):
-        shutil.copyfile(inside / name, to / name)
-    return to / "inquiries.sqlite3"
-
-
-def _fill(folder: Path) -> Path:
-    """Write a file until the file system is full; the file, to delete for space."""
-    filler = folder / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-    return filler
 
 
 async def test_the_bot_on_a_disk_that_fills_up_answers_tells_staff_and_stops_cleanly(
@@ -158,7 +124,7 @@ async def test_the_bot_on_a_disk_that_fills_up_answers_tells_staff_and_stops_cle
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    reason = _why_no_small_file_system(data)
+    reason = small_disk.why_not_here(data)
     if reason:
         pytest.skip(reason)
     env = {key: value for key, value in os.environ.items()
@@ -170,14 +136,13 @@ async def test_the_bot_on_a_disk_that_fills_up_answers_tells_staff_and_stops_cle
                 "STAFF_CHAT_ID": str(STAFF_CHAT), "STAFF_USER_IDS": "900",
                 "WEEKLY_DIGEST": "off"}
         process = await asyncio.create_subprocess_exec(
-            "unshare", "-rm", "sh", "-c", MOUNT, str(data), sys.executable, "-m", "bot",
-            cwd=PROJECT_DIR, env=env, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT)
+            *small_disk.mounting(data, 4), sys.executable, "-m", "bot", cwd=PROJECT_DIR,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         # The bot's own view of the folder: its tmpfs, not the empty folder the test sees.
-        inside = Path(f"/proc/{process.pid}/root") / data.relative_to("/")
+        inside = small_disk.inside(process.pid, data)
         try:
             await fake.wait_for("getUpdates", lambda c: c.status == 200, timeout=60)
-            filler = await asyncio.to_thread(_fill, inside)
+            filler = await asyncio.to_thread(small_disk.fill, inside)
             for patient in PATIENTS[:5]:
                 fake.push_message(QUESTIONS[0], user_id=patient)
             await fake.wait_for("sendMessage", lambda c: c.status == 200
@@ -195,21 +160,15 @@ async def test_the_bot_on_a_disk_that_fills_up_answers_tells_staff_and_stops_cle
 
             filler.unlink()  # space again: written on the timer, and staff told
             await until(lambda: len(to(STAFF_CHAT, fake)) == 2, within=30)
-            assert rows(_copy_out(inside, tmp_path), "SELECT count(*) FROM inquiries") == [(5,)]
+            small_disk.copy_out(inside, ("inquiries.sqlite3", "inquiries.sqlite3-wal"), tmp_path)
+            assert rows(tmp_path / "inquiries.sqlite3", "SELECT count(*) FROM inquiries") == [(5,)]
 
-            filler = await asyncio.to_thread(_fill, inside)  # full again, and stopped so
+            filler = await asyncio.to_thread(small_disk.fill, inside)  # full again, and stopped so
             fake.push_message(QUESTIONS[1], user_id=PATIENTS[0])
             await fake.wait_for("sendMessage", lambda c: c.status == 200
                                 and c.params["chat_id"] == PATIENTS[0], count=2, timeout=30)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-            except TimeoutError:
-                process.kill()
-                raw, _ = await process.communicate()
-                raise AssertionError(f"no exit on SIGTERM:\n{raw.decode()[-3000:]}") from None
-    output = raw.decode("utf-8", "replace")
+            output = await stop_with_sigterm(process)
     assert process.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     assert "LOST" in output and "1 inquiries" in output, output[-3000:]
