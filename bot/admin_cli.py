@@ -6,6 +6,7 @@
   ibnsina-admin forget --user-id 123456789
   ibnsina-admin learned --yaml > taught.yaml
   ibnsina-admin backup --out /backups/inquiries-2025-01-31.sqlite3
+  ibnsina-admin status
 
 The database is DATABASE_PATH (from the environment or .env), as for the bot. Dates are
 Bangladesh (Asia/Dhaka) dates and include both ends.
@@ -25,12 +26,21 @@ from typing import NoReturn, TypeVar
 
 from bot.config import PROJECT_DIR, ConfigError, Settings, load_dotenv
 from bot.learned_yaml import learned_yaml
-from bot.storage import DHAKA, InquiryLog, SchemaTooNewError, Stats, UnansweredQuestion, write_csv
+from bot.storage import (
+    DHAKA,
+    InquiryLog,
+    SchemaTooNewError,
+    Stats,
+    UnansweredQuestion,
+    disk_health,
+    write_csv,
+)
 
 PROG = "ibnsina-admin"
 DEFAULT_EXPORT_DAYS = 30
 DEFAULT_STATS_DAYS = 30
 _SHOWN_TEXT = 70  # characters of a patient's message shown in the stats summary
+LOW_DISK_BYTES = 500 * 1024**2  # a clinic's day of inquiries is well under 1 MB
 
 T = TypeVar("T")
 Command = Callable[[argparse.Namespace, Settings], None]
@@ -86,7 +96,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         raise _Failure(f"--out {out} is a folder; give a file name ending in .csv")
 
     since, until = _dhaka_midnight(first), _dhaka_midnight(last + timedelta(days=1))
-    rows = _with_log(settings, lambda log: log.export_rows(since, until))
+    rows = _with_log(settings, lambda log: log.reports.export_rows(since, until))
     # The export holds patients' messages: readable by its owner only, like the database.
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb") as fp:
@@ -99,7 +109,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> None:
     since = _dhaka_midnight(first)
 
     async def query(log: InquiryLog) -> tuple[Stats, list[UnansweredQuestion]]:
-        return await log.stats(since), await log.unanswered(since, limit=5)
+        return await log.reports.stats(since), await log.reports.unanswered(since, limit=5)
 
     stats, unanswered = _with_log(settings, query)
     print(_summary(stats, unanswered, first, args.days))
@@ -127,7 +137,7 @@ def _forget(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _learned(args: argparse.Namespace, settings: Settings) -> None:
-    phrases = _with_log(settings, lambda log: log.learned())
+    phrases = _with_log(settings, lambda log: log.learned.all())
     if args.yaml:
         print(learned_yaml(phrases, settings.faq_dir, _today()), end="")
         return
@@ -151,6 +161,34 @@ def _backup(args: argparse.Namespace, settings: Settings) -> None:
     _with_log(settings, lambda log: log.backup(out))
     print(f"Copied the database to {out} (readable by its owner only). To restore it, stop the "
           "bot and put the copy in place of DATABASE_PATH.")
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> None:
+    health = disk_health(settings.database_path)
+    size = _size(health.database_bytes)
+    print(f"Database: {health.database} ({size} with its -wal file)")
+    if health.writable:
+        print("Writable: yes")
+    else:
+        print(f"Writable: NO ({health.problem}). The bot still answers patients and keeps what "
+              "they write in memory until the database takes writes again; see the README, "
+              "Durability")
+    share = health.free_bytes / health.total_bytes if health.total_bytes else 0.0
+    low = "  LOW: free some space" if health.free_bytes < LOW_DISK_BYTES else ""
+    print(f"Disk: {_size(health.free_bytes)} free of {_size(health.total_bytes)} "
+          f"({share:.0%}){low}")
+    if health.waiting_lines:
+        print(f"Waiting file: {health.waiting_lines} entries saved at a shutdown, imported at "
+              "the bot's next start")
+    if not health.writable:
+        raise SystemExit(1)
+
+
+def _size(count: int) -> str:
+    size, units = float(count), ["bytes", "KB", "MB", "GB"]
+    while size >= 1024 and len(units) > 1:
+        size, units = size / 1024, units[1:]
+    return f"{count} bytes" if units[0] == "bytes" else f"{size:.1f} {units[0]}"
 
 
 def _with_log(settings: Settings, work: Callable[[InquiryLog], Awaitable[T]]) -> T:
@@ -238,6 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     backup = command("backup", _backup, "Copy the database to a file, safely while the bot "
                      "runs (default: inquiries-backup-TODAY.sqlite3).")
     backup.add_argument("--out", type=Path, metavar="FILE.sqlite3", help="the copy to write")
+    command("status", _status, "Say whether the database takes writes and how much disk space "
+            "is free (exit status 1 when it does not take writes).")
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,7 +39,7 @@ async def fill(path: Path, records: list[InquiryRecord]) -> None:
 
 async def read_all(path: Path) -> list[tuple[int, str]]:
     async with await InquiryLog.open(path) as log:
-        return [(i.user_id, i.text) for i in await log.latest(1000)]
+        return [(i.user_id, i.text) for i in await log.reports.latest(1000)]
 
 
 @pytest.fixture
@@ -200,9 +201,9 @@ async def teach_all(path: Path) -> None:
 
     async with await InquiryLog.open(path) as log:
         for text, form, entry in TAUGHT:
-            await log.teach(text=text, canonical=canonical_text(text), form=form,
-                            entry_id=entry, taught_by=900, taught_by_name="Nasrin",
-                            source_user_id=111, at=datetime(2026, 11, 29, tzinfo=UTC))
+            await log.learned.teach(text=text, canonical=canonical_text(text), form=form,
+                                    entry_id=entry, taught_by=900, taught_by_name="Nasrin",
+                                    source_user_id=111, at=datetime(2026, 11, 29, tzinfo=UTC))
 
 
 def test_learned_lists_what_staff_taught(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -273,11 +274,11 @@ def test_forget_says_which_staff_chat_copies_it_cannot_reach(
 ) -> None:
     async def converse() -> None:
         async with await InquiryLog.open(db_path) as log:
-            opened = await log.open_conversation(
+            opened = await log.conversations.open(
                 at=datetime.now(UTC), user_id=111, chat_id=111, display_name="রহিম",
                 username=None, lang="bn", form="bn", question="খরচ কত?", media=None,
                 bot_reply="fallback", bot_entry_id=None, inquiry_id=None)
-            await log.link_message(opened.id, -500, 7, "card")
+            await log.conversations.link_message(opened.id, -500, 7, "card")
 
     asyncio.run(converse())
     main(["forget", "--user-id", "111"])
@@ -306,3 +307,30 @@ def test_backup_refuses_to_write_over_the_database_itself(db_path: Path) -> None
         main(["backup", "--out", str(db_path)])
     assert exit_.value.code == 2
     assert asyncio.run(read_all(db_path)) == [(111, "খরচ কত?")]
+
+
+def test_status_says_the_database_takes_writes_and_how_much_disk_is_free(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(fill(db_path, []))
+    main(["status"])
+    out = capsys.readouterr().out
+    assert "Writable: yes" in out
+    free = shutil.disk_usage(db_path.parent).free / 1024**3
+    (disk,) = [line for line in out.splitlines() if line.startswith("Disk: ")]
+    assert abs(float(disk.split()[1]) - free) < 1.0 and " GB free of " in disk
+
+
+def test_status_says_when_the_database_refuses_writes_and_exits_1(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    asyncio.run(fill(db_path, []))
+    with sqlite3.connect(db_path) as other:  # another program holds the write lock
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(SystemExit) as exit_info:
+            main(["status"])
+        other.rollback()
+    assert exit_info.value.code == 1
+    assert "Writable: NO (database is locked)" in capsys.readouterr().out

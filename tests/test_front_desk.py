@@ -76,7 +76,7 @@ async def ask_front_desk(fake, patient: Chat, question: str = OUT_OF_SCOPE) -> d
 
 async def rows(db: Path) -> list:
     async with await InquiryLog.open(db) as log:
-        return list(reversed(await log.latest(10_000)))
+        return list(reversed(await log.reports.latest(10_000)))
 
 
 # -- a person one tap away ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.config import PROJECT_DIR
 from bot.storage import InquiryLog
 
 from helpers.fake_bot_api import FakeBotApi
+from helpers.process import stop_with_sigterm
 
 pytestmark = pytest.mark.e2e
 
@@ -56,20 +57,13 @@ async def test_run_command_retries_answers_and_stops_cleanly(tmp_path: Path) -> 
             )
             assert reply
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-            except TimeoutError:
-                process.kill()
-                raw, _ = await process.communicate()
-                raise AssertionError(f"no exit on SIGTERM:\n{raw.decode()[-3000:]}") from None
-    output = raw.decode("utf-8", "replace")
+            output = await stop_with_sigterm(process)
     assert process.returncode == 0, output[-3000:]
     assert TOKEN not in output
     assert TOKEN.split(":")[1] not in output
     assert "Unclosed" not in output
     async with await InquiryLog.open(db) as log:
-        assert [r.text for r in await log.latest(5)] == ["is stem cell therapy safe?"]
+        assert [r.text for r in await log.reports.latest(5)] == ["is stem cell therapy safe?"]
 
 
 def _free_port() -> int:
@@ -121,9 +115,8 @@ async def test_webhook_mode_registers_the_hook_and_answers_posted_updates(tmp_pa
             reply = await fake.wait_for("sendMessage", lambda c: c.status == 200, timeout=20)
             assert "safe" in reply[0].params["text"].lower()
         finally:
-            process.send_signal(signal.SIGTERM)
-            raw, _ = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 0, raw.decode()[-3000:]
+            output = await stop_with_sigterm(process)
+    assert process.returncode == 0, output[-3000:]
 
 
 # -- crashes, stops and the log (issue 11) ------------------------------------------------------
@@ -185,7 +178,7 @@ async def all_answered(fake: FakeBotApi, users: range, each: int, within: float)
 
 async def logged(db: Path) -> list[int | None]:
     async with await InquiryLog.open(db) as log:
-        return [i.update_id for i in await log.latest(100_000)]
+        return [i.update_id for i in await log.reports.latest(100_000)]
 
 
 async def test_a_bot_killed_mid_burst_logs_and_answers_every_message_after_a_restart(

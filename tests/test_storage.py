@@ -31,6 +31,8 @@ from bot.storage import (
     canonical_text,
     write_csv,
 )
+from bot.storage import outage as outage_module
+from bot.storage import pending as pending_module
 from bot.storage.schema import transaction
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)  # 12:00 in Dhaka
@@ -152,12 +154,12 @@ async def test_an_older_database_is_upgraded_with_its_data(db_path: Path, versio
     assert user_version(db_path) == version
 
     async with await InquiryLog.open(db_path) as log:
-        (old,) = await log.latest()
+        (old,) = await log.reports.latest()
         assert (old.update_id, old.display_name, old.text) == (7, "রহিম", "এটা কি নিরাপদ?")
         assert old.received_at == T0
         assert old.confidence is None  # the column came later
         if version >= 2:
-            assert [c.phone for c in await log.open_callbacks()] == ["01711000000"]
+            assert [c.phone for c in await log.callbacks.still_open()] == ["01711000000"]
         # Every table works after the upgrade.
         assert await log.record(rec(update_id=8, confidence=0.9)) is not None
         await log.record_feedback(111, "is-it-safe", helpful=True)
@@ -209,7 +211,7 @@ async def test_data_survives_close_and_reopen(db_path: Path) -> None:
         await log.record(original)
         await log.set_language(111, "bn")
     async with await InquiryLog.open(db_path) as log:
-        (stored,) = await log.latest()
+        (stored,) = await log.reports.latest()
         assert await log.get_language(111) == "bn"
     assert {k: v for k, v in vars(stored).items() if k != "id"} == vars(original)
 
@@ -252,21 +254,27 @@ async def test_a_locked_database_keeps_the_record_pending_then_writes_it(
 ) -> None:
     async with await InquiryLog.open(db_path, busy_timeout=0.05) as log:
         locker.lock()
-        with caplog.at_level(logging.ERROR, logger="bot.storage"):
+        with caplog.at_level(logging.INFO, logger="bot.storage"):
             result = await log.record(rec(update_id=1, text="কত খরচ?"))
-        assert result is None
-        assert log.pending == 1
-        assert "1 inquiries are now waiting" in caplog.text
-        # Still locked: a retry keeps it, and says so.
-        assert await log.flush_pending() == 0
-        assert log.pending == 1
+            assert result is None
+            assert log.pending == 1
+            # Still locked: a retry keeps it, and a second record waits behind it.
+            assert await log.flush_pending() == 0
+            assert await log.record(rec(update_id=3, text="second")) is None
+            assert log.pending == 2
 
-        locker.release()
-        # The next successful write brings the pending one in too.
-        assert await log.record(rec(update_id=2)) is not None
-        assert log.pending == 0
-        texts = sorted(i.text for i in await log.latest())
-        assert texts == ["Is it safe?", "কত খরচ?"]
+            locker.release()
+            # The next write waits behind them too, and brings them all in, in order.
+            assert await log.record(rec(update_id=2)) is None
+            await log.flush_pending()
+            assert log.pending == 0
+        assert [i.text for i in reversed(await log.reports.latest())] == [
+            "কত খরচ?", "second", "Is it safe?"]
+        assert await log.record(rec(update_id=4)) is not None, "written at once again"
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, "one line when writes start failing, one when they work again"
+    assert "refuses writes (database is locked)" in lines[0]
+    assert "takes writes again" in lines[1] and "wrote 3 entries" in lines[1]
 
 
 def saved_records(path: Path) -> list[dict[str, Any]]:
@@ -297,7 +305,7 @@ async def test_pending_records_survive_shutdown_while_locked(
     locker.release()
     async with await InquiryLog.open(db_path) as log:
         assert log.pending == 0
-        assert sorted(i.update_id or 0 for i in await log.latest()) == [1, 2]
+        assert sorted(i.update_id or 0 for i in await log.reports.latest()) == [1, 2]
     assert saved_records(pending_file) == []  # imported, then removed
     assert count(db_path) == 2
 
@@ -335,7 +343,7 @@ async def test_disk_full_is_treated_like_a_lock(
 async def test_latest_is_newest_first(log: InquiryLog) -> None:
     for n in range(5):
         await log.record(rec(received_at=T0 + timedelta(minutes=n), text=f"q{n}"))
-    assert [i.text for i in await log.latest(3)] == ["q4", "q3", "q2"]
+    assert [i.text for i in await log.reports.latest(3)] == ["q4", "q3", "q2"]
 
 
 async def test_unanswered_groups_the_same_question_written_differently(log: InquiryLog) -> None:
@@ -353,7 +361,7 @@ async def test_unanswered_groups_the_same_question_written_differently(log: Inqu
     await log.record(rec(received_at=T0 - timedelta(days=30), text="how much does it cost"))
     await log.record(rec(received_at=T0 + timedelta(hours=1), text="is it a cure", confidence=0.52))
 
-    groups = await log.unanswered(since=T0 - timedelta(days=1))
+    groups = await log.reports.unanswered(since=T0 - timedelta(days=1))
     assert [(g.count, g.example) for g in groups] == [
         (3, "How much   does it cost!!"),  # the latest wording
         (2, "খরচ কত।"),
@@ -361,9 +369,9 @@ async def test_unanswered_groups_the_same_question_written_differently(log: Inqu
     ]
     assert groups[0].last_at == T0 + timedelta(minutes=2)
 
-    with_weak = await log.unanswered(since=T0 - timedelta(days=1), answered_below=0.6)
+    with_weak = await log.reports.unanswered(since=T0 - timedelta(days=1), answered_below=0.6)
     assert "is it a cure" in [g.example for g in with_weak]
-    assert len(await log.unanswered(since=T0 - timedelta(days=1), limit=1)) == 1
+    assert len(await log.reports.unanswered(since=T0 - timedelta(days=1), limit=1)) == 1
 
 
 def test_canonical_text() -> None:
@@ -390,7 +398,8 @@ async def test_stats_on_a_known_day(log: InquiryLog) -> None:
         await log.record_feedback(1, entry, helpful, at=day1)
     await log.record_feedback(1, "old", False, at=day1 - timedelta(days=10))
 
-    stats = await log.stats(since=datetime(2025, 2, 28, 18, 0, tzinfo=UTC))  # 1 March, Dhaka
+    since = datetime(2025, 2, 28, 18, 0, tzinfo=UTC)  # 1 March, Dhaka
+    stats = await log.reports.stats(since=since)
     assert stats.total == 7
     assert stats.people == 3
     assert stats.by_day == {date(2025, 3, 1): 4, date(2025, 3, 2): 3}
@@ -405,20 +414,20 @@ async def test_stats_on_a_known_day(log: InquiryLog) -> None:
 
 
 async def test_callback_requests_are_done_once(log: InquiryLog) -> None:
-    first = await log.add_callback_request(
+    first = await log.callbacks.add(
         user_id=111, chat_id=111, display_name="Rahim", username=None,
         branch="savar", phone="01711000000", created_at=T0,
     )
-    second = await log.add_callback_request(
+    second = await log.callbacks.add(
         user_id=222, chat_id=222, display_name="Karim", username="karim",
         branch="kallyanpur", phone="01811000000", created_at=T0 + timedelta(minutes=1),
     )
-    assert [c.id for c in await log.open_callbacks()] == [first, second]
+    assert [c.id for c in await log.callbacks.still_open()] == [first, second]
 
-    assert await log.mark_callback_done(first, staff_user_id=9) is True
-    assert await log.mark_callback_done(first, staff_user_id=10) is False  # already done
-    assert await log.mark_callback_done(9999, staff_user_id=9) is False  # unknown
-    (still_open,) = await log.open_callbacks()
+    assert await log.callbacks.mark_done(first, staff_user_id=9) is True
+    assert await log.callbacks.mark_done(first, staff_user_id=10) is False  # already done
+    assert await log.callbacks.mark_done(9999, staff_user_id=9) is False  # unknown
+    (still_open,) = await log.callbacks.still_open()
     assert (still_open.id, still_open.branch, still_open.status) == (second, "kallyanpur", "open")
     assert still_open.created_at == T0 + timedelta(minutes=1)
 
@@ -435,7 +444,7 @@ async def test_language_choice_can_be_set_changed_and_cleared(log: InquiryLog) -
 async def test_export_rows_covers_since_up_to_until(log: InquiryLog) -> None:
     for n in range(4):
         await log.record(rec(received_at=T0 + timedelta(hours=n), text=f"q{n}"))
-    rows = await log.export_rows(T0 + timedelta(hours=1), T0 + timedelta(hours=3))
+    rows = await log.reports.export_rows(T0 + timedelta(hours=1), T0 + timedelta(hours=3))
     assert [r.text for r in rows] == ["q1", "q2"]
 
 
@@ -445,7 +454,7 @@ async def test_export_rows_covers_since_up_to_until(log: InquiryLog) -> None:
 async def fill_two_users(log: InquiryLog, when: datetime = T0) -> None:
     for user in (111, 222):
         inquiry = await log.record(rec(user_id=user, chat_id=user, received_at=when))
-        await log.add_callback_request(
+        await log.callbacks.add(
             user_id=user, chat_id=user, display_name="x", username=None,
             branch="savar", phone="01711000000", created_at=when,
         )
@@ -474,7 +483,7 @@ async def test_forget_user_also_drops_their_pending_records(
         locker.release()
         assert await log.forget_user(111) == 1
         await log.flush_pending()
-        assert [i.user_id for i in await log.latest()] == [222]
+        assert [i.user_id for i in await log.reports.latest()] == [222]
 
 
 def holds(path: Path, text: str) -> bool:
@@ -492,7 +501,7 @@ async def test_forget_leaves_no_copy_of_the_text_in_the_wal_file(db_path: Path) 
         await log.forget_user(111)
         for path in (db_path, wal):
             assert not holds(path, secret), path.name
-        assert [i.user_id for i in await log.latest()] == [222]
+        assert [i.user_id for i in await log.reports.latest()] == [222]
 
 
 # -- the inbox ----------------------------------------------------------------------------
@@ -573,7 +582,7 @@ async def test_purge_removes_only_old_rows(log: InquiryLog, db_path: Path) -> No
     await log.record_feedback(333, "is-it-safe", True, at=now - timedelta(days=10))
 
     assert await log.purge_older_than(365, now=now) == 6
-    assert [i.text for i in await log.latest()] == ["recent"]
+    assert [i.text for i in await log.reports.latest()] == ["recent"]
     assert count(db_path, "feedback") == 1
     assert count(db_path, "callback_requests") == 0
     assert await log.get_language(111) == "bn"  # a setting, not a message: kept
@@ -593,7 +602,7 @@ async def test_csv_opens_in_excel_with_bangla_dhaka_times_and_no_formulas(
                          display_name="@admin", username="+8801711", kind="fallback",
                          entry_id=None, confidence=None))
     buffer = io.BytesIO()
-    write_csv(await log.export_rows(T0, T0 + timedelta(days=2)), buffer)
+    write_csv(await log.reports.export_rows(T0, T0 + timedelta(days=2)), buffer)
 
     data = buffer.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -638,3 +647,87 @@ async def test_a_commit_that_finished_under_a_cancelled_task_is_not_undone(
         await commit
         async with db.execute("SELECT count(*) FROM t") as cursor:
             assert await cursor.fetchone() == (1,)
+
+
+# -- a database that refuses writes for long (issue 20) -------------------------------------
+
+
+async def test_past_the_bound_the_oldest_waiting_entries_are_dropped_and_counted(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(pending_module, "BOUND", 4)
+    async with await InquiryLog.open(db_path) as log:
+        await log.refuse_writes()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            for n in range(1, 7):
+                assert await log.record(rec(update_id=n, text=f"q{n}")) is None
+        assert log.pending == 4
+        dropping = [r for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(dropping) == 1, "one warning, not one per entry"
+        await log.refuse_writes(False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            await log.flush_pending()
+        assert "2 older ones were dropped" in caplog.text
+        assert [i.text for i in reversed(await log.reports.latest())] == ["q3", "q4", "q5", "q6"]
+
+
+async def test_what_waits_is_saved_once_at_shutdown_updates_and_marks_included(
+    db_path: Path
+) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    async with await InquiryLog.open(db_path) as log:
+        await log.inbox.store([incoming(1)])
+        await log.inbox.flush()
+        await log.refuse_writes()
+        await log.inbox.mark(1)  # stored before: a mark waits
+        await log.inbox.store([incoming(2), incoming(3)])
+        await log.inbox.mark(2)  # waiting: the mark folds into it
+        await log.record(rec(update_id=2, text="কত খরচ?"))
+        assert not await log.inbox.flush()
+        assert log.pending == 4
+    # The next start finds the database writable again and imports all of it.
+    async with await InquiryLog.open(db_path) as log:
+        assert log.pending == 0
+        assert [u.update_id for u in await log.inbox.unanswered(since)] == [3]
+        assert [i.text for i in await log.reports.latest()] == ["কত খরচ?"]
+    assert saved_records(Path(f"{db_path}.pending.jsonl")) == []
+    assert count(db_path, "inbox") == 3
+
+
+async def test_a_shutdown_that_cannot_save_says_what_is_lost_and_raises_nothing(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = await InquiryLog.open(db_path)
+    await log.refuse_writes()
+    await log.record(rec(update_id=1))
+    await log.record(rec(update_id=2))
+    os.mkdir(f"{db_path}.pending.jsonl")  # the file cannot be written
+    with caplog.at_level(logging.ERROR, logger="bot.storage"):
+        await log.close()
+    (lost,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert "LOST 2 entries (2 inquiries)" in lost.getMessage()
+    assert "saved to" not in caplog.text
+
+
+async def test_while_writes_fail_a_line_a_minute_gives_the_counts_and_the_timer_catches_up(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(outage_module, "RETRY_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(outage_module, "REPORT_EVERY_SECONDS", 0.3)  # "a minute"
+    async with await InquiryLog.open(db_path) as log:
+        await log.refuse_writes()
+        with caplog.at_level(logging.WARNING, logger="bot.storage"):
+            for n in range(1, 4):
+                await log.record(rec(update_id=n))
+            await asyncio.sleep(0.75)
+        counts = [r.getMessage() for r in caplog.records if "still refuses" in r.getMessage()]
+        assert 1 <= len(counts) <= 3, counts
+        assert "3 entries wait in memory (3 inquiries), 0 dropped" in counts[0]
+        await log.refuse_writes(False)
+        for _ in range(100):  # nobody writes: the timer finds the database writable again
+            if not log.pending:
+                break
+            await asyncio.sleep(0.05)
+        assert log.pending == 0 and not log.outage.failing
+    assert count(db_path) == 3

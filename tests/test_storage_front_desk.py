@@ -29,41 +29,42 @@ async def open_one(log: InquiryLog, user_id: int = 7, at: datetime = T0, **field
         bot_reply="fallback", bot_entry_id=None, inquiry_id=None,
     )
     values.update(fields)
-    return await log.open_conversation(**values)
+    return await log.conversations.open(**values)
 
 
 async def test_a_conversation_is_open_until_a_day_without_messages(log: InquiryLog) -> None:
     opened = await open_one(log)
-    assert (await log.active_conversation(7, T0 + timedelta(hours=23), IDLE)).id == opened.id
-    await log.touch_conversation(opened.id, T0 + timedelta(hours=23))
-    assert await log.active_conversation(7, T0 + timedelta(hours=46), IDLE) is not None
+    assert (await log.conversations.active(7, T0 + timedelta(hours=23), IDLE)).id == opened.id
+    await log.conversations.touch(opened.id, T0 + timedelta(hours=23))
+    assert await log.conversations.active(7, T0 + timedelta(hours=46), IDLE) is not None
     later = T0 + timedelta(hours=47, seconds=1)
-    assert await log.active_conversation(7, later, IDLE) is None
-    closed = await log.close_idle_conversations(later, IDLE)
+    assert await log.conversations.active(7, later, IDLE) is None
+    closed = await log.conversations.close_idle(later, IDLE)
     assert [c.id for c in closed] == [opened.id] and closed[0].closed_by is None
-    assert await log.close_idle_conversations(later, IDLE) == []
+    assert await log.conversations.close_idle(later, IDLE) == []
 
 
 async def test_a_staff_reply_reopens_and_done_closes_once(log: InquiryLog) -> None:
     opened = await open_one(log)
-    closed = await log.close_conversation(opened.id, T0, "Nasrin")
+    closed = await log.conversations.close(opened.id, T0, "Nasrin")
     assert closed is not None and closed.status == "closed" and closed.closed_by == "Nasrin"
-    assert await log.close_conversation(opened.id, T0, "Nasrin") is None, "already closed"
-    answered = await log.record_staff_reply(opened.id, "Karim", T0 + timedelta(hours=30))
+    assert await log.conversations.close(opened.id, T0, "Nasrin") is None, "already closed"
+    answered = await log.conversations.record_staff_reply(opened.id, "Karim",
+                                                          T0 + timedelta(hours=30))
     assert answered is not None
     assert (answered.status, answered.replies, answered.answered_by) == ("open", 1, "Karim")
     assert answered.closed_at is None
-    assert await log.active_conversation(7, T0 + timedelta(hours=31), IDLE) is not None
+    assert await log.conversations.active(7, T0 + timedelta(hours=31), IDLE) is not None
 
 
 async def test_messages_link_to_their_conversation(log: InquiryLog) -> None:
     first, second = await open_one(log, 7), await open_one(log, 8)
-    await log.link_message(first.id, -500, 11, "card")
-    await log.link_message(second.id, -500, 12, "card")
-    await log.link_message(first.id, -500, 13, "patient")
-    assert (await log.conversation_of_message(-500, 13)).id == first.id
-    assert await log.conversation_of_message(-500, 99) is None
-    assert [m.message_id for m in await log.linked_messages(first.id, "card")] == [11]
+    await log.conversations.link_message(first.id, -500, 11, "card")
+    await log.conversations.link_message(second.id, -500, 12, "card")
+    await log.conversations.link_message(first.id, -500, 13, "patient")
+    assert (await log.conversations.of_message(-500, 13)).id == first.id
+    assert await log.conversations.of_message(-500, 99) is None
+    assert [m.message_id for m in await log.conversations.linked_messages(first.id, "card")] == [11]
     assert [m.message_id for m in await log.staff_copies(7)] == [11, 13]
 
 
@@ -72,43 +73,44 @@ async def test_forget_removes_conversations_links_relayed_messages_and_taught_wo
 ) -> None:
     mine = await open_one(log, 7)
     await open_one(log, 8)
-    await log.link_message(mine.id, -500, 11, "card")
+    await log.conversations.link_message(mine.id, -500, 11, "card")
     await log.record(InquiryRecord(user_id=7, chat_id=7, lang="en", text="thanks doctor",
                                    kind="to_front_desk"))
     await log.record(InquiryRecord(user_id=7, chat_id=7, lang="en", text="come on Sunday",
                                    kind="from_front_desk"))
     for user, text in ((7, "koto taka lagbe"), (8, "mri lagbe ki")):
-        await log.teach(text=text, canonical=canonical_text(text), form="banglish",
-                        entry_id=None, taught_by=900, taught_by_name="Nasrin",
-                        source_user_id=user, at=T0)
+        await log.learned.teach(text=text, canonical=canonical_text(text), form="banglish",
+                                entry_id=None, taught_by=900, taught_by_name="Nasrin",
+                                source_user_id=user, at=T0)
     await log.forget_user(7)
-    assert await log.staff_copies(7) == [] and await log.conversation_of_message(-500, 11) is None
-    assert [r.user_id for r in await log.latest(10)] == []
-    assert [p.text for p in await log.learned()] == ["mri lagbe ki"]
-    assert await log.active_conversation(8, T0, IDLE) is not None
+    assert await log.staff_copies(7) == [] and await log.conversations.of_message(-500, 11) is None
+    assert [r.user_id for r in await log.reports.latest(10)] == []
+    assert [p.text for p in await log.learned.all()] == ["mri lagbe ki"]
+    assert await log.conversations.active(8, T0, IDLE) is not None
 
 
 async def test_the_same_question_taught_again_replaces_the_first_teaching(log: InquiryLog) -> None:
-    first = await log.teach(text="Koto taka?", canonical=canonical_text("Koto taka?"), form="en",
-                            entry_id="cost", taught_by=900, taught_by_name="Nasrin",
-                            source_user_id=7, at=T0)
-    again = await log.teach(text="koto taka", canonical=canonical_text("koto taka"),
-                            form="banglish", entry_id=None, taught_by=901, taught_by_name="Karim",
-                            source_user_id=8, at=T0 + timedelta(minutes=1))
+    first = await log.learned.teach(text="Koto taka?", canonical=canonical_text("Koto taka?"),
+                                    form="en", entry_id="cost", taught_by=900,
+                                    taught_by_name="Nasrin", source_user_id=7, at=T0)
+    again = await log.learned.teach(text="koto taka", canonical=canonical_text("koto taka"),
+                                    form="banglish", entry_id=None, taught_by=901,
+                                    taught_by_name="Karim", source_user_id=8,
+                                    at=T0 + timedelta(minutes=1))
     assert again.id == first.id
-    assert [(p.entry_id, p.taught_by_name) for p in await log.learned()] == [(None, "Karim")]
-    assert (await log.unlearn(first.id)).text == "koto taka"
-    assert await log.unlearn(first.id) is None
-    assert await log.learned() == []
+    assert [(p.entry_id, p.taught_by_name) for p in await log.learned.all()] == [(None, "Karim")]
+    assert (await log.learned.unlearn(first.id)).text == "koto taka"
+    assert await log.learned.unlearn(first.id) is None
+    assert await log.learned.all() == []
 
 
 async def test_purge_removes_old_conversations(log: InquiryLog) -> None:
     old = await open_one(log, 7, at=T0 - timedelta(days=400))
-    await log.link_message(old.id, -500, 11, "card")
+    await log.conversations.link_message(old.id, -500, 11, "card")
     await open_one(log, 8)
     await log.purge_older_than(365, now=T0)
-    assert await log.conversation(old.id) is None and await log.staff_copies(7) == []
-    assert await log.active_conversation(8, T0, IDLE) is not None
+    assert await log.conversations.get(old.id) is None and await log.staff_copies(7) == []
+    assert await log.conversations.active(8, T0, IDLE) is not None
 
 
 async def test_daily_kinds_count_per_dhaka_day(log: InquiryLog) -> None:
@@ -117,7 +119,7 @@ async def test_daily_kinds_count_per_dhaka_day(log: InquiryLog) -> None:
                                                            "answer"), (T0, "command")):
         await log.record(InquiryRecord(received_at=when, user_id=1, chat_id=1, lang="en",
                                        text="q", kind=kind))
-    days = await log.daily_kinds(T0 - timedelta(days=1), ("answer", "fallback"))
+    days = await log.reports.daily_kinds(T0 - timedelta(days=1), ("answer", "fallback"))
     assert days == {date(2026, 11, 29): {"answer": 1, "fallback": 1},
                     date(2026, 11, 30): {"answer": 1}}
 
@@ -125,15 +127,15 @@ async def test_daily_kinds_count_per_dhaka_day(log: InquiryLog) -> None:
 async def test_state_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "inquiries.sqlite3"
     async with await InquiryLog.open(path) as log:
-        assert await log.get_state("digest") is None
-        await log.set_state("digest", "a")
-        await log.set_state("digest", "b")
+        assert await log.reports.get_state("digest") is None
+        await log.reports.set_state("digest", "a")
+        await log.reports.set_state("digest", "b")
     async with await InquiryLog.open(path) as log:
-        assert await log.get_state("digest") == "b"
+        assert await log.reports.get_state("digest") == "b"
 
 
 async def test_unanswered_groups_name_an_inquiry_to_teach_from(log: InquiryLog) -> None:
     first = await log.record(InquiryRecord(user_id=1, chat_id=1, lang="en", text="MRI price?",
                                            kind="fallback"))
-    groups = await log.unanswered(datetime.now(UTC) - timedelta(days=1))
+    groups = await log.reports.unanswered(datetime.now(UTC) - timedelta(days=1))
     assert [(g.example, g.inquiry_id) for g in groups] == [("MRI price?", first)]

@@ -59,7 +59,7 @@ async def test_teach_from_the_card_answers_the_next_patient(fake, bot, db) -> No
     answer = await Chat(fake, 502).say("Will the insurance cover it?")
     assert "Cost" in answer.params["text"] and "don't have an answer" not in answer.params["text"]
     async with await InquiryLog.open(db) as log:
-        taught = await log.learned()
+        taught = await log.learned.all()
     assert [(p.text, p.entry_id, p.taught_by, p.source_user_id) for p in taught] == [
         (UNKNOWN, "cost", STAFF_ID, 501)]
 

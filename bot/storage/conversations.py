@@ -1,4 +1,4 @@
-"""Conversations between a patient and the front desk (issue 9), kept beside the inquiry log.
+"""Conversations between a patient and the front desk, kept beside the inquiry log.
 
 A conversation opens when a patient taps "Ask the front desk". It is open while it has
 status 'open' and a message went either way within the idle time the caller passes (24 hours
@@ -13,13 +13,13 @@ The messages themselves go into the inquiry log (kinds `to_front_desk` and
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.storage.records import Inquiry, columns, from_row, iso
+from bot.storage.records import columns, from_row, iso
+from bot.storage.schema import LogPart, delete_with_links
 
 # The columns a new conversation is given; the rest have defaults.
 _OPEN_COLUMNS = (
@@ -69,13 +69,10 @@ class MessageRef:
 _SELECT = f"SELECT {columns(Conversation)} FROM conversations"
 
 
-class ConversationStore:
-    """InquiryLog's conversation queries (a mixin: it shares the log's connection and lock)."""
+class Conversations(LogPart):
+    """Shares the log's connection and lock (InquiryLog.conversations): one writer at a time."""
 
-    _db: aiosqlite.Connection
-    _lock: asyncio.Lock
-
-    async def open_conversation(
+    async def open(
         self,
         *,
         at: datetime,
@@ -97,22 +94,16 @@ class ConversationStore:
                f"VALUES ({', '.join('?' * len(_OPEN_COLUMNS))})")
         async with self._lock, self._db.execute(sql, values) as cursor:
             row_id = cursor.lastrowid
-        conversation = await self.conversation(row_id or 0)
+        conversation = await self.get(row_id or 0)
         if conversation is None:
             raise RuntimeError("SQLite lost a conversation it had just stored")
         return conversation
 
-    async def inquiry(self, inquiry_id: int) -> Inquiry | None:
-        """One inquiry: the question a patient asks the front desk about."""
-        rows = await self._db.execute_fetchall(
-            f"SELECT {columns(Inquiry)} FROM inquiries WHERE id = ?", (inquiry_id,))
-        return next((from_row(Inquiry, row) for row in rows), None)
-
-    async def conversation(self, conversation_id: int) -> Conversation | None:
+    async def get(self, conversation_id: int) -> Conversation | None:
         rows = await self._db.execute_fetchall(f"{_SELECT} WHERE id = ?", (conversation_id,))
         return next((from_row(Conversation, row) for row in rows), None)
 
-    async def active_conversation(
+    async def active(
         self, user_id: int, now: datetime, idle: timedelta
     ) -> Conversation | None:
         """The patient's open conversation with a message within `idle`, the latest if several."""
@@ -123,14 +114,14 @@ class ConversationStore:
         )
         return next((from_row(Conversation, row) for row in rows), None)
 
-    async def open_conversations(self, now: datetime, idle: timedelta) -> list[Conversation]:
+    async def all_open(self, now: datetime, idle: timedelta) -> list[Conversation]:
         rows = await self._db.execute_fetchall(
             f"{_SELECT} WHERE status = 'open' AND last_at > ? ORDER BY opened_at, id",
             (iso(now - idle),),
         )
         return [from_row(Conversation, row) for row in rows]
 
-    async def conversations_opened(self, since: datetime) -> tuple[int, int]:
+    async def opened_since(self, since: datetime) -> tuple[int, int]:
         """Conversations opened since `since`, and how many of them staff answered."""
         ((opened, answered),) = await self._db.execute_fetchall(
             "SELECT count(*), coalesce(sum(replies > 0), 0) FROM conversations "
@@ -139,7 +130,7 @@ class ConversationStore:
         )
         return int(opened), int(answered)
 
-    async def touch_conversation(self, conversation_id: int, at: datetime) -> None:
+    async def touch(self, conversation_id: int, at: datetime) -> None:
         """A message went to or from the patient: the idle time starts again."""
         async with self._lock:
             await self._db.execute(
@@ -159,9 +150,9 @@ class ConversationStore:
                 "closed_by = NULL WHERE id = ?",
                 (staff_name, iso(at), iso(at), conversation_id),
             )
-        return await self.conversation(conversation_id)
+        return await self.get(conversation_id)
 
-    async def close_conversation(
+    async def close(
         self, conversation_id: int, at: datetime, by: str | None
     ) -> Conversation | None:
         """Close it (`by`: the staff member's name, None for lack of messages); None when it
@@ -172,9 +163,9 @@ class ConversationStore:
             (iso(at), by, conversation_id),
         ) as cursor:
             changed = cursor.rowcount == 1
-        return await self.conversation(conversation_id) if changed else None
+        return await self.get(conversation_id) if changed else None
 
-    async def close_idle_conversations(
+    async def close_idle(
         self, now: datetime, idle: timedelta
     ) -> list[Conversation]:
         """Close every open conversation without a message within `idle`; the closed ones."""
@@ -184,7 +175,7 @@ class ConversationStore:
         )
         closed = []
         for (conversation_id,) in rows:
-            conversation = await self.close_conversation(conversation_id, now, None)
+            conversation = await self.close(conversation_id, now, None)
             if conversation is not None:
                 closed.append(conversation)
         return closed
@@ -201,7 +192,7 @@ class ConversationStore:
                 (chat_id, message_id, conversation_id, role),
             )
 
-    async def conversation_of_message(self, chat_id: int, message_id: int) -> Conversation | None:
+    async def of_message(self, chat_id: int, message_id: int) -> Conversation | None:
         rows = await self._db.execute_fetchall(
             f"{_SELECT} WHERE id = (SELECT conversation_id FROM conversation_messages "
             "WHERE chat_id = ? AND message_id = ?)",
@@ -219,18 +210,6 @@ class ConversationStore:
         )
         return [MessageRef(int(c), int(m), str(r)) for c, m, r in rows]
 
-    async def staff_copies(self, user_id: int) -> list[MessageRef]:
-        """Every message the bot posted on the staff side of the patient's conversations (for
-        /forget); staff members' own answers are theirs, not the bot's to remove."""
-        rows = await self._db.execute_fetchall(
-            "SELECT chat_id, message_id, role FROM conversation_messages WHERE conversation_id "
-            "IN (SELECT id FROM conversations WHERE user_id = ?) AND role != 'answer' "
-            "UNION ALL SELECT chat_id, message_id, 'callback' FROM callback_messages "
-            "WHERE request_id IN (SELECT id FROM callback_requests WHERE user_id = ?)",
-            (user_id, user_id),
-        )
-        return [MessageRef(int(c), int(m), str(r)) for c, m, r in rows]
-
 
 async def forget_conversations(db: aiosqlite.Connection, user_id: int) -> int:
     """Inside InquiryLog.forget_user's transaction: the patient's conversations and their links."""
@@ -244,13 +223,6 @@ async def purge_conversations(db: aiosqlite.Connection, cutoff: str) -> int:
 
 async def _delete_conversations(db: aiosqlite.Connection, where: str, value: object) -> int:
     """The conversations matching `where` (a constant of this module), links first."""
-    deleted = 0
-    for sql in (
-        "DELETE FROM conversation_messages WHERE conversation_id IN "
-        f"(SELECT id FROM conversations WHERE {where})",
-        f"DELETE FROM conversations WHERE {where}",
-    ):
-        async with db.execute(sql, (value,)) as cursor:
-            deleted += cursor.rowcount
-    return deleted
+    return await delete_with_links(db, "conversations", "conversation_messages",
+                                   "conversation_id", where, value)
 

@@ -10,9 +10,10 @@ Done marks are written in the background, many in one transaction when replies g
 quickly (one fsync, not one each): a crash can lose the marks of the last few milliseconds, and
 those replies go out again at the next start.
 
-When the database refuses a write (locked, disk full), stored updates and done marks wait in
-memory and `flush` tries again; `store` says whether the batch is safely on disk, so the caller
-does not confirm to Telegram what would be lost in a crash.
+When the database refuses a write (locked, disk full), updates and done marks wait in memory
+with the log's other waiting writes (storage.pending) and are written with them once the
+database takes writes again (storage.outage); `store` says whether the batch is on disk or only
+in memory.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.storage.records import iso, parse
-from bot.storage.schema import transaction
+from bot.storage.schema import LogPart, refuses_writes, transaction
+
+if TYPE_CHECKING:
+    from bot.storage.outage import Outage
+    from bot.storage.pending import Mark, PendingWrites
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +61,7 @@ class Incoming:
 @dataclass(frozen=True)
 class Stored:
     new: frozenset[int]  # ids not seen before: handle these
-    durable: bool  # False: the database refused them; they wait in memory
+    durable: bool  # False: the database refused them; they wait in memory (a crash loses them)
 
 
 _INSERT = (
@@ -65,91 +71,87 @@ _INSERT = (
 _DONE = "UPDATE inbox SET state = ?, payload = NULL WHERE update_id = ?"
 
 
-class Inbox:
-    """Shares the log's connection and lock (InquiryLog.inbox): one writer at a time."""
+class Inbox(LogPart):
+    """Shares the log's connection, lock and waiting writes (InquiryLog.inbox)."""
 
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
-        self._unsaved: dict[int, Incoming] = {}  # refused by the database, oldest first
-        self._unsaved_marks: dict[int, State] = {}  # not written yet (or refused)
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock, pending: PendingWrites,
+                 outage: Outage) -> None:
+        super().__init__(db, lock)
+        self._pending = pending
+        self._outage = outage
+        self._marks: dict[int, State] = {}  # not written yet: they go in batches
         self._writer: asyncio.Task[None] | None = None
 
     @property
     def pending(self) -> int:
         """Updates and marks waiting in memory for the database."""
-        return len(self._unsaved) + len(self._unsaved_marks)
+        return len(self._marks) + self._pending.count_updates()
 
     async def store(self, updates: Iterable[Incoming]) -> Stored:
         """Store a batch in one transaction; which of its updates are new."""
-        if self._unsaved:
-            await self.flush()
-        batch = [u for u in updates if u.update_id not in self._unsaved]
+        batch = [u for u in updates if self._pending.update(u.update_id) is None]
         if not batch:
-            return Stored(frozenset(), durable=not self._unsaved)
+            return Stored(frozenset(), durable=not self._outage.failing)
+        if self._outage.failing:
+            return await self._wait_in_memory(batch)
         ids = [u.update_id for u in batch]
         try:
             async with self._lock, transaction(self._db) as db:
-                marks = ", ".join("?" * len(ids))
-                known = {row[0] for row in await db.execute_fetchall(
-                    f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids)}
+                known = await _known(db, ids)
                 fresh = [u for u in batch if u.update_id not in known]
                 await db.executemany(_INSERT, [_row(u) for u in fresh])
-        except sqlite3.OperationalError as exc:
-            logger.error("Could not store %d incoming updates (%s); they wait in memory",
-                         len(batch), type(exc).__name__)
-            self._unsaved.update((u.update_id, u) for u in batch)
-            return Stored(frozenset(ids), durable=False)
-        return Stored(frozenset(u.update_id for u in fresh), durable=not self._unsaved)
+        except sqlite3.DatabaseError as exc:
+            if not refuses_writes(exc):
+                raise
+            self._outage.refused(exc)
+            return await self._wait_in_memory(batch)
+        return Stored(frozenset(u.update_id for u in fresh), durable=True)
+
+    async def _wait_in_memory(self, batch: list[Incoming]) -> Stored:
+        try:  # reading still works on a full disk: a redelivered update is not new
+            known = await _known(self._db, [u.update_id for u in batch])
+        except sqlite3.DatabaseError:
+            known = set()
+        fresh = [u for u in batch if u.update_id not in known]
+        for update in fresh:
+            self._pending.add_update(update)
+        self._outage.write_came()
+        return Stored(frozenset(u.update_id for u in fresh), durable=False)
 
     async def mark(self, update_id: int, state: State = State.DONE) -> None:
         """The update is finished with; its JSON is dropped. Written in the background."""
-        if update_id in self._unsaved:
-            self._unsaved[update_id] = replace(self._unsaved[update_id], state=state,
-                                               payload=None)
+        if self._outage.failing or self._pending.update(update_id) is not None:
+            self._pending.mark(update_id, state)
             return
-        self._unsaved_marks[update_id] = state
+        self._marks[update_id] = state
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_marks())
 
     async def _write_marks(self) -> None:
         """Write the marks made so far in one transaction, again while more come."""
-        while self._unsaved_marks and not self._unsaved:
-            marks = dict(self._unsaved_marks)
+        while self._marks:
+            marks = dict(self._marks)
             try:
                 async with self._lock, transaction(self._db) as db:
                     await db.executemany(_DONE, [(s.value, i) for i, s in marks.items()])
-            except sqlite3.OperationalError as exc:
-                logger.error("Could not mark %d updates done (%s); will retry", len(marks),
-                             type(exc).__name__)
+            except sqlite3.DatabaseError as exc:
+                if not refuses_writes(exc):
+                    raise
+                for update_id, state in self._marks.items():
+                    self._pending.mark(update_id, state)
+                self._marks.clear()
+                self._outage.refused(exc)
                 return
             for update_id, state in marks.items():
-                if self._unsaved_marks.get(update_id) is state:
-                    del self._unsaved_marks[update_id]
+                if self._marks.get(update_id) is state:
+                    del self._marks[update_id]
 
     async def flush(self) -> bool:
         """Write what waits in memory; True when nothing is left waiting."""
         if self._writer is not None:
             await self._writer
-        if not self.pending:
-            return True
-        unsaved, marks = list(self._unsaved.values()), dict(self._unsaved_marks)
-        try:
-            async with self._lock, transaction(self._db) as db:
-                await db.executemany(_INSERT, [_row(u) for u in unsaved])
-                await db.executemany(_DONE, [(s.value, i) for i, s in marks.items()])
-        except sqlite3.OperationalError as exc:
-            logger.error("Still cannot write %d inbox entries (%s); will retry", self.pending,
-                         type(exc).__name__)
-            return False
-        for update in unsaved:
-            current = self._unsaved.pop(update.update_id, None)
-            if current is not None and current != update:  # marked while it was written
-                self._unsaved_marks[update.update_id] = current.state
-        for update_id, state in marks.items():
-            if self._unsaved_marks.get(update_id) is state:
-                del self._unsaved_marks[update_id]
-        logger.info("Wrote %d waiting inbox entries", len(unsaved) + len(marks))
+        if self._outage.failing or len(self._pending):
+            await self._outage.retry()
         return not self.pending
 
     async def unanswered(self, since: datetime) -> list[Incoming]:
@@ -161,15 +163,17 @@ class Inbox:
             Incoming(r["update_id"], parse(r["received_at"]), r["chat_id"], r["user_id"],
                      r["payload"], State(r["state"]))
             for r in rows
-            if r["update_id"] not in self._unsaved_marks
+            if r["update_id"] not in self._marks and self._pending.update(r["update_id"]) is None
         ]
-        waiting = [u for u in self._unsaved.values() if u.state is State.NEW
+        waiting = [u for u in self._pending.updates() if u.state is State.NEW
                    and u.received_at >= since]
         return sorted(found + waiting, key=lambda u: u.update_id)
 
     async def expire(self, before: datetime) -> int:
-        """New updates received before `before` are too old to answer now; how many."""
-        await self.flush()
+        """New updates received before `before` are too old to answer now; how many (none
+        while the database refuses writes)."""
+        if not await self.flush():
+            return 0
         async with self._lock, self._db.execute(
             "UPDATE inbox SET state = 'expired', payload = NULL "
             "WHERE state = 'new' AND received_at < ?", (iso(before),)
@@ -178,16 +182,26 @@ class Inbox:
 
     async def prune(self, before: datetime) -> int:
         """Forget updates received before `before`: Telegram will not deliver them again."""
-        await self.flush()
+        if not await self.flush():
+            return 0
         async with self._lock, self._db.execute(
             "DELETE FROM inbox WHERE received_at < ? AND state != 'new'", (iso(before),)
         ) as cursor:
             return cursor.rowcount
 
-    def drop_user(self, user_id: int) -> None:
-        """Forget one user's updates waiting in memory (/forget)."""
-        for update_id in [i for i, u in self._unsaved.items() if u.user_id == user_id]:
-            del self._unsaved[update_id]
+
+async def write_waiting(db: aiosqlite.Connection, updates: list[Incoming],
+                        marks: list[Mark]) -> None:
+    """Inside InquiryLog.flush_pending's transaction: the updates and marks that waited."""
+    await db.executemany(_INSERT, [_row(u) for u in updates])
+    await db.executemany(_DONE, [(m.state.value, m.update_id) for m in marks])
+
+
+async def _known(db: aiosqlite.Connection, ids: list[int]) -> set[int]:
+    marks = ", ".join("?" * len(ids))
+    rows = await db.execute_fetchall(
+        f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", ids)
+    return {row[0] for row in rows}
 
 
 def _row(update: Incoming) -> tuple[object, ...]:

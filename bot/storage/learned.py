@@ -1,4 +1,4 @@
-"""What front-desk staff taught the bot (issue 9): a patient's question, and the entry that
+"""What front-desk staff taught the bot: a patient's question, and the entry that
 answers it, or none when the article does not.
 
 The bot hands all of them to the matcher (`FrontDesk.relearn`), so a question taught once is
@@ -9,13 +9,13 @@ canonical text) replaces the older teaching.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from bot.storage.records import columns, from_row, iso
+from bot.storage.schema import LogPart
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,8 @@ class LearnedPhrase:
 _SELECT = f"SELECT {columns(LearnedPhrase)} FROM learned"
 
 
-class LearnedStore:
-    """InquiryLog's queries on what staff taught (a mixin sharing the log's connection)."""
-
-    _db: aiosqlite.Connection
-    _lock: asyncio.Lock
+class Learned(LogPart):
+    """Shares the log's connection and lock (InquiryLog.learned): one writer at a time."""
 
     async def teach(
         self,
@@ -66,7 +63,7 @@ class LearnedStore:
         rows = await self._db.execute_fetchall(f"{_SELECT} WHERE canonical = ?", (canonical,))
         return from_row(LearnedPhrase, next(iter(rows)))
 
-    async def learned(self) -> list[LearnedPhrase]:
+    async def all(self) -> list[LearnedPhrase]:
         """Everything taught, oldest first."""
         rows = await self._db.execute_fetchall(f"{_SELECT} ORDER BY created_at, id")
         return [from_row(LearnedPhrase, row) for row in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -186,3 +187,10 @@ def iso(moment: datetime) -> str:
 
 def parse(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def canonical_text(text: str) -> str:
+    """Lower-case, punctuation removed, whitespace collapsed: "Cost?" and "cost" group."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return " ".join(text.split())

@@ -6,6 +6,7 @@ explicit `BEGIN IMMEDIATE ... COMMIT`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -272,3 +273,32 @@ def make_private(path: Path) -> None:
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if file.exists():
             os.chmod(file, 0o600)
+
+
+def refuses_writes(exc: sqlite3.DatabaseError) -> bool:
+    """A failure of the database file (full, read-only, locked, corrupt, I/O), not of the
+    statement: what was refused can be written later, unchanged."""
+    return type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError)
+
+
+class LogPart:
+    """A part of the inquiry log (InquiryLog.inbox, .conversations, …): the log's connection,
+    and its lock, which keeps one writer at a time."""
+
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+
+async def delete_with_links(db: aiosqlite.Connection, table: str, links: str, link: str,
+                            where: str, value: object) -> int:
+    """Inside a transaction: the rows of `table` that `where` (a constant of the caller)
+    selects, the rows of `links` whose `link` column points at them first; rows deleted."""
+    deleted = 0
+    for sql in (
+        f"DELETE FROM {links} WHERE {link} IN (SELECT id FROM {table} WHERE {where})",
+        f"DELETE FROM {table} WHERE {where}",
+    ):
+        async with db.execute(sql, (value,)) as cursor:
+            deleted += cursor.rowcount
+    return deleted

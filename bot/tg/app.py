@@ -236,6 +236,7 @@ async def post_init(app: FrontDeskApp) -> None:
     await register_descriptions(app)
     await alerts.check_staff_chat(app.bot, data.settings)
     await teach.relearn(data)  # what staff taught before this start
+    alerts.watch_storage(app.bot, data)
     schedule.start(app)
 
 
@@ -301,9 +302,14 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
     once Telegram is back (an apology would have been no more deliverable)."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    log = context.bot_data.log
+    # The database refusing writes is told to staff once, by storage.outage (watch_storage).
+    outage = error is not None and log is not None and log.refused(error)
     if isinstance(error, TelegramError):
         # tg.transport.request logged it where it happened, with the method: once is enough.
         logger.debug("Update %s: %s", update_id, type(error).__name__)
+    elif outage:
+        logger.warning("Update %s: not handled, the database refuses writes", update_id)
     elif error is not None:
         logger.error("Update %s: a handler failed with %s", update_id, describe_error(error))
     handling = HANDLING.get()
@@ -313,7 +319,9 @@ async def on_error(update: object, context: FrontDeskContext) -> None:
             and not isinstance(error, Forbidden)):
         await _apologise(update, context)
     # A notice that reaches the staff group is not the patient's reply, and must not mark the
-    # update answered in the inbox.
+    # update answered in the inbox. The database refusing writes is told once, by its outage.
+    if outage:
+        return
     with context.not_the_reply():
         await alerts.notify_staff(update, context)
 

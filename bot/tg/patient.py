@@ -385,7 +385,7 @@ async def _complete_callback_request(
         raise TypeError("a call-back request needs a user and a chat")
     await context.log_inquiry(update, text=f"[call-back request: {clinic_id}]",
                               kind="callback_request", lang=lang)
-    request_id = await context.log.add_callback_request(
+    request_id = await context.log.callbacks.add(
         user_id=user.id, chat_id=chat.id, display_name=user.full_name, username=user.username,
         branch=clinic.id, phone=phone,
     )

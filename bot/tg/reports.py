@@ -54,8 +54,8 @@ async def send_stats_chart(
     last = now.astimezone(DHAKA).date()
     first = last - timedelta(days=days - 1)
     since = datetime.combine(first, time(), DHAKA)
-    per_day = await context.log.daily_kinds(since, chart.KIND_NAMES)
-    stats = await context.log.stats(since, top=8)
+    per_day = await context.log.reports.daily_kinds(since, chart.KIND_NAMES)
+    stats = await context.log.reports.stats(since, top=8)
     entries = context.desk.kb.entries
     topics = [chart.Topic(entries[e].title[Lang.EN], n) for e, n in stats.top_entries
               if e in entries]
@@ -88,11 +88,11 @@ async def send_digest_if_due(bot: Bot, data: BotData) -> bool:
     slot = digest_slot(now)
     if now - slot >= DIGEST_LATE_BY:
         return False
-    last = await log.get_state(DIGEST_STATE)
+    last = await log.reports.get_state(DIGEST_STATE)
     if last is not None and datetime.fromisoformat(last) >= slot:
         return False
     # Marked first: a digest that fails half-way is not sent again every minute.
-    await log.set_state(DIGEST_STATE, slot.isoformat())
+    await log.reports.set_state(DIGEST_STATE, slot.isoformat())
     await send_digest(bot, data, slot - timedelta(days=7), slot)
     return True
 
@@ -116,16 +116,16 @@ async def digest_text(
     log: InquiryLog, data: BotData, since: datetime, until: datetime, lang: Lang, _: Gettext
 ) -> tuple[str, list[UnansweredQuestion]]:
     """The digest, and the unanswered questions it numbers (for their Teach buttons)."""
-    stats = await log.stats(since)
+    stats = await log.reports.stats(since)
     kinds = stats.by_kind
-    opened, answered = await log.conversations_opened(since)
+    opened, answered = await log.conversations.opened_since(since)
     # Questions already taught since are not the week's news.
-    taught = {canonical_text(p.text) for p in await log.learned()}
-    questions = [q for q in await log.unanswered(since, limit=DIGEST_QUESTIONS * 3,
-                                                  answered_below=LOW_CONFIDENCE)
+    taught = {canonical_text(p.text) for p in await log.learned.all()}
+    questions = [q for q in await log.reports.unanswered(since, limit=DIGEST_QUESTIONS * 3,
+                                                         answered_below=LOW_CONFIDENCE)
                  if canonical_text(q.example) not in taught][:DIGEST_QUESTIONS]
-    callbacks = await log.open_callbacks()
-    conversations = await log.open_conversations(data.clock(), IDLE)
+    callbacks = await log.callbacks.still_open()
+    conversations = await log.conversations.all_open(data.clock(), IDLE)
 
     def day(moment: datetime) -> str:
         return format_date(moment.astimezone(DHAKA).date(), "d MMM", locale=lang.value)

@@ -62,10 +62,16 @@ async def tick(bot: Bot, data: BotData) -> None:
         lambda: send_digest_if_due(bot, data),
         lambda: relearn(data),
     )
+    if data.log is not None and data.log.outage.failing:
+        # Closing and the digest must write what they did (or the digest goes out every
+        # minute): they wait for the database, as patients' records do.
+        jobs = jobs[2:]
     for job in jobs:
         try:
             await job()
-        except Exception:
+        except Exception as exc:
+            if data.log is not None and data.log.refused(exc):
+                continue  # told once, by the log's outage
             logger.exception("housekeeping failed; will try again")
 
 

@@ -111,7 +111,7 @@ def _who(name: str, user_id: int, username: str | None) -> str:
 async def inquiries(update: Update, context: FrontDeskContext, lang: Lang, limit: int) -> None:
     """/inquiries [n]: the latest n inquiries."""
     _ = context.gettext(lang)
-    rows = await context.log.latest(limit)
+    rows = await context.log.reports.latest(limit)
     if not rows:
         await _send_long(update, escape(_("No inquiries yet.")))
         return
@@ -135,7 +135,7 @@ async def unanswered(update: Update, context: FrontDeskContext, lang: Lang, days
     """/unanswered [days]: what the bot could not answer well, similar questions grouped."""
     _ = context.gettext(lang)
     since = context.now() - timedelta(days=days)
-    groups = await context.log.unanswered(since, limit=30, answered_below=LOW_CONFIDENCE)
+    groups = await context.log.reports.unanswered(since, limit=30, answered_below=LOW_CONFIDENCE)
     if not groups:
         await _send_long(update, escape(_("No unanswered questions in the last {days} days.")
                                         .format(days=days)))
@@ -177,7 +177,7 @@ async def callbacks(update: Update, context: FrontDeskContext) -> None:
     """/callbacks: the open call-back requests, each with its ✅ Mark done button."""
     lang = await context.language(update)
     _ = context.gettext(lang)
-    requests = await context.log.open_callbacks()
+    requests = await context.log.callbacks.still_open()
     message = update.effective_message
     if message is None:
         return
@@ -187,13 +187,13 @@ async def callbacks(update: Update, context: FrontDeskContext) -> None:
     for request in requests:
         listed = await message.reply_text(_callback_text(request, lang, context),
                                           reply_markup=_done_keyboard(request.id, lang, context))
-        await context.log.link_callback_message(request.id, listed.chat_id, listed.message_id)
+        await context.log.callbacks.link_message(request.id, listed.chat_id, listed.message_id)
 
 
 async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -> None:
     """The new call-back request, with its ✅ Mark done button, wherever staff read the bot."""
     settings = context.settings
-    request = await context.log.callback_request(request_id)
+    request = await context.log.callbacks.get(request_id)
     if request is None:
         return
     targets = staff_chats(settings)
@@ -209,7 +209,7 @@ async def notify_staff_of_callback(context: FrontDeskContext, request_id: int) -
         except Exception:  # a staff chat that went away must not fail the patient's request
             logger.exception("could not notify staff chat %s of call-back #%s", chat_id, request_id)
             continue
-        await context.log.link_callback_message(request_id, alert.chat_id, alert.message_id)
+        await context.log.callbacks.link_message(request_id, alert.chat_id, alert.message_id)
 
 
 @on_button(parse_done)
@@ -218,17 +218,17 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
     wiring)."""
     query = callback_query(update)
     user = query.from_user
-    if await context.log.callback_request(request_id) is None:  # forgotten, or never was
+    if await context.log.callbacks.get(request_id) is None:  # forgotten, or never was
         await expired(update, context)
         return
     lang = await context.language(update)
     _ = context.gettext(lang)
-    done = await context.log.mark_callback_done(request_id, user.id, context.now())
+    done = await context.log.callbacks.mark_done(request_id, user.id, context.now())
     if not done:
         await query.answer(_("This request was already marked done."))
         return
     await query.answer(_("Marked done."))
-    request = await context.log.callback_request(request_id)
+    request = await context.log.callbacks.get(request_id)
     if request is None or request.done_at is None:
         return
     done_at = request.done_at
@@ -243,7 +243,7 @@ async def mark_done(update: Update, context: FrontDeskContext, request_id: int) 
         await edit_in_place(query, f"{pressed.text_html}\n{stamp(lang)}")
     # Every other copy (the alert in the group, another clerk's /callbacks list) says it too,
     # so nobody calls the patient a second time.
-    for copy in await context.log.callback_copies(request_id):
+    for copy in await context.log.callbacks.copies(request_id):
         if isinstance(pressed, Message) and (copy.chat_id, copy.message_id) == (
                 pressed.chat_id, pressed.message_id):
             continue
@@ -264,7 +264,7 @@ async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int
     """/stats [days]: counts per day, kind and language; the unanswered rate; top topics."""
     _ = context.gettext(lang)
     since = context.now() - timedelta(days=days)
-    s = await context.log.stats(since)
+    s = await context.log.reports.stats(since)
     desk = context.desk
 
     def title(entry_id: str) -> str:
@@ -298,7 +298,7 @@ async def export(update: Update, context: FrontDeskContext, lang: Lang, days: in
     """/export [days]: a CSV file for Excel."""
     _ = context.gettext(lang)
     until = context.now()
-    rows = await context.log.export_rows(until - timedelta(days=days), until)
+    rows = await context.log.reports.export_rows(until - timedelta(days=days), until)
     buffer = BytesIO()
     write_csv(rows, buffer)
     name = f"inquiries-{until.astimezone(DHAKA):%Y-%m-%d}-{days}d.csv"

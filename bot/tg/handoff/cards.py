@@ -130,7 +130,7 @@ def card_keyboard(conversation: Conversation, _: Gettext) -> InlineKeyboardMarku
 async def refresh_cards(bot: Bot, data: BotData, conversation: Conversation) -> None:
     """Show the conversation's state on each of its cards."""
     log = data.open_log()
-    for card in await log.linked_messages(conversation.id, "card"):
+    for card in await log.conversations.linked_messages(conversation.id, "card"):
         lang = await staff_language(log, data.settings, card.chat_id)
         _ = data.desk.catalogs(lang).gettext
         try:
@@ -150,7 +150,7 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
     """dr:<conversation>: "✍️ Reply" asks for the answer with Telegram's reply box."""
     query = callback_query(update)
     staff = query.from_user
-    conversation = await context.log.conversation(conversation_id)
+    conversation = await context.log.conversations.get(conversation_id)
     if conversation is None or not isinstance(query.message, Message):
         await expired(update, context)
         return
@@ -168,18 +168,19 @@ async def reply_button(update: Update, context: FrontDeskContext, conversation_i
         reply_parameters=ReplyParameters(query.message.message_id,
                                          allow_sending_without_reply=True),
     )
-    await context.log.link_message(conversation.id, prompt.chat_id, prompt.message_id, "prompt")
+    await context.log.conversations.link_message(conversation.id, prompt.chat_id,
+                                                 prompt.message_id, "prompt")
 
 
 @on_button(parse_desk_done)
 async def done_button(update: Update, context: FrontDeskContext, conversation_id: int) -> None:
     """dd:<conversation>: "✅ Done" closes the conversation; the bot answers the patient again."""
     query = callback_query(update)
-    if await context.log.conversation(conversation_id) is None:  # forgotten, or never was
+    if await context.log.conversations.get(conversation_id) is None:  # forgotten, or never was
         await expired(update, context)
         return
     _ = context.gettext(await context.language(update))
-    closed = await context.log.close_conversation(conversation_id, context.now(),
+    closed = await context.log.conversations.close(conversation_id, context.now(),
                                                   query.from_user.full_name)
     if closed is None:
         await query.answer(_("This conversation is already closed."))
@@ -201,7 +202,7 @@ async def done_button(update: Update, context: FrontDeskContext, conversation_id
 
 async def close_idle(bot: Bot, data: BotData) -> int:
     """Close the conversations that had no message for a day, and show it on their cards."""
-    closed = await data.open_log().close_idle_conversations(data.clock(), IDLE)
+    closed = await data.open_log().conversations.close_idle(data.clock(), IDLE)
     for conversation in closed:
         await refresh_cards(bot, data, conversation)
     return len(closed)

@@ -111,7 +111,7 @@ async def ask(update: Update, context: FrontDeskContext, asked: AskFor) -> None:
         await expired(update, context)
         return
     await query.answer()
-    active = await context.log.active_conversation(user.id, context.now(), IDLE)
+    active = await context.log.conversations.active(user.id, context.now(), IDLE)
     if active is not None and active.inquiry_id == inquiry.id:
         await context.bot.send_message(user.id, escape(_(
             "This question is already with the front desk. They will reply in this chat.")))
@@ -121,7 +121,7 @@ async def ask(update: Update, context: FrontDeskContext, asked: AskFor) -> None:
         await _tell_patient_sent(context, user.id, lang)
         return
     media = inquiry.text.strip("[]") if inquiry.kind == "non_text" else None
-    conversation = await context.log.open_conversation(
+    conversation = await context.log.conversations.open(
         at=context.now(), user_id=user.id, chat_id=inquiry.chat_id,
         display_name=user.full_name, username=user.username, lang=lang.value,
         form=inquiry.form, question="" if media else inquiry.text, media=media,
@@ -148,7 +148,7 @@ async def _open(
                 posted = True
     _ = context.gettext(lang)
     if not posted:  # nobody will see it: say so, rather than leave the patient waiting
-        await context.log.close_conversation(conversation.id, context.now(), None)
+        await context.log.conversations.close(conversation.id, context.now(), None)
         await context.bot.send_message(conversation.chat_id, "\n".join([
             escape(_("Sorry, the front desk cannot be reached from here right now. Please "
                      "call:")),
@@ -173,7 +173,8 @@ async def _post_card(
         logger.exception("could not post the card of conversation %s to chat %s",
                          conversation.id, chat_id)
         return False
-    await context.log.link_message(conversation.id, chat_id, card.message_id, "card")
+    await context.log.conversations.link_message(conversation.id, chat_id, card.message_id,
+                                                 "card")
     if copy_of is not None:  # right below its card: it keeps its own caption
         await _copy_to_staff(context, conversation, chat_id, card.message_id, copy_of, None,
                              with_header=False)
@@ -202,7 +203,7 @@ async def conversation_message(update: Update, context: FrontDeskContext) -> Non
     if message is None or user is None or chat is None:
         return
     if message.reply_to_message is not None:
-        conversation = await context.log.conversation_of_message(
+        conversation = await context.log.conversations.of_message(
             chat.id, message.reply_to_message.message_id)
         if conversation is not None:
             if is_staff(update, context.settings):
@@ -224,7 +225,7 @@ async def conversation_message(update: Update, context: FrontDeskContext) -> Non
         context.patient.awaiting_question = False
         await _open_from_message(update, context, message)
         raise ApplicationHandlerStop
-    active = await context.log.active_conversation(user.id, context.now(), IDLE)
+    active = await context.log.conversations.active(user.id, context.now(), IDLE)
     if active is None:
         return
     await _relay_patient_message(update, context, active, message)
@@ -244,7 +245,7 @@ async def _open_from_message(
     await _alarm_if_danger(context, message.chat_id, text, lang)
     inquiry_id = await context.log_inquiry(
         update, text=text or f"[{media}]", kind="to_front_desk", lang=lang)
-    conversation = await context.log.open_conversation(
+    conversation = await context.log.conversations.open(
         at=context.now(), user_id=user.id, chat_id=message.chat_id,
         display_name=user.full_name, username=user.username, lang=lang.value,
         form=context.desk.detector.detect(normalize_text(text)).value if text else None,
@@ -271,16 +272,16 @@ async def _relay_patient_message(
     danger = await _alarm_if_danger(context, message.chat_id, text, lang)
     logged = f"[{media}] {text}".strip() if media else text
     await context.log_inquiry(update, text=logged, kind="to_front_desk", lang=lang)
-    for card in await context.log.linked_messages(conversation.id, "card"):
+    for card in await context.log.conversations.linked_messages(conversation.id, "card"):
         if media:
             await _copy_to_staff(context, conversation, card.chat_id, card.message_id,
                                  message.message_id, message.caption_html or None, danger)
         else:
             await _send_to_staff(context, conversation, card.chat_id, card.message_id,
                                  escape(text), danger)
-    await context.log.touch_conversation(conversation.id, context.now())
+    await context.log.conversations.touch(conversation.id, context.now())
     if conversation.answered_at is not None:  # the card said "answered": now it is waiting
-        touched = await context.log.conversation(conversation.id)
+        touched = await context.log.conversations.get(conversation.id)
         if touched is not None:
             await refresh_cards(context.bot, context.bot_data, touched)
 
@@ -290,14 +291,14 @@ async def _relay_inquiry(
     message_id: int | None,
 ) -> None:
     """Another question asked with the button while a conversation is open: into its thread."""
-    for card in await context.log.linked_messages(conversation.id, "card"):
+    for card in await context.log.conversations.linked_messages(conversation.id, "card"):
         if message_id is not None:
             await _copy_to_staff(context, conversation, card.chat_id, card.message_id,
                                  message_id, None)
         else:
             await _send_to_staff(context, conversation, card.chat_id, card.message_id,
                                  escape(inquiry.text))
-    await context.log.touch_conversation(conversation.id, context.now())
+    await context.log.conversations.touch(conversation.id, context.now())
 
 
 async def _header(
@@ -326,7 +327,8 @@ async def _send_to_staff(
         logger.exception("could not relay a message of conversation %s to chat %s",
                          conversation.id, chat_id)
         return
-    await context.log.link_message(conversation.id, chat_id, sent.message_id, "patient")
+    await context.log.conversations.link_message(conversation.id, chat_id, sent.message_id,
+                                                 "patient")
 
 
 async def _copy_to_staff(
@@ -355,7 +357,8 @@ async def _copy_to_staff(
             logger.exception("could not copy a message of conversation %s to chat %s",
                              conversation.id, chat_id)
             return
-    await context.log.link_message(conversation.id, chat_id, copied.message_id, "patient")
+    await context.log.conversations.link_message(conversation.id, chat_id, copied.message_id,
+                                                 "patient")
 
 
 # -- staff answers --------------------------------------------------------------------------
@@ -392,7 +395,7 @@ async def _staff_answer(
         text=message.text or f"[{media}] {message.caption or ''}".strip(),
         kind="from_front_desk",
     ))
-    answered = await context.log.record_staff_reply(
+    answered = await context.log.conversations.record_staff_reply(
         conversation.id, staff.full_name, context.now())
     if answered is not None:
         await refresh_cards(context.bot, context.bot_data, answered)
@@ -400,9 +403,9 @@ async def _staff_answer(
         name=conversation.display_name or conversation.user_id)))
     # A clerk's next answer is often a reply to their last one, or to this note: both belong
     # to the conversation's thread like the card.
-    await context.log.link_message(conversation.id, message.chat_id, message.message_id,
-                                   "answer")
-    await context.log.link_message(conversation.id, sent.chat_id, sent.message_id, "note")
+    links = context.log.conversations
+    await links.link_message(conversation.id, message.chat_id, message.message_id, "answer")
+    await links.link_message(conversation.id, sent.chat_id, sent.message_id, "note")
 
 
 def keyboard_with_ask(markup: InlineKeyboardMarkup, _: Gettext, data: str | None) -> (

@@ -56,7 +56,7 @@ async def relearn(data: BotData) -> bool:
     if data.log is None:
         return False
     async with data.relearning:
-        items = tuple(Learned(p.text, p.entry_id) for p in await data.log.learned())
+        items = tuple(Learned(p.text, p.entry_id) for p in await data.log.learned.all())
         if items == data.learned:
             return False
         await asyncio.to_thread(data.desk.relearn, items)
@@ -75,7 +75,7 @@ class _Question:
 async def _question(context: FrontDeskContext, step: TeachStep) -> _Question | None:
     """The question being taught, or None when it is gone (deleted with /forget)."""
     if step.source == "c":
-        conversation = await context.log.conversation(step.source_id)
+        conversation = await context.log.conversations.get(step.source_id)
         if conversation is None or not conversation.question:
             return None
         return _Question(conversation.question, conversation.form, conversation.user_id)
@@ -142,7 +142,7 @@ async def teach_button(update: Update, context: FrontDeskContext, step: TeachSte
             reply_markup=_entries(context, step, lang, _))
         return
     entry_id = step.entry_id if step.step == "entry" else None
-    taught = await context.log.teach(
+    taught = await context.log.learned.teach(
         text=question.text, canonical=canonical_text(question.text) or question.text,
         form=question.form, entry_id=entry_id, taught_by=staff.id,
         taught_by_name=staff.full_name, source_user_id=question.user_id, at=context.now(),
@@ -200,7 +200,7 @@ async def learned_command(update: Update, context: FrontDeskContext) -> None:
     """/learned: what staff taught, with a remove button each (staff only, in the wiring)."""
     lang = await context.language(update)
     _ = context.gettext(lang)
-    text, keyboard = _learned_list(await context.log.learned(), context, lang, _)
+    text, keyboard = _learned_list(await context.log.learned.all(), context, lang, _)
     message = update.effective_message
     if message is None:
         return
@@ -218,12 +218,12 @@ async def unlearn_button(update: Update, context: FrontDeskContext, undo: Unlear
     staff = query.from_user
     lang = await context.language(update)
     _ = context.gettext(lang)
-    removed = await context.log.unlearn(undo.learned_id)
+    removed = await context.log.learned.unlearn(undo.learned_id)
     if removed is not None:
         await relearn(context.bot_data)
     await query.answer(_("Removed.") if removed else _("It was already removed."))
     if undo.from_list:
-        text, keyboard = _learned_list(await context.log.learned(), context, lang, _)
+        text, keyboard = _learned_list(await context.log.learned.all(), context, lang, _)
         await edit_in_place(query, next(iter(split_message(text))), reply_markup=keyboard)
     elif removed is not None:
         await edit_in_place(query, "↩️ " + escape(_("Undone by {name}: “{question}” is no "

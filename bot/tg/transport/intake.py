@@ -2,9 +2,11 @@
 
 Each update is stored in the inbox (storage/inbox.py) before Telegram is told it arrived: with
 long polling, before the next getUpdates moves the offset past it; with a webhook, before the
-200 (webhook.py). Then it goes to its chat's lane (lanes.py), and when a reply reaches
-the patient the inbox marks it done. Whatever is still new a minute later (the bot crashed,
-Telegram was down longer than the retries lasted) is handled again, for up to an hour.
+200 (webhook.py). While the database refuses writes it is stored in memory instead, and the bot
+goes on fetching and answering (storage/outage.py). Then it goes to its chat's lane
+(lanes.py), and when a reply reaches the patient the inbox marks it done. Whatever is still new
+a minute later (the bot crashed, Telegram was down longer than the retries lasted) is handled
+again, for up to an hour.
 
 An update python-telegram-bot cannot read is skipped with one log line; the rest of its batch
 is served.
@@ -82,9 +84,11 @@ class Intake:
             logger.info("%d updates left in the inbox for the next start", left)
         await self.inbox.flush()
 
-    async def receive(self, batch: list[Any]) -> bool:
-        """Store a batch of updates as Telegram sent them (JSON objects) and queue the new ones;
-        False when the database refused it (it waits in memory: do not confirm it)."""
+    async def receive(self, batch: list[Any]) -> None:
+        """Store a batch of updates as Telegram sent them (JSON objects) and queue the new ones.
+        When the database refuses writes they wait in memory (storage.pending) and are still
+        confirmed to Telegram: answering comes first, and a crash before the disk has room again
+        loses them (the README's durability section)."""
         now = datetime.now(UTC)
         entries, readable = [], []
         for data in batch:
@@ -107,7 +111,6 @@ class Intake:
         for update in readable:
             if update.update_id in stored.new:
                 self.lanes.submit(update)
-        return stored.durable
 
     async def handle_unanswered(self) -> int:
         """Queue again what is new in the inbox and not queued now; how many."""
@@ -162,7 +165,8 @@ class Intake:
 
 
 class Poller:
-    """Long polling: getUpdates, store, and only then ask for more (which confirms the batch)."""
+    """Long polling: getUpdates, store (on disk, or in memory while the database refuses writes),
+    and only then ask for more (which confirms the batch)."""
 
     def __init__(self, intake: Intake, request: BaseRequest | None = None) -> None:
         self.intake = intake
@@ -202,14 +206,10 @@ class Poller:
             backoff = 1.0
             if not isinstance(batch, list) or not batch:
                 continue
-            durable = await self.intake.receive(batch)
-            while not durable and not self._stopping:
-                # Moving the offset on now would lose the batch in a crash.
-                await self._wait(asyncio.sleep(1.0))
-                durable = await self.intake.inbox.flush()
+            await self.intake.receive(batch)
             ids = [u["update_id"] for u in batch
                    if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
-            if ids and durable:
+            if ids:
                 offset = max(ids) + 1
 
     async def _wait(self, awaitable: Awaitable[T]) -> T:

@@ -1,9 +1,8 @@
-"""Webhook mode: Telegram POSTs each update; the answer is 200 only once the update is stored.
+"""Webhook mode: Telegram POSTs each update; the answer is 200 once the update is stored (on
+disk, or in memory while the database refuses writes: see tg.transport.intake).
 
-A 500 makes Telegram deliver the update again later, which is what we want when the database
-refused it. python-telegram-bot's own webhook server answers 200 before anything is stored, so
-this is a small tornado server of our own (tornado comes with python-telegram-bot's webhooks
-extra).
+python-telegram-bot's own webhook server answers 200 before anything is stored, so this is a
+small tornado server of our own (tornado comes with python-telegram-bot's webhooks extra).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-Receive = Callable[[list[Any]], Awaitable[bool]]
+Receive = Callable[[list[Any]], Awaitable[None]]
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
@@ -41,8 +40,8 @@ class _UpdateHandler(tornado.web.RequestHandler):
             update = json.loads(self.request.body)
         except ValueError:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
-        stored = await self.receive([update])
-        self.set_status(HTTPStatus.OK if stored else HTTPStatus.INTERNAL_SERVER_ERROR)
+        await self.receive([update])
+        self.set_status(HTTPStatus.OK)
 
     def log_exception(self, typ: type[BaseException] | None, value: BaseException | None,
                       tb: TracebackType | None) -> None:
