@@ -52,7 +52,7 @@ from bot.tg.context import (
 from bot.tg.flood import FloodGuard
 from bot.tg.handoff import cards, relay, teach
 from bot.tg.transport.request import HANDLING, JsonRequest, RetryingRequest
-from bot.tg.ui import Action, escape, is_logged_button, route
+from bot.tg.ui import Action, escape, escape_bold_999, is_logged_button, route
 
 logger = logging.getLogger(__name__)
 
@@ -336,6 +336,9 @@ async def _apologise(update: Update, context: FrontDeskContext) -> None:
         text = "\n".join([
             escape(_("Sorry, something went wrong on my side. Please try again, or call us:")),
             escape(context.desk.numbers(lang)),
+            "",
+            # The message that failed may have been the emergency, as with every non-answer.
+            escape_bold_999(context.desk.emergency_line(lang)),
         ])
         await context.bot.send_message(chat.id, text)
     except Exception as exc:
