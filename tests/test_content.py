@@ -224,6 +224,13 @@ def test_few_bangla_answers_open_with_the_same_attribution(kb: KnowledgeBase) ->
     assert len(openings) <= MAX_OPENINGS_WITH_THE_SAME_ATTRIBUTION, openings
 
 
+def test_each_bangla_answer_calls_the_article_by_one_name(kb: KnowledgeBase) -> None:
+    both = [e.id for e in kb.entries.values()
+            if regex.search(r"লেখাটি", e.answer[Lang.BN])
+            and regex.search(r"প্রবন্ধ", e.answer[Lang.BN])]
+    assert both == [], "লেখাটি or প্রবন্ধ, not both in one answer (docs/glossary.md)"
+
+
 # -- one word for each idea --------------------------------------------------------------------
 
 
