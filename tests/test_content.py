@@ -536,9 +536,8 @@ def test_sci_emergencies_open_with_999(desk: FrontDesk, message: str) -> None:
     "আমার বাবার ঘাড়ে আঘাত, হাত-পা অবশ, কী করলে ভালো হবে?",
     "my father hurt his neck and cannot move his legs, what will make him better?",
 ])
-def test_how_to_help_after_an_injury_alarm_gets_no_bad_news(desk: FrontDesk, message: str) -> None:
-    """The family asked how to help: under "call 999" they must not read that movement and
-    feeling are "often lost permanently" (sci-impact)."""
+def test_how_to_help_after_an_injury_gets_no_bad_news(desk: FrontDesk, message: str) -> None:
+    """The family asked how to help: they must not read that movement and feeling are "often
+    lost permanently" (sci-impact), least of all under "call 999"."""
     reply = desk.reply(message, f"help-{message[:20]}")
-    assert "999" in reply.text.splitlines()[0]
     assert "স্থায়ীভাবে" not in reply.text and "permanent" not in reply.text
