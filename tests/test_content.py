@@ -23,11 +23,14 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.vocabulary import Lang, ReplyKind
 from bot.terminal import chat
 
+from helpers.replies import SAVAR
 from helpers.telegram_harness import Chat
 
 GLOSSARY = (PROJECT_DIR / "docs" / "glossary.md").read_text(encoding="utf-8")
+CLINICAL_REVIEW = (PROJECT_DIR / "docs" / "clinical-review.md").read_text(encoding="utf-8")
 LOCALES = PROJECT_DIR / "locales"
 MAX_BANGLA_SENTENCE_WORDS = 20
+MAX_ENGLISH_SENTENCE_WORDS = 30
 # "প্রবন্ধে বলা হয়েছে" at the start of every answer sounds like a government circular.
 MAX_OPENINGS_WITH_THE_SAME_ATTRIBUTION = 3
 
@@ -51,6 +54,29 @@ BANNED_BANGLA = [
     "স্থায়ী নিরাময়",  # the article never says "permanent"
     "প্রটোকল",  # spelling: প্রোটোকল
     "সিস্টেমেটিক",  # spelling: সিস্টেম্যাটিক
+]
+
+# One term for each idea (glossary, "One word for each of these ideas"): the variants the
+# content review found, refused in Bangla answers and titles. (The patients' own phrasings may
+# use any of them.)
+ONE_TERM_VARIANTS = [
+    "পর্যালোচনা",  # review: রিভিউ
+    "চিকিৎসক",  # clinician: ডাক্তার
+    "প্রয়োগ পদ্ধতি",  # delivery: দেওয়ার পদ্ধতি
+    "নিশ্চিতভাবে",  # "definitely": statistically significant is অর্থবহ, reliably নির্ভরযোগ্যভাবে
+    "(পেশিশক্তির মাপ)",  # motor score: (পেশিশক্তি ও নড়াচড়ার মাপ)
+    "পথ ও সময়",  # timing, in a list: আঘাতের কত দিন পরে
+    "পদ্ধতি, সময়",
+]
+# A route is "শরীরে দেওয়ার পথ", never the bare "দেওয়ার পথ".
+BARE_ROUTE = regex.compile(r"(?<!শরীরে )দেওয়ার পথ")
+
+# English study words: (the word, what must stand at its first mention in every answer using it).
+ENGLISH_GLOSSES = [
+    ("AIS", "how severe the injury is"),
+    ("gastrointestinal", "bowel (gastrointestinal)"),
+    ("SCI", "spinal cord injury (SCI)"),
+    ("autonomic", "autonomic functions (automatic body functions"),
 ]
 
 # (what marks the term in a Bangla answer, the words of its gloss): one gloss in every answer
@@ -166,6 +192,26 @@ def test_bangla_interface_sentences_are_at_most_20_words() -> None:
     assert long == []
 
 
+def english_sentences(text: str) -> list[str]:
+    """Sentences as a reader meets them: cut at . ? ! before a space, and at line ends."""
+    return [s.strip() for s in regex.split(r"[.?!](?=\s)|\n", text) if s.strip()]
+
+
+def test_english_answer_sentences_are_at_most_30_words(kb: KnowledgeBase) -> None:
+    long = [
+        (entry.id, len(words(sentence)), sentence)
+        for entry in kb.entries.values()
+        for sentence in english_sentences(entry.answer[Lang.EN])
+        if len(words(sentence)) > MAX_ENGLISH_SENTENCE_WORDS
+    ]
+    assert long == [], "split these sentences, one gloss each (docs/glossary.md)"
+
+
+def test_the_english_sentence_counter_cuts_at_full_stops_not_decimals() -> None:
+    text = "About 48.9% improved. Was it real? Yes!\n• one item"
+    assert [len(words(s)) for s in english_sentences(text)] == [3, 3, 1, 2]
+
+
 def test_the_sentence_counter_counts_bangla_words() -> None:
     # Guards the helpers: a counter that saw no words would pass everything.
     text = "এক দুই তিন। চার, পাঁচ?\n• ছয় — সাত ৪৮.৯%"
@@ -178,6 +224,13 @@ def test_few_bangla_answers_open_with_the_same_attribution(kb: KnowledgeBase) ->
     assert len(openings) <= MAX_OPENINGS_WITH_THE_SAME_ATTRIBUTION, openings
 
 
+def test_each_bangla_answer_calls_the_article_by_one_name(kb: KnowledgeBase) -> None:
+    both = [e.id for e in kb.entries.values()
+            if regex.search(r"লেখাটি", e.answer[Lang.BN])
+            and regex.search(r"প্রবন্ধ", e.answer[Lang.BN])]
+    assert both == [], "লেখাটি or প্রবন্ধ, not both in one answer (docs/glossary.md)"
+
+
 # -- one word for each idea --------------------------------------------------------------------
 
 
@@ -188,8 +241,33 @@ def test_no_banned_bangla_word_in_titles_answers_or_the_interface(kb: KnowledgeB
     assert found == [], "see docs/glossary.md for the word to use instead"
 
 
+def test_one_bangla_term_for_each_idea_in_answers_and_titles(kb: KnowledgeBase) -> None:
+    texts = [(w, t) for w, t in shown_texts(kb) if "(bn)" in w]
+    found = [(where, word) for where, text in texts for word in ONE_TERM_VARIANTS if word in text]
+    found += [(where, "দেওয়ার পথ") for where, text in texts if BARE_ROUTE.search(text)]
+    assert found == [], "docs/glossary.md names the one term to use"
+
+
+@pytest.mark.parametrize(("word", "gloss"), ENGLISH_GLOSSES, ids=[w for w, _ in ENGLISH_GLOSSES])
+def test_english_study_words_are_explained_at_their_first_mention(
+    kb: KnowledgeBase, word: str, gloss: str
+) -> None:
+    term = regex.compile(rf"\b{word}\b")
+    using = {e.id: e.answer[Lang.EN] for e in kb.entries.values() if term.search(e.answer[Lang.EN])}
+    assert using, f"no answer uses {word}: the check would prove nothing"
+    # The gloss comes with the first mention: before the word's second appearance at the latest.
+    unexplained = []
+    for entry_id, answer in using.items():
+        mentions = [m.start() for m in term.finditer(answer)]
+        cutoff = mentions[1] if len(mentions) > 1 else len(answer)
+        if gloss not in answer[: cutoff + len(gloss)]:
+            unexplained.append(entry_id)
+    assert unexplained == [], f"write {gloss!r} where {word} first appears"
+
+
 def test_the_glossary_names_every_rule_this_file_checks() -> None:
     named = [*BANNED_BANGLA, *(gloss for _, gloss in STUDY_WORD_GLOSSES), *IDENTITY.values(),
+             *ONE_TERM_VARIANTS, *(gloss for _, gloss in ENGLISH_GLOSSES),
              "মেরুরজ্জু (স্পাইনাল কর্ড)", "মেসেনকাইমাল স্টেম সেল (MSC)"]
     missing = [word for word in named if word not in GLOSSARY.replace("\u200d", "")]
     assert missing == []
@@ -368,3 +446,98 @@ def test_call_back_confirmation_promises_no_call(desk: FrontDesk) -> None:
         assert "front desk" in msgid and "will call you" not in msgid
         assert "ফ্রন্ট ডেস্ক" in catalog[msgid] and "ফোন করা হবে" not in catalog[msgid]
 
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("language_code", "lang"), [("en", Lang.EN), ("bn", Lang.BN)])
+async def test_the_error_apology_ends_with_the_emergency_line(
+    fake, bot, desk: FrontDesk, monkeypatch, language_code: str, lang: Lang
+) -> None:
+    """The message the bot failed on may have been the emergency."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.bot_data.desk, "reply", broken)
+    reply = await Chat(fake, 304, language_code=language_code).say("is it safe?")
+    text = reply.params["text"].rstrip()
+    assert SAVAR in text
+    assert text.splitlines()[-1] == emergency_line(desk, lang).replace("999", "<b>999</b>")
+
+
+# -- the appointment numbers are not for emergencies ---------------------------------------------
+
+
+def test_no_label_calls_the_appointment_numbers_urgent() -> None:
+    """In Bangla জরুরি is *emergency* (জরুরি বিভাগ is the emergency department): a line that leads
+    into the appointment numbers must not use it, or a panicking relative dials them, not 999."""
+    catalog = bangla_catalog()
+    labels = {msgid: text for msgid, text in catalog.items()
+              if msgid.rstrip().endswith(":") and ("call" in msgid or "appointment" in msgid)}
+    assert len(labels) >= 5, "the labels are gone: the check would prove nothing"
+    urgent = [msgid for msgid, text in labels.items()
+              if "urgent" in msgid.lower()
+              or "জরুরি" in text.replace("জরুরি রোগীর জন্য নয়", "")]
+    assert urgent == []
+
+
+# -- emergencies of a long-standing spinal cord injury (docs/clinical-review.md) ------------------
+
+
+def sci_emergency_phrases() -> dict[str, list[str]]:
+    """The phrases under "Emergencies of a long-standing spinal cord injury" in triggers.yaml."""
+    text = (PROJECT_DIR / "faq" / "triggers.yaml").read_text(encoding="utf-8")
+    emergency = text[text.index("\nemergency:"):text.index("\ninjury:")]
+    found: dict[str, list[str]] = {}
+    form = ""
+    inside = False
+    for line in emergency.splitlines():
+        if regex.match(r"  (en|bn|banglish):$", line):
+            form, inside = line.strip()[:-1], False
+        elif line.strip().startswith("#"):
+            inside = inside or "spinal cord injury" in line or "Long-standing SCI" in line
+        elif inside and line.strip().startswith("- "):
+            found.setdefault(form, []).append(line.strip()[2:].strip('"'))
+    return found
+
+
+def test_the_clinicians_list_holds_exactly_the_sci_emergency_phrases() -> None:
+    phrases = sci_emergency_phrases()
+    assert set(phrases) == {"en", "bn", "banglish"}, "all three forms"
+    lists = CLINICAL_REVIEW[CLINICAL_REVIEW.index("**English:**"):
+                            CLINICAL_REVIEW.index("A false alarm costs")]
+    listed = set(regex.findall(r"`([^`]+)`", lists))
+    for form, words_of_form in phrases.items():
+        assert set(words_of_form) <= listed, (form, set(words_of_form) - listed)
+    shipped = {p for words_of_form in phrases.values() for p in words_of_form}
+    assert listed - shipped == set(), "listed for the clinicians but not in triggers.yaml"
+    for field in ("Confirmed by (name, role)", "Date"):
+        assert field in CLINICAL_REVIEW
+
+
+@pytest.mark.parametrize("message", [
+    "my brother is quadriplegic and his blood pressure is suddenly very high with a severe "
+    "headache",
+    "my father has had a spinal cord injury for 5 years. today he has a pounding headache and "
+    "is sweating a lot",
+    "He has a spinal cord injury and has not passed urine since morning, his belly is swollen",
+    "বাবার মেরুদণ্ডে আঘাত আছে, এখন হঠাৎ প্রচণ্ড মাথাব্যথা আর খুব ঘামছেন",
+    "আব্বুর প্যারালাইসিস তিন বছর, আজ সকাল থেকে প্রস্রাব হচ্ছে না",
+    "abbur spinal injury, ekhon hotat matha onek betha ar ghamche, pressure onek high",
+    "amar vai er spinal cord injury 4 bochor, aj theke prosrab atke ache, pet fule gese",
+])
+def test_sci_emergencies_open_with_999(desk: FrontDesk, message: str) -> None:
+    reply = desk.reply(message, f"sci-{message[:20]}")
+    assert reply.kind is ReplyKind.EMERGENCY
+    assert "999" in reply.text.splitlines()[0]
+
+
+@pytest.mark.parametrize("message", [
+    "আমার বাবার ঘাড়ে আঘাত, হাত-পা অবশ, কী করলে ভালো হবে?",
+    "my father hurt his neck and cannot move his legs, what will make him better?",
+])
+def test_how_to_help_after_an_injury_gets_no_bad_news(desk: FrontDesk, message: str) -> None:
+    """The family asked how to help: they must not read that movement and feeling are "often
+    lost permanently" (sci-impact), least of all under "call 999"."""
+    reply = desk.reply(message, f"help-{message[:20]}")
+    assert "স্থায়ীভাবে" not in reply.text and "permanent" not in reply.text

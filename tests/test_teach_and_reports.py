@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,8 +18,9 @@ from helpers.telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, d
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parents[1]
 UNKNOWN = "will insurance cover it"  # the fallback today; the cost entry once taught
-# A "did you mean" today (two words the bot can only guess at); staff will say the article
+# A "did you mean" today (a word the bot can only guess at); staff will say the article
 # has no answer to it, and the next patient gets the honest fallback instead of the guesses.
 OFF_TOPIC = "cells"
 
@@ -153,27 +155,83 @@ async def test_stats_sends_a_chart_that_opens_and_holds_no_patient_words(fake, b
     assert "7" in chart.params["caption"]
 
 
-def test_the_chart_draws_only_counts_and_titles() -> None:
+def chart_texts(lang: str, topic: str) -> set[str]:
+    """Every text on the chart drawn for a week in `lang`, with one topic."""
     from datetime import date
 
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
+
+    from bot.core.i18n import Catalogs
+    from bot.core.vocabulary import Lang
+    from bot.tg import chart
+    from bot.tg.reports import chart_labels
+
+    first = date(2026, 11, 23)
+    last = first + timedelta(days=6)
+    _ = Catalogs(ROOT / "locales")(Lang(lang)).gettext
+    with chart.drawing():
+        figure = chart.figure(first, last, {first: {"answer": 3, "fallback": 1, "emergency": 1}},
+                              [chart.Topic(topic, 3)], chart_labels(first, last, Lang(lang), _))
+        FigureCanvasAgg(figure).draw()  # tick labels exist once drawn
+    return {t.get_text() for t in figure.findobj(Text) if t.get_text()}
+
+
+@pytest.mark.parametrize(("lang", "topic", "words"), [
+    ("en", "Is it safe?", {"answered", "did you mean", "no answer", "emergency (999)",
+                           "Top topics (answers shown)",
+                           "Questions per day, 23 Nov to 29 Nov (Dhaka)"}),
+    ("bn", "স্টেম সেল থেরাপির নিরাপত্তা", {"উত্তর গেছে", "“কোনটি জানতে চাইছেন”", "উত্তর নেই",
+                                         "জরুরি (999)", "সবচেয়ে বেশি দেখানো উত্তর",
+                                         "প্রতিদিনের প্রশ্ন, 23 নভে থেকে 29 নভে (ঢাকার সময়)"}),
+])
+def test_the_chart_speaks_the_staff_language_and_draws_only_counts_and_titles(
+        lang, topic, words) -> None:
+    texts = chart_texts(lang, topic)
+    assert words | {topic} <= texts
+    leftovers = {t for t in texts - words - {topic}
+                 if not t.replace("−", "").replace(".", "").isdigit()}
+    assert all(t[:2].isdigit() for t in leftovers), leftovers  # day labels like "23 Nov"
+
+
+def test_bangla_conjuncts_join_on_the_chart() -> None:
+    """ক্ষ drawn as one conjunct is narrower than ক, the hasanta and ষ drawn side by side: the
+    text is shaped (matplotlib before 3.11 drew the three apart)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from bot.tg import chart
 
-    first = date(2026, 11, 23)
-    figure = chart.figure(first, first + timedelta(days=6),
-                          {first: {"answer": 3, "fallback": 1, "emergency": 1}},
-                          [chart.Topic("Is it safe?", 3)])
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    def width(text: str) -> float:
+        with chart.drawing():
+            figure = Figure()
+            drawn = figure.text(0, 0, text, fontsize=40)
+            return drawn.get_window_extent(FigureCanvasAgg(figure).get_renderer()).width
 
-    FigureCanvasAgg(figure).draw()  # tick labels exist once drawn
-    texts = {t.get_text() for t in figure.findobj(Text) if t.get_text()}
-    legend = {label for _, label, _ in chart.KINDS}
-    assert legend <= texts and "Is it safe?" in texts
-    allowed = legend | {"Is it safe?", "Top topics (answers shown)",
-                        "Questions per day, 23 Nov to 29 Nov (Dhaka)"}
-    leftovers = {t for t in texts - allowed if not t.replace("−", "").replace(".", "").isdigit()}
-    assert all(t[:2].isdigit() for t in leftovers), leftovers  # day labels like "23 Nov"
+    for conjunct in ("ক্ষ", "ন্ত", "স্ট"):
+        apart = sum(width(letter) for letter in conjunct)
+        assert width(conjunct) < 0.8 * apart, conjunct
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_the_chart_renders_in_both_languages_with_every_letter_in_the_font(lang) -> None:
+    """A picture comes out, and no letter was drawn as an empty box: matplotlib warns (an error
+    here) when the font lacks a glyph, as it did for Bangla before the chart had a Bangla font."""
+    from datetime import date
+
+    from bot.core.i18n import Catalogs
+    from bot.core.vocabulary import Lang
+    from bot.tg import chart
+    from bot.tg.reports import chart_labels
+
+    first, last = date(2026, 11, 23), date(2026, 11, 29)
+    _ = Catalogs(ROOT / "locales")(Lang(lang)).gettext
+    topic = {"en": "Is it safe?", "bn": "ক্ষ ন্ত স্ট: স্টেম সেল থেরাপির নিরাপত্তা"}[lang]
+    data = chart.png(first, last, {first: {"answer": 3}}, [chart.Topic(topic, 3)],
+                     chart_labels(first, last, Lang(lang), _))
+    image = Image.open(io.BytesIO(data))
+    image.verify()
+    assert image.format == "PNG" and image.size[0] >= 600
 
 
 # -- the weekly digest ----------------------------------------------------------------------

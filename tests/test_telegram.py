@@ -215,16 +215,21 @@ async def test_danger_now_gets_through_flood_control(fake, db) -> None:
         assert "<b>999</b>" in reply.params["text"].splitlines()[0]
 
 
-async def test_an_error_never_shows_a_traceback(fake, bot, monkeypatch) -> None:
+@pytest.mark.parametrize(("language_code", "sorry"), [("en", "went wrong"), ("bn", "দুঃখিত")])
+async def test_an_error_never_shows_a_traceback_and_ends_with_999(
+        fake, bot, monkeypatch, language_code, sorry) -> None:
     desk = bot.bot_data.desk
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom in the matcher")
 
     monkeypatch.setattr(desk, "reply", broken)
-    reply = await Chat(fake, 115).say("is it safe?")
-    assert "went wrong" in reply.params["text"] and SAVAR in reply.params["text"]
-    assert "boom" not in reply.params["text"] and "Traceback" not in reply.params["text"]
+    reply = await Chat(fake, 115, language_code=language_code).say("is it safe?")
+    text = reply.params["text"]
+    assert sorry in text and SAVAR in text
+    assert "boom" not in text and "Traceback" not in text
+    # The failed message may have been the emergency: like every non-answer, it ends with 999.
+    assert "<b>999</b>" in text.splitlines()[-1]
 
 
 async def test_html_in_patient_text_is_escaped_for_staff(fake, bot) -> None:

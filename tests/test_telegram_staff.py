@@ -170,7 +170,8 @@ async def test_staff_commands_for_staff(fake, bot) -> None:
     assert "2× “covid vaccine ki nirapod" in unanswered.params["text"]
 
     stats = await staff.say("/stats 7")
-    assert "fallback: 2" in stats.params["text"] and "banglish" in stats.params["text"]
+    assert "no answer: 2" in stats.params["text"]
+    assert "Banglish (Bangla in English letters): 3" in stats.params["text"]
     # Four questions typed; the 👎 press and staff's own commands are log entries, not questions.
     assert "4 questions from 1 people" in stats.params["text"]
     assert "👎" in stats.params["text"]
@@ -190,6 +191,9 @@ async def test_staff_replies_in_bangla_for_a_bangla_staff_member(fake, bot) -> N
     staff = Chat(fake, STAFF_ID, language_code="bn")
     reply = await staff.say("/stats")
     assert "পরিসংখ্যান" in reply.params["text"]
+    # The reply kinds and languages are named in Bangla too, not "answer: 1", "en: 1".
+    assert "উত্তর গেছে: 1" in reply.params["text"] and "ইংরেজি: 1" in reply.params["text"]
+    assert "answer" not in reply.params["text"] and "en:" not in reply.params["text"]
 
 
 async def test_export_keeps_bangla_intact(fake, bot) -> None:

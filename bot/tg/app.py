@@ -53,7 +53,7 @@ from bot.tg.flood import FloodGuard
 from bot.tg.handoff import cards, relay, teach
 from bot.tg.staff_side import staff_menu_chats
 from bot.tg.transport.request import HANDLING, RetryingRequest
-from bot.tg.ui import Action, escape, route, unpack
+from bot.tg.ui import Action, escape, escape_bold_999, route, unpack
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +339,9 @@ async def _apologise(update: Update, context: FrontDeskContext) -> None:
         text = "\n".join([
             escape(_("Sorry, something went wrong on my side. Please try again, or call us:")),
             escape(context.desk.numbers(lang)),
+            "",
+            # The message that failed may have been the emergency, as with every non-answer.
+            escape_bold_999(context.desk.emergency_line(lang)),
         ])
         await context.bot.send_message(chat.id, text)
     except Exception as exc:

@@ -142,7 +142,7 @@ async def start(update: Update, context: FrontDeskContext) -> None:
         [
             bold(_("Assalamu alaikum!")),
             escape_bold_999(context.desk.about(lang)),
-            escape(_("Type your question in English or Bangla, or choose below.")),
+            escape(_("Type your question in English, Bangla or Banglish, or choose below.")),
         ]
     )
     context.patient.last_lang = lang
@@ -252,8 +252,12 @@ async def unknown_command(update: Update, context: FrontDeskContext) -> None:
     )
     _ = context.gettext(lang)
     if message:
-        await message.reply_text(escape(_("Sorry, I don't know that command. Send /help to see "
-                                           "what I can do.")))
+        # "/ambulance" typed in a panic is a non-answer too: it ends with the 999 line.
+        await message.reply_text("\n".join([
+            escape(_("Sorry, I don't know that command. Send /help to see what I can do.")),
+            "",
+            escape_bold_999(context.desk.emergency_line(lang)),
+        ]))
 
 
 # -- free text ------------------------------------------------------------------------------
@@ -338,7 +342,7 @@ async def _maybe_phone(update: Update, context: FrontDeskContext, text: str) -> 
     if text.strip().lower() in {_("Cancel").lower(), "cancel", "বাতিল"}:
         context.patient.awaiting_phone_for = None
         await context.log_inquiry(update, text=text, kind="command", lang=lang)
-        await message.reply_text(escape(_("Cancelled. You can ask me anything.")),
+        await message.reply_text(escape(_("Cancelled. You can type another question.")),
                                  reply_markup=ReplyKeyboardRemove())
         return True
     phone = normalize_bd_mobile(text)

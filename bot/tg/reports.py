@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
 from telegram import Bot, InputFile, Update
@@ -35,9 +35,55 @@ DIGEST_LISTED = 10  # open call-backs, open conversations
 SHOWN_TEXT = 200  # characters of a question in the digest
 
 
-# -- /stats: the chart ------------------------------------------------------------------------
+# -- /stats: names and the chart -------------------------------------------------------------
 
 CHART_DAYS = 90
+
+
+def kind_name(kind: str, _: Gettext) -> str:
+    """A kind of log entry as staff call it ("answer" -> "answered" / "উত্তর গেছে")."""
+    names = {
+        "answer": _("answered"),
+        "did_you_mean": _("did you mean"),
+        "fallback": _("no answer"),
+        "emergency": _("emergency (999)"),
+        "greeting": _("courtesy (hello, thanks, bye, are you a bot?)"),
+        "appointment": _("appointment numbers"),
+        "command": _("command"),
+        "button": _("button pressed"),
+        "contact": _("phone number shared"),
+        "non_text": _("photo, voice, sticker or file"),
+        "callback_request": _("call-back request"),
+        "flood": _("too many messages at once"),
+        "to_front_desk": _("message to the front desk"),
+        "from_front_desk": _("front-desk reply"),
+    }
+    # A row written by a newer version may carry a kind this one does not know: shown as stored.
+    return names.get(kind, kind)
+
+
+def form_name(form: str | None, _: Gettext) -> str:
+    """How a message was written ("banglish" -> "Banglish (Bangla in English letters)")."""
+    names = {
+        "en": _("English"),
+        "bn": _("Bangla"),
+        "banglish": _("Banglish (Bangla in English letters)"),
+    }
+    return names.get(form or "", form or "?")
+
+
+def chart_labels(first: date, last: date, lang: Lang, _: Gettext) -> chart.Labels:
+    def day(moment: date) -> str:
+        return format_date(moment, "d MMM", locale=lang.value)
+
+    return chart.Labels(
+        title=_("Questions per day, {first} to {last} (Dhaka)").format(
+            first=day(first), last=day(last)),
+        kinds={kind: kind_name(kind, _) for kind in chart.KIND_NAMES},
+        topics=_("Top topics (answers shown)"),
+        no_answers=_("no answers yet"),
+        day=day,
+    )
 
 
 async def send_stats_chart(
@@ -57,10 +103,11 @@ async def send_stats_chart(
     per_day = await context.log.reports.daily_kinds(since, chart.KIND_NAMES)
     stats = await context.log.reports.stats(since, top=8)
     entries = context.desk.kb.entries
-    topics = [chart.Topic(entries[e].title[Lang.EN], n) for e, n in stats.top_entries
+    topics = [chart.Topic(entries[e].title[lang], n) for e, n in stats.top_entries
               if e in entries]
-    picture = await asyncio.to_thread(chart.png, first, last, per_day, topics)
     _ = context.gettext(lang)
+    picture = await asyncio.to_thread(chart.png, first, last, per_day, topics,
+                                      chart_labels(first, last, lang, _))
     await message.reply_photo(
         InputFile(picture, filename="stats.png"),
         caption=escape(_("Questions per day by kind of reply, and the most shown answers, "

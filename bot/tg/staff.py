@@ -33,7 +33,7 @@ from bot.tg.context import (
     is_staff,
     on_button,
 )
-from bot.tg.reports import send_stats_chart
+from bot.tg.reports import form_name, kind_name, send_stats_chart
 from bot.tg.staff_side import LOW_CONFIDENCE, staff_chats, staff_language, staff_time
 from bot.tg.ui import Action, bold, button, escape, parse_done, split_message, teach_keyboard
 
@@ -280,9 +280,9 @@ async def stats(update: Update, context: FrontDeskContext, lang: Lang, days: int
     lines += [f"  {escape(format_date(day, 'd MMM', locale=lang.value))}: {n}"
               for day, n in s.by_day.items()]
     lines.append(escape(_("By reply kind:")))
-    lines += [f"  {escape(kind)}: {n}" for kind, n in s.by_kind.items()]
+    lines += [f"  {escape(kind_name(kind, _))}: {n}" for kind, n in s.by_kind.items()]
     lines.append(escape(_("By language:")))
-    lines += [f"  {escape(form or '?')}: {n}" for form, n in s.by_form.items()]
+    lines += [f"  {escape(form_name(form, _))}: {n}" for form, n in s.by_form.items()]
     if s.top_entries:
         lines.append(escape(_("Most asked:")))
         lines += [f"  {escape(title(e))}: {n}" for e, n in s.top_entries]

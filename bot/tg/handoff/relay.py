@@ -189,7 +189,7 @@ async def _tell_patient_sent(context: FrontDeskContext, chat_id: int, lang: Lang
                         "will reply in this chat.")),
         escape(_("Until then, what you write here goes to them too.")),
         "",
-        escape(_("If it is urgent, please call:")),
+        escape(_("If you cannot wait for a reply, please call:")),
         escape(context.desk.numbers(lang)),
         escape_bold_999(context.desk.emergency_line(lang)),
     ]))
