@@ -95,6 +95,8 @@ class Reply:
     # fallback), or None when nothing was asked.
     then: ReplyKind | None = None
     danger: Danger = Danger.NONE
+    entry_ids: tuple[str, ...] = ()  # every entry answered, first = entry_id (bot.core.multi)
+    unanswered: bool = False  # a question of the message has no answer in the article
 
 
 def _cap(text: str) -> str:
@@ -141,6 +143,8 @@ class FrontDesk:
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
         self._clock = clock
+        from bot.core.multi import MultiQuestions
+        self._multi = MultiQuestions(self)
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
         # A branch is named by the words of its name no other branch shares ("Savar",
         # "কল্যাণপুর"), or its id.
@@ -190,6 +194,8 @@ class FrontDesk:
         return replace(reply, danger=danger.level)
 
     def _understand(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply:
+        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
+            return answers  # two or three questions, each answered or named as unanswered
         if text in self._appointment:
             return self._appointment_and_answer(text, lang, form, conversation)
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
@@ -277,6 +283,7 @@ class FrontDesk:
             choices=self._follow_ups(entry, lang),
             entry_id=entry_id,
             confidence=1.0,
+            entry_ids=(entry_id,),
         )
 
     def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
@@ -410,7 +417,9 @@ class FrontDesk:
             title = question.title or ""
             heading = title if title.endswith(("?", "।", "!")) else f"{title}:"
             # The numbers are above already: a second block of them is only more to read.
-            parts += ["", heading, question.text.replace(self._call_us(lang), "")]
+            # Several answers carry their headings in the text (bot.core.multi).
+            parts += ["", *([heading] if title else []),
+                      question.text.replace(self._call_us(lang), "")]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]
         elif then is ReplyKind.FALLBACK:
@@ -428,6 +437,8 @@ class FrontDesk:
             ranking=question.ranking,
             then=then,
             danger=danger.level,
+            entry_ids=question.entry_ids if then is ReplyKind.ANSWER else (),
+            unanswered=question.unanswered and asked,
         )
 
     def _did_you_mean(self, lang: Lang, form: Form, matches: tuple[Match, ...]) -> Reply:
