@@ -13,27 +13,16 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_eval import is_right
+from test_eval import answers_all, is_right
 
 from bot.config import Settings
-from bot.core.frontdesk import FrontDesk, Reply, build_front_desk
+from bot.core.frontdesk import FrontDesk, build_front_desk
 from bot.core.vocabulary import ReplyKind
-
-
-def answers_all(m: dict[str, Any], reply: Reply) -> bool:
-    """Every question of a multi-question message answered; 'fallback' parts named as such."""
-    alarm = reply.kind is ReplyKind.EMERGENCY
-    if m.get("danger") in ("now", "unsure") and not alarm:
-        return False
-    wanted = {e for e in m["expect"] if e not in ("fallback", "appointment")}
-    named = reply.unanswered or "fallback" not in m["expect"]
-    return wanted <= set(reply.entry_ids) and named
 
 
 def score(desk: FrontDesk, path: Path, misses: bool) -> None:

@@ -25,12 +25,9 @@ from bot.core.questions import split_questions
 from bot.core.vocabulary import Form, Lang
 
 FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json")
-# Decisions on the fragment calibration's probability, chosen with bench/calibrate.py
-# --fragments: at or above ANSWER a question is answered; below UNANSWERED (or out of scope) the
-# article has no answer to it. In between the bot is unsure, and the message goes the
-# whole-message way.
+# The fragment calibration's probability at or above which a question is answered (chosen with
+# bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
-UNANSWERED_PROBABILITY = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
@@ -72,10 +69,9 @@ class MultiQuestions:
             ranking.probability >= ANSWER_PROBABILITY
         ):
             return Part(question, ranking, entry_id=best.entry_id)
-        unanswered = best is None or ranking.out_of_scope or (
-            ranking.probability < UNANSWERED_PROBABILITY
-        )
-        return Part(question, ranking, unanswered=unanswered)
+        # Only a question about something else is named as unanswered: one the bot is merely
+        # unsure of is often a word the patient added ("tell honestly", "pls reply").
+        return Part(question, ranking, unanswered=ranking.out_of_scope)
 
     def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
         """One reply to every question, or None when the whole-message path should answer."""
