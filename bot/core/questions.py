@@ -40,14 +40,22 @@ _MORE_QUESTION_WORDS = frozenset(
 )
 # "…and from where are the cells taken?": a question word may follow a preposition.
 _PREPOSITIONS = frozenset("from to in at for with by after before".split())
-_QUESTION_KEYS = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORDS)))
+# Asking politely names no topic: "ট্রায়াল জিনিসটা কী, একটু বুঝিয়ে বলবেন?" is one question.
+_POLITE = frozenset(
+    """একটু বুঝিয়ে সহজ করে বলবেন বলুন জানাবেন ektu bujhiye bujhie shohoj kore kindly honestly
+    simple words tell please""".split()
+)
+_NOT_A_TOPIC = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORDS | _POLITE)))
+# "আর" and "r" also mean "any more": "stem cell dile ki r bayam korte hobe na" asks one thing.
+_ANY_MORE = frozenset({"r", "ar", "আর"})
+_NEGATION = frozenset("na naa nai nei না নাই নেই".split())
 _LEADING = regex.compile(
     rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
 
 
 def _names_something(piece: str) -> bool:
-    return any(k not in _QUESTION_KEYS for k in key_words(piece))
+    return any(k not in _NOT_A_TOPIC for k in key_words(piece))
 
 
 def _asks(piece: str) -> bool:
@@ -61,10 +69,24 @@ def _asks(piece: str) -> bool:
     return asks and _names_something(piece)
 
 
+def _cuts(sentence: str) -> list[int]:
+    """Where a sentence may divide: commas and joining words, but not an "any more"."""
+    found = list(_CUT.finditer(sentence))
+    cuts = []
+    for i, match in enumerate(found):
+        if match.group().lower() in _ANY_MORE:
+            end = found[i + 1].start() if i + 1 < len(found) else len(sentence)
+            words = tokenize(sentence[match.end() : end])
+            if words and words[-1] in _NEGATION:
+                continue
+        cuts.append(match.start())
+    return cuts
+
+
 def _sentence_questions(sentence: str) -> list[str]:
     """The questions of one sentence, each the stretch of the sentence from the end of the
     previous one (so told-along words like "Sir," lead into the question after them)."""
-    cuts = [0, *(m.start() for m in _CUT.finditer(sentence)), len(sentence)]
+    cuts = [0, *_cuts(sentence), len(sentence)]
     ends = [end for start, end in itertools.pairwise(cuts)
             if _asks(_CUT.sub(" ", sentence[start:end], count=1))]
     if not ends:
