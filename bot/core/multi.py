@@ -29,7 +29,7 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
-SURE_ALONE_PROBABILITY = 0.8
+SURE_ALONE_PROBABILITY = 0.75
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -78,44 +78,52 @@ class MultiQuestions:
         parts = self.parts(text)
         if len(parts) < 2:
             return None
+        checked = self._checked_by_whole(text, parts)
+        if checked is None:
+            return None
+        parts = checked
         entry_ids = tuple(dict.fromkeys(p.entry_id for p in parts if p.entry_id))
         unanswered = [p for p in parts if p.unanswered]
         asks_numbers = any(p.appointment for p in parts)
-        if entry_ids:
-            checked = self._checked_by_whole(text, parts, entry_ids)
-            if checked is None:
-                return None
-            entry_ids = checked
         if len(entry_ids) >= 2 or (entry_ids and (unanswered or asks_numbers)):
             return self._answers(parts, entry_ids, unanswered, asks_numbers, lang, form,
                                  conversation)
         if unanswered and asks_numbers:
-            desk = self._desk
-            numbers = desk.appointment(lang, form, asked=text)
+            numbers = self._desk.appointment(lang, form, asked=text)
             note = self._not_in_article(unanswered, lang)
             return replace(numbers, text=f"{note}\n\n{numbers.text}", unanswered=True)
         return None
 
-    def _checked_by_whole(
-        self, text: str, parts: list[Part], entry_ids: tuple[str, ...]
-    ) -> tuple[str, ...] | None:
-        """The entries to answer, the one the whole reading is sure of first; None when the
-        questions must not be answered apart.
+    def _checked_by_whole(self, text: str, parts: list[Part]) -> list[Part] | None:
+        """The parts as the whole message confirms them, the one the whole reading is sure of
+        first; None when the questions must not be answered apart.
 
         A question cut out of its message loses what the message is about: "do you have a cord
         blood bank, and what is the cost?" is out of scope as a whole, and "what is the cost?"
         alone is not. So a message out of scope as a whole gets the honest fallback, as before.
-        When the whole reading is sure of an entry, that entry must be among the answers."""
+        When the whole reading (without the request for the numbers) is sure of an entry, that
+        entry answers the question that ranks it first, sure or not, and it must be among the
+        answers. When the whole reading is unsure, only questions the bot is very sure of stand
+        on their own."""
+        whole_text = " ".join(p.question for p in parts if not p.appointment)
+        if len(whole_text) < len(text) and any(p.appointment for p in parts):
+            text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
         if whole.out_of_scope:
             return None
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
-            # Unsure as a whole: only questions the bot is very sure of stand on their own.
-            sure = all(p.ranking.probability >= SURE_ALONE_PROBABILITY
-                       for p in parts if p.entry_id and p.ranking)
-            return entry_ids if sure else None
+            return [p if p.ranking is None or p.ranking.probability >= SURE_ALONE_PROBABILITY
+                    else replace(p, entry_id=None) for p in parts]
         main = whole.best.entry_id
-        return (main, *(e for e in entry_ids if e != main)) if main in entry_ids else None
+        confirmed = [
+            replace(p, entry_id=main, unanswered=False)
+            if not p.entry_id and p.ranking and p.ranking.best
+            and p.ranking.best.entry_id == main and not p.ranking.out_of_scope else p
+            for p in parts
+        ]
+        if not any(p.entry_id == main for p in confirmed):
+            return None
+        return sorted(confirmed, key=lambda p: p.entry_id != main)
 
     def _answers(
         self,
