@@ -109,8 +109,8 @@ class MultiQuestions:
         if len(whole_text) < len(text) and any(p.appointment for p in parts):
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
-        if whole.out_of_scope:
-            return None
+        if whole.out_of_scope:  # nothing answered apart; the numbers and "not in the article"
+            return None if any(p.entry_id for p in parts) else parts
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
             return [p if p.ranking is None or p.ranking.probability >= SURE_ALONE_PROBABILITY
                     else replace(p, entry_id=None) for p in parts]
