@@ -38,6 +38,9 @@ _CUT = regex.compile(
 _MORE_QUESTION_WORDS = frozenset(
     "কতটুকু কতটা কতখানি কয়টা কয়বার কতক্ষণ কাকে kototuku kotota koyta koybar".split()
 )
+# A decimal point ("48.9%") ends no sentence; the Arabic decimal separator splits the same
+# words for the matcher.
+_DECIMAL = regex.compile(r"(?<=\d)\.(?=\d)")
 # "…and from where are the cells taken?": a question word may follow a preposition.
 _PREPOSITIONS = frozenset("from to in at for with by after before".split())
 # Asking politely names no topic: "ট্রায়াল জিনিসটা কী, একটু বুঝিয়ে বলবেন?" is one question.
@@ -100,7 +103,7 @@ def _sentence_questions(sentence: str) -> list[str]:
 def split_questions(text: str) -> list[str]:
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
     message asks one thing; never more than MAX_QUESTIONS (the shortest merge first)."""
-    text = _NUMBERED.sub(". ", text)
+    text = _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text))
     questions: list[str] = []
     for sentence in question_sentences(text):
         if questions and not _names_something(sentence):
@@ -112,4 +115,4 @@ def split_questions(text: str) -> list[str]:
         into = shortest - 1 if shortest else 1
         first, second = sorted((shortest, into))
         questions[first : second + 1] = [f"{questions[first]} {questions[second]}"]
-    return questions
+    return [q.replace("\u066b", ".") for q in questions]
