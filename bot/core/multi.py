@@ -29,7 +29,7 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
-SURE_ALONE_PROBABILITY = 0.75
+SURE_ALONE_PROBABILITY = 0.8
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
