@@ -83,7 +83,7 @@ def test_a_question_cut_from_an_out_of_scope_message_is_not_answered(
 ) -> None:
     # "the cost" is the cord blood bank's here, not the therapy's.
     reply = desk.reply("do u have a cord blood bank? and what is the cost?", "cord")
-    assert reply.kind is ReplyKind.FALLBACK and reply.entry_ids == ()
+    assert reply.kind is ReplyKind.FALLBACK and reply.entry_ids == () and reply.unanswered
 
 
 def test_a_long_reply_is_shortened_with_read_more_choices(

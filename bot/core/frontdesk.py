@@ -341,7 +341,7 @@ class FrontDesk:
                 self.emergency_line(lang),
             ]
         )
-        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value))
+        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value), unanswered=True)
 
     def about(self, lang: Lang) -> str:
         """What the bot is and is not, then the emergency line (greetings, /start, /help, the
