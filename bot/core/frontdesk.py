@@ -143,7 +143,7 @@ class FrontDesk:
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
         self._clock = clock
-        from bot.core.multi import MultiQuestions
+        from bot.core.multi import MultiQuestions  # here: multi builds on this module
         self._multi = MultiQuestions(self)
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
         # A branch is named by the words of its name no other branch shares ("Savar",
