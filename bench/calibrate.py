@@ -73,7 +73,7 @@ def fragment_rankings(desk: FrontDesk) -> list[tuple[dict[str, str], Ranking]]:
     """(label, ranking) per question: label["expect"] is the entry the question asks about (or
     "fallback"), label["also"] another entry of the same message it may name."""
     result = []
-    multi = MultiQuestions(desk)
+    fragments = MultiQuestions(desk)
     for name in FRAGMENT_SETS:
         path = ROOT / "tests" / "eval" / name
         for m in yaml.safe_load(path.read_text(encoding="utf-8")):
@@ -89,7 +89,7 @@ def fragment_rankings(desk: FrontDesk) -> list[tuple[dict[str, str], Ranking]]:
                 wanted = [expect[i]] if aligned else expect
                 if "appointment" in wanted and (aligned or question in desk._appointment):
                     continue
-                ranking = desk.matcher.rank(question, calibration=multi._calibration)
+                ranking = fragments.rank(question, text)
                 if ranking.best is None:
                     continue
                 best = ranking.best.entry_id

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.language import is_question, key_words, sentences
 from bot.core.matcher import Calibration, Ranking
 from bot.core.questions import split_questions
 from bot.core.vocabulary import Form, Lang
@@ -30,6 +31,8 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 ANSWER_PROBABILITY = 0.5
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
+# A question with fewer key words than this is read with the sentence before it.
+CONTEXT_BELOW_WORDS = 4
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -57,13 +60,18 @@ class MultiQuestions:
         questions = split_questions(text)
         if len(questions) < 2:
             return [Part(questions[0] if questions else text, None)]
-        return [self._decide(q) for q in questions]
+        return [self._decide(q, text) for q in questions]
 
-    def _decide(self, question: str) -> Part:
+    def rank(self, question: str, text: str) -> Ranking:
+        """One question of `text`, ranked and weighed by the fragment calibration."""
+        return self._desk.matcher.rank(_with_context(question, text),
+                                       calibration=self._calibration)
+
+    def _decide(self, question: str, text: str) -> Part:
         desk = self._desk
         if question in desk._appointment:
             return Part(question, None, appointment=True)
-        ranking = desk.matcher.rank(question, calibration=self._calibration)
+        ranking = self.rank(question, text)
         best = ranking.best
         if best is not None and not ranking.out_of_scope and (
             ranking.probability >= ANSWER_PROBABILITY
@@ -175,6 +183,18 @@ class MultiQuestions:
             _("The article does not answer this part of your message:"),
             *(f"“{q}”" for q in quoted),
         ])
+
+
+def _with_context(question: str, text: str) -> str:
+    """A short question with the sentence told just before it: "…showed improvement but not in
+    daily activities. What improved exactly?" asks about that study."""
+    at = text.find(question)
+    if at <= 0 or len(key_words(question)) >= CONTEXT_BELOW_WORDS:
+        return question
+    before = sentences(text[:at])
+    if not before or is_question(before[-1]):
+        return question
+    return f"{before[-1]} {question}"
 
 
 def _first_paragraph(answer: str) -> str:
