@@ -2,6 +2,7 @@
 the knowledge base grown 10x and 100x. Prints numbers; asserts nothing.
 
     .venv/bin/python bench/bench_matcher.py > bench/RESULTS.md
+    .venv/bin/python bench/bench_matcher.py twoq    # two-question messages at 1x (issue 18)
 """
 
 from __future__ import annotations
@@ -114,7 +115,33 @@ def measure(factor: int) -> None:
     )
 
 
+ROUNDS = 5
+
+
+def two_questions() -> None:
+    """Per-message latency of the two- and three-question tuning set, answered ROUNDS times
+    (a new conversation each time; the first round meets cold caches, as after a start)."""
+    settings = Settings()
+    desk = FrontDesk(load_knowledge_base(settings.faq_dir), Catalogs(settings.locales_dir))
+    messages = [m["text"] for m in yaml.safe_load(
+        (EVAL_DIR / "round4" / "twoq-H.yaml").read_text(encoding="utf-8"))]
+    timings = []
+    for round_ in range(ROUNDS):
+        for i, text in enumerate(messages):
+            t0 = time.perf_counter()
+            desk.reply(text, conversation=f"twoq-{round_}-{i}")
+            timings.append((time.perf_counter() - t0) * 1000)
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+    print(f"two-question messages at 1x ({len(messages)} x {ROUNDS}, "
+          "tests/eval/round4/twoq-H.yaml): "
+          f"p50 {statistics.median(timings):.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["twoq"]:
+        two_questions()
+        return
     if len(sys.argv) > 1:
         measure(int(sys.argv[1]))
         return

@@ -3,6 +3,14 @@ threshold trades direct answers against wrong ones.
 
     .venv/bin/python bench/calibrate.py            # report only
     .venv/bin/python bench/calibrate.py --write    # also rewrite bot/core/calibration.json
+    .venv/bin/python bench/calibrate.py --fragments [--write]   # one question of several
+
+--fragments fits the calibration of single questions cut out of a message (issue 18,
+bot/core/calibration-fragments.json) on per-question labels: the two-question tuning set
+tests/eval/round4/twoq-H.yaml (its `expect` lists the questions in the order asked), and every
+question the splitter cuts out of the single-question tuning messages. A question is labelled 1
+when its first entry is one the message asks about, 0 when not or when the article has no
+answer; questions asking for the numbers are left out. No held-out or first-sight set is read.
 
 Fitted on the tuning sets only (TUNING_SETS below). The
 held-out sets (stories-holdout.yaml, holdout.yaml) are never read here.
@@ -27,12 +35,21 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core import frontdesk  # noqa: E402
-from bot.core.frontdesk import FrontDesk, build_front_desk  # noqa: E402
+from bot.core import frontdesk, multi  # noqa: E402
+from bot.core.frontdesk import (  # noqa: E402
+    MAX_TEXT,
+    FrontDesk,
+    build_front_desk,
+)
+from bot.core.language import normalize_text  # noqa: E402
 from bot.core.matcher import CALIBRATION_FILE, Ranking  # noqa: E402
+from bot.core.multi import FRAGMENT_CALIBRATION_FILE, MultiQuestions  # noqa: E402
+from bot.core.questions import split_questions  # noqa: E402
 
 TUNING_SETS = ("stories.yaml", "messages.yaml", "nearmiss.yaml", "stories-round3.yaml",
                "round4/tuning-F.yaml")
+# Per-question labels (--fragments): the single-question sets the issue names, and twoq-H.
+FRAGMENT_SETS = ("stories.yaml", "messages.yaml", "round4/twoq-H.yaml")
 L2 = 1e-2
 
 
@@ -45,6 +62,40 @@ def rankings(desk: FrontDesk) -> list[tuple[dict[str, str], Ranking]]:
             reply = desk.reply(m["text"], conversation="calibrate")
             if reply.ranking is not None and reply.ranking.best is not None:
                 result.append((m, reply.ranking))
+    return result
+
+
+def _wanted(expect: object) -> list[str]:
+    return list(expect) if isinstance(expect, list) else [str(expect)]
+
+
+def fragment_rankings(desk: FrontDesk) -> list[tuple[dict[str, str], Ranking]]:
+    """(label, ranking) per question: label["expect"] is the entry the question asks about (or
+    "fallback"), label["also"] another entry of the same message it may name."""
+    result = []
+    fragments = MultiQuestions(desk)
+    for name in FRAGMENT_SETS:
+        path = ROOT / "tests" / "eval" / name
+        for m in yaml.safe_load(path.read_text(encoding="utf-8")):
+            expect = _wanted(m["expect"])
+            if not set(expect) - {"greeting", "appointment", "emergency"}:
+                continue
+            text = normalize_text(m["text"][:MAX_TEXT], matching=True)
+            questions = split_questions(text)
+            aligned = len(questions) == len(expect)
+            for i, question in enumerate(questions):
+                # In order when the splitter found as many questions as were asked; else a
+                # question is right when it names any entry the message asks about.
+                wanted = [expect[i]] if aligned else expect
+                if "appointment" in wanted and (aligned or question in desk._appointment):
+                    continue
+                ranking = fragments.rank(question, text)
+                if ranking.best is None:
+                    continue
+                best = ranking.best.entry_id
+                hit = best in wanted or best == m.get("also")
+                result.append(({"expect": best if hit else "fallback" if "fallback" in wanted
+                                else wanted[0]}, ranking))
     return result
 
 
@@ -71,10 +122,14 @@ def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--write", action="store_true", help="rewrite calibration.json")
+    parser.add_argument("--write", action="store_true", help="rewrite the calibration file")
+    parser.add_argument("--fragments", action="store_true",
+                        help="the calibration of one question of several (issue 18)")
     args = parser.parse_args()
     desk = build_front_desk(ROOT / "faq", ROOT / "locales")
-    data = rankings(desk)
+    data = fragment_rankings(desk) if args.fragments else rankings(desk)
+    answer_at = multi.ANSWER_PROBABILITY if args.fragments else frontdesk.ANSWER_PROBABILITY
+    target = FRAGMENT_CALIBRATION_FILE if args.fragments else CALIBRATION_FILE
     names = tuple(data[0][1].evidence)
     x = np.array([[r.evidence[n] for n in names] for _, r in data])
     y = np.array([float(r.best.entry_id in (m["expect"], m.get("also"))) for m, r in data])
@@ -108,11 +163,11 @@ def main() -> None:
         wrong = answered & (y == 0) & in_scope
         print(f"  {t:.1f}: {right[in_scope].sum() / in_scope.sum():6.1%} right, "
               f"{wrong.sum() / in_scope.sum():5.1%} wrong, {int((answered & oos).sum())} "
-              f"out-of-scope answered{'  <- in use' if t == frontdesk.ANSWER_PROBABILITY else ''}")
+              f"out-of-scope answered{'  <- in use' if t == answer_at else ''}")
     print("\n'Did you mean' below the answer threshold (cross-validated): messages "
           "whose right entry is among two or three close choices (within CLOSE_RATIO of the best)")
-    unsure = (held < frontdesk.ANSWER_PROBABILITY) & ~guarded
-    for lo, hi in ((0.0, 0.1), (0.1, 0.2), (0.2, 0.35), (0.35, frontdesk.ANSWER_PROBABILITY)):
+    unsure = (held < answer_at) & ~guarded
+    for lo, hi in ((0.0, 0.1), (0.1, 0.2), (0.2, 0.35), (0.35, answer_at)):
         band = unsure & (held >= lo) & (held < hi)
         rows = [(m, r) for (m, r), b in zip(data, band, strict=True) if b]
         close = [
@@ -126,12 +181,12 @@ def main() -> None:
               f"choices; the right one among them {helped}, out of scope {out}"
               f"{'  <- SUGGEST in use from here' if lo == frontdesk.SUGGEST_PROBABILITY else ''}")
     if args.write:
-        CALIBRATION_FILE.write_text(
+        target.write_text(
             json.dumps(
                 {
                     "about": "Written by bench/calibrate.py; do not edit by hand.",
-                    "fitted_on": list(TUNING_SETS),
-                    "messages": len(y),
+                    "fitted_on": list(FRAGMENT_SETS if args.fragments else TUNING_SETS),
+                    ("questions" if args.fragments else "messages"): len(y),
                     "features": list(names),
                     "weights": {n: round(float(v), 6) for n, v in zip(names, w[:-1], strict=True)},
                     "bias": round(float(w[-1]), 6),
@@ -145,7 +200,7 @@ def main() -> None:
             + "\n",
             encoding="utf-8",
         )
-        print(f"\nwrote {CALIBRATION_FILE.relative_to(ROOT)}")
+        print(f"\nwrote {target.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

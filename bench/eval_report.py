@@ -13,30 +13,17 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_eval import answered, is_right
+from test_eval import answers_all, is_right
 
 from bot.config import Settings
 from bot.core.conversation import NEW
-from bot.core.frontdesk import FrontDesk, Reply, build_front_desk
+from bot.core.frontdesk import FrontDesk, build_front_desk
 from bot.core.vocabulary import ReplyKind
-
-
-def answers_all(m: dict[str, Any], reply: Reply) -> bool:
-    """Every question of a multi-question message answered; 'fallback' parts named as such."""
-    alarm = reply.kind is ReplyKind.EMERGENCY
-    if m.get("danger") in ("now", "unsure") and not alarm:
-        return False
-    first = answered(reply)
-    entries = set(getattr(reply, "entry_ids", ()) or ((first,) if first else ()))
-    wanted = [e for e in m["expect"] if e not in ("fallback", "appointment")]
-    named_gap = "fallback" not in m["expect"] or getattr(reply, "unanswered", False)
-    return set(wanted) <= entries and bool(named_gap)
 
 
 def score(desk: FrontDesk, path: Path, misses: bool) -> None:
@@ -70,7 +57,7 @@ def score(desk: FrontDesk, path: Path, misses: bool) -> None:
                 wrong.append(f"[{form}] {turn['text'][:150]!r}: expected {turn['expect']}"
                              f"{' after 999' if turn.get('danger') else ''}, got {reply.kind}"
                              f"{'/' + reply.then if reply.then else ''} "
-                             f"{getattr(reply, 'entry_ids', None) or reply.entry_id} "
+                             f"{reply.entry_ids or reply.entry_id} "
                              f"({reply.confidence:.2f})")
     forms = "  ".join(f"{f} {right[f]}/{total[f]} {right[f] / total[f]:.1%}"
                       for f in ("en", "bn", "banglish") if total[f])

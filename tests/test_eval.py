@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -41,6 +42,8 @@ MIN_HARD_IN_SCOPE_RIGHT = 0.85
 KINDS = {"fallback", "greeting", "appointment", "emergency"}
 MIN_ACCURACY = 0.95
 MIN_OLD_STORIES_WITHOUT_ALARM = 0.95
+TWO_QUESTIONS = "round4/twoq-H.yaml"  # issue 18: tuned on; its held-out part is not read here
+MIN_EVERY_QUESTION_ANSWERED = 0.85
 
 
 def load(name: str) -> list[dict[str, str]]:
@@ -77,6 +80,16 @@ def is_right(m: dict[str, str], reply: Reply) -> bool:
     if expect in ("greeting", "appointment"):
         return reply.kind == expect
     return answered(reply) in accepted(m)
+
+
+def answers_all(m: dict[str, Any], reply: Reply) -> bool:
+    """Every question of a two- or three-question message answered (its `expect` lists them in
+    the order asked); a "fallback" question must be named as unanswered."""
+    if m.get("danger") in ("now", "unsure") and reply.kind is not ReplyKind.EMERGENCY:
+        return False
+    wanted = {e for e in m["expect"] if e not in ("fallback", "appointment")}
+    named = reply.unanswered or "fallback" not in m["expect"]
+    return wanted <= set(reply.entry_ids) and named
 
 
 @dataclass
@@ -252,6 +265,14 @@ def test_held_out_sets_are_reported(evaluations: dict[str, Evaluation]) -> None:
     # Counts only: printing a held-out message would let whoever reads the failure tune on it.
     assert len(older.missed_dangers) == 0, "emergencies missed"
     assert len(older.out_of_scope_answered) == 0, "out-of-scope questions answered"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 18 gate not met yet: 67 of 100 (eval_report.py)")
+def test_two_question_messages_get_every_answer(desk: FrontDesk) -> None:
+    messages = load(TWO_QUESTIONS)
+    right = sum(answers_all(m, desk.reply(m["text"], f"twoq-{i}")) for i, m in enumerate(messages))
+    print(f"\n{TWO_QUESTIONS}: every question answered in {right}/{len(messages)}")
+    assert right >= MIN_EVERY_QUESTION_ANSWERED * len(messages)
 
 
 @pytest.mark.parametrize(

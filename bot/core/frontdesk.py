@@ -102,6 +102,8 @@ class Reply:
     danger: Danger = Danger.NONE
     # What to remember of the chat for the next message (bot.core.conversation).
     context: Context = NEW
+    entry_ids: tuple[str, ...] = ()  # every entry answered, first = entry_id (bot.core.multi)
+    unanswered: bool = False  # a question of the message has no answer in the article
 
 
 def _cap(text: str) -> str:
@@ -148,6 +150,8 @@ class FrontDesk:
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
         self._clock = clock
+        from bot.core.multi import MultiQuestions  # here: multi builds on this module
+        self._multi = MultiQuestions(self)
         self._disclaimed: OrderedDict[str, float] = OrderedDict()
         # A branch is named by the words of its name no other branch shares ("Savar",
         # "কল্যাণপুর"), or its id.
@@ -217,7 +221,7 @@ class FrontDesk:
         answered = reply.kind is ReplyKind.ANSWER or (
             reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER)
         if answered and reply.entry_id:
-            context = context.answered((reply.entry_id,), asked_as,
+            context = context.answered(reply.entry_ids or (reply.entry_id,), asked_as,
                                        tuple(c.entry_id for c in reply.choices))
         return replace(context, lang=lang,
                        old_story=context.old_story or reply.danger is Danger.OLD_INJURY)
@@ -226,6 +230,8 @@ class FrontDesk:
         self, text: str, lang: Lang, form: Form, conversation: str, context: Context
     ) -> tuple[Reply, str]:
         """The reply, and the question as it was read (with the last one, for a follow-up)."""
+        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
+            return answers, text  # two or three questions, each answered or named as unanswered
         if text in self._appointment:
             return self._appointment_and_answer(text, lang, form, conversation), text
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
@@ -343,6 +349,7 @@ class FrontDesk:
             choices=self._follow_ups(entry, lang),
             entry_id=entry_id,
             confidence=1.0,
+            entry_ids=(entry_id,),
         )
 
     def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
@@ -400,7 +407,7 @@ class FrontDesk:
                 self.emergency_line(lang),
             ]
         )
-        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value))
+        return Reply(ReplyKind.FALLBACK, text, lang, form or Form(lang.value), unanswered=True)
 
     def about(self, lang: Lang) -> str:
         """What the bot is and is not, then the emergency line (greetings, /start, /help, the
@@ -476,7 +483,9 @@ class FrontDesk:
             title = question.title or ""
             heading = title if title.endswith(("?", "।", "!")) else f"{title}:"
             # The numbers are above already: a second block of them is only more to read.
-            parts += ["", heading, question.text.replace(self._call_us(lang), "")]
+            # Several answers carry their headings in the text (bot.core.multi).
+            parts += ["", *([heading] if title else []),
+                      question.text.replace(self._call_us(lang), "")]
         elif then is ReplyKind.DID_YOU_MEAN:
             parts += ["", _("About your question: did you mean one of these?")]
         elif then is ReplyKind.FALLBACK:
@@ -494,6 +503,8 @@ class FrontDesk:
             ranking=question.ranking,
             then=then,
             danger=danger.level,
+            entry_ids=question.entry_ids if then is ReplyKind.ANSWER else (),
+            unanswered=question.unanswered and asked,
         )
 
     def _did_you_mean(self, lang: Lang, form: Form, matches: tuple[Match, ...]) -> Reply:

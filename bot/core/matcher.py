@@ -338,8 +338,12 @@ class Matcher:
         )
         self.calibration = calibration or Calibration()
 
-    def rank(self, text: str, limit: int = 3) -> Ranking:
-        """The best `limit` entries for `text`, best first, with the evidence weighed."""
+    def rank(
+        self, text: str, limit: int = 3, calibration: Calibration | None = None
+    ) -> Ranking:
+        """The best `limit` entries for `text`, best first, with the evidence weighed by
+        `calibration` (one question of several has its own: `bot.core.multi`), else the
+        whole-message one."""
         asking = asking_part(text)
         query_q = self._vocabulary.encode(features(asking))
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
@@ -377,7 +381,7 @@ class Matcher:
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
         ranking = Ranking(
             matches=matches,
-            probability=self.calibration.probability(evidence),
+            probability=(calibration or self.calibration).probability(evidence),
             out_of_scope=out_of_scope,
             evidence=evidence,
         )

@@ -239,6 +239,10 @@ def render(
     (None when no staff are set up to answer)."""
     _ = desk.catalogs(reply.lang).gettext
     text = escape_bold_999(reply.text)
+    if len(reply.entry_ids) > 1:  # several answers: each one's heading in bold
+        headings = {escape(desk.kb.entries[e].title[reply.lang]) for e in reply.entry_ids}
+        text = "\n".join(f"<b>{line}</b>" if line in headings else line
+                         for line in text.split("\n"))
     if reply.title:
         text = f"<b>{escape(reply.title)}</b>\n\n{text}"
     rows = choice_rows(reply.choices)
@@ -250,7 +254,7 @@ def render(
     if reply.kind in (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN, ReplyKind.APPOINTMENT):
         rows.append([button(_("☎️ Request a call back"), Action.CALLBACK)])
     unanswered = (ReplyKind.FALLBACK, ReplyKind.DID_YOU_MEAN)
-    if ask and (reply.kind in unanswered or reply.then in unanswered):
+    if ask and (reply.kind in unanswered or reply.then in unanswered or reply.unanswered):
         rows.append([ask_button(_, ask)])
     rows.append(nav_row(_))
     return text, InlineKeyboardMarkup(rows)

@@ -1,0 +1,202 @@
+"""Every question of a message answered, up to three, in one reply (issue 18).
+
+`bot.core.questions` splits the asking part into its questions. Each is ranked by the matcher,
+but decided with its own calibration (`calibration-fragments.json`, fitted per question by
+`bench/calibrate.py --fragments`): a question cut out of a message is short, and the
+whole-message calibration, fitted on whole messages, misjudges it.
+
+The front desk asks here first. A message that asks one thing, or whose questions the bot is
+not sure of, is left to the whole-message path (None): it behaves exactly as before. This
+module answers only when two or more questions have sure answers, or when one has and another
+is plainly not in the article (or asks for the numbers). The reply then holds a heading (the
+entry's title) and the answer for each, says which part the article does not answer, and gives
+the numbers and the disclaimer once; its choices are the first answer's follow-ups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bot.core import frontdesk
+from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.language import is_question, key_words, sentences
+from bot.core.matcher import Calibration, Ranking
+from bot.core.questions import split_questions
+from bot.core.vocabulary import Form, Lang
+
+FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json")
+# The fragment calibration's probability at or above which a question is answered (chosen with
+# bench/calibrate.py --fragments); a question out of scope has no answer in the article.
+ANSWER_PROBABILITY = 0.5
+# When the whole message leaves the bot unsure, a question is answered apart only above this.
+SURE_ALONE_PROBABILITY = 0.8
+# A question with fewer key words than this is read with the sentence before it.
+CONTEXT_BELOW_WORDS = 4
+# Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
+MAX_REPLY_CHARS = 3900
+# A question quoted back as the part with no answer: long enough to recognise.
+MAX_QUOTE = 90
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of the message and what it earned."""
+
+    question: str
+    ranking: Ranking | None
+    entry_id: str | None = None  # answered by this entry
+    appointment: bool = False  # asks for the numbers
+    unanswered: bool = False  # the article has no answer to it
+
+
+class MultiQuestions:
+    def __init__(self, desk: FrontDesk, calibration: Calibration | None = None) -> None:
+        self._desk = desk
+        self._calibration = calibration or Calibration(FRAGMENT_CALIBRATION_FILE)
+
+    def parts(self, text: str) -> list[Part]:
+        """The message's questions, each ranked and decided (one Part for one question)."""
+        questions = split_questions(text)
+        if len(questions) < 2:
+            return [Part(questions[0] if questions else text, None)]
+        return [self._decide(q, text) for q in questions]
+
+    def rank(self, question: str, text: str) -> Ranking:
+        """One question of `text`, ranked and weighed by the fragment calibration."""
+        return self._desk.matcher.rank(_with_context(question, text),
+                                       calibration=self._calibration)
+
+    def _decide(self, question: str, text: str) -> Part:
+        desk = self._desk
+        if question in desk._appointment:
+            return Part(question, None, appointment=True)
+        ranking = self.rank(question, text)
+        best = ranking.best
+        if best is not None and not ranking.out_of_scope and (
+            ranking.probability >= ANSWER_PROBABILITY
+        ):
+            return Part(question, ranking, entry_id=best.entry_id)
+        # Only a question about something else is named as unanswered: one the bot is merely
+        # unsure of is often a word the patient added ("tell honestly", "pls reply").
+        return Part(question, ranking, unanswered=ranking.out_of_scope)
+
+    def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
+        """One reply to every question, or None when the whole-message path should answer."""
+        parts = self.parts(text)
+        if len(parts) < 2:
+            return None
+        checked = self._checked_by_whole(text, parts)
+        if checked is None:
+            return None
+        parts = checked
+        entry_ids = tuple(dict.fromkeys(p.entry_id for p in parts if p.entry_id))
+        unanswered = [p for p in parts if p.unanswered]
+        asks_numbers = any(p.appointment for p in parts)
+        if len(entry_ids) >= 2 or (entry_ids and (unanswered or asks_numbers)):
+            return self._answers(parts, entry_ids, unanswered, asks_numbers, lang, form,
+                                 conversation)
+        if unanswered and asks_numbers:
+            numbers = self._desk.appointment(lang, form, asked=text)
+            note = self._not_in_article(unanswered, lang)
+            return replace(numbers, text=f"{note}\n\n{numbers.text}", unanswered=True)
+        return None
+
+    def _checked_by_whole(self, text: str, parts: list[Part]) -> list[Part] | None:
+        """The parts as the whole message confirms them, the one the whole reading is sure of
+        first; None when the questions must not be answered apart.
+
+        A question cut out of its message loses what the message is about: "do you have a cord
+        blood bank, and what is the cost?" is out of scope as a whole, and "what is the cost?"
+        alone is not. So a message out of scope as a whole gets the honest fallback, as before.
+        When the whole reading (without the request for the numbers) is sure of an entry, that
+        entry answers the question that ranks it first, sure or not, and it must be among the
+        answers. When the whole reading is unsure, only questions the bot is very sure of stand
+        on their own."""
+        whole_text = " ".join(p.question for p in parts if not p.appointment)
+        if len(whole_text) < len(text) and any(p.appointment for p in parts):
+            text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
+        whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
+        if whole.out_of_scope:  # nothing answered apart; the numbers and "not in the article"
+            return None if any(p.entry_id for p in parts) else parts
+        if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
+            return [p if p.ranking is None or p.ranking.probability >= SURE_ALONE_PROBABILITY
+                    else replace(p, entry_id=None) for p in parts]
+        main = whole.best.entry_id
+        confirmed = [
+            replace(p, entry_id=main, unanswered=False)
+            if not p.entry_id and p.ranking and p.ranking.best
+            and p.ranking.best.entry_id == main and not p.ranking.out_of_scope else p
+            for p in parts
+        ]
+        if not any(p.entry_id == main for p in confirmed):
+            return None
+        return sorted(confirmed, key=lambda p: p.entry_id != main)
+
+    def _answers(
+        self,
+        parts: list[Part],
+        entry_ids: tuple[str, ...],
+        unanswered: list[Part],
+        asks_numbers: bool,
+        lang: Lang,
+        form: Form,
+        conversation: str,
+    ) -> Reply:
+        desk = self._desk
+        entries = [desk.kb.entries[e] for e in entry_ids]
+        sections = [f"{e.title[lang]}\n{e.answer[lang]}" for e in entries]
+        if unanswered:
+            sections.append(self._not_in_article(unanswered, lang))
+        # The numbers once: for an answer the hospital must complete, a question the article
+        # does not answer, or a request for them. The same block the 999 reply leaves out.
+        call_us = desk._call_us(lang) if (
+            unanswered or asks_numbers or any(e.call_us for e in entries)
+        ) else ""
+        ending = call_us + desk._disclaimer(lang, conversation)
+        read_more: tuple[Choice, ...] = ()
+        if len("\n\n".join(sections) + ending) > MAX_REPLY_CHARS:
+            sections = [f"{e.title[lang]}\n{_first_paragraph(e.answer[lang])}" for e in entries]
+            sections += [self._not_in_article(unanswered, lang)] if unanswered else []
+            _ = desk.catalogs(lang).gettext
+            read_more = tuple(Choice(e.id, _("Read more: {title}").format(title=e.title[lang]))
+                              for e in entries)
+        first = desk.answer(entry_ids[0], lang, conversation, form)
+        follow_ups = tuple(c for c in first.choices if c.entry_id not in entry_ids)
+        ranking = next(p.ranking for p in parts if p.entry_id == entry_ids[0])
+        return replace(
+            first,
+            text="\n\n".join(sections) + ending,
+            title=None,  # a heading per answer, in the text
+            choices=read_more + follow_ups,
+            entry_ids=entry_ids,
+            unanswered=bool(unanswered),
+            confidence=ranking.probability if ranking else 1.0,
+            ranking=ranking,
+        )
+
+    def _not_in_article(self, parts: list[Part], lang: Lang) -> str:
+        _ = self._desk.catalogs(lang).gettext
+        quoted = [p.question if len(p.question) <= MAX_QUOTE
+                  else p.question[: MAX_QUOTE - 1].rstrip() + "…" for p in parts]
+        return "\n".join([
+            _("The article does not answer this part of your message:"),
+            *(f"“{q}”" for q in quoted),
+        ])
+
+
+def _with_context(question: str, text: str) -> str:
+    """A short question with the sentence told just before it: "…showed improvement but not in
+    daily activities. What improved exactly?" asks about that study."""
+    at = text.find(question)
+    if at <= 0 or len(key_words(question)) >= CONTEXT_BELOW_WORDS:
+        return question
+    before = sentences(text[:at])
+    if not before or is_question(before[-1]):
+        return question
+    return f"{before[-1]} {question}"
+
+
+def _first_paragraph(answer: str) -> str:
+    return answer.split("\n\n")[0].split("\n")[0]
+

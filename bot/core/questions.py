@@ -1,0 +1,118 @@
+"""Splits the asking part of a message into its questions, up to three.
+
+Relatives often ask two or three things at once: "is it safe? and the cost?", "stem cell ki
+puro cure? r eta ki govt approved?", "১) ... ২) ...". Numbered items become sentences of their
+own; each asking sentence (`language.question_sentences`) is then cut at a joining word ("and",
+"আর", "r", "ar", "also", "তাছাড়া", "plus") or a comma. A piece is a question of its own only
+when its words ask (a question word, or an opening like "how" or "is it") and name something
+besides the question words. The other pieces belong to the question beside them: "is it safe
+and effective?" stays one question, and so does "সে কি আর হাঁটতে পারবে?" ("আর" is also
+"again": "সে কি" alone names nothing).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import regex
+
+from bot.core.language import (
+    QUESTION_STARTERS,
+    QUESTION_WORDS,
+    is_question,
+    key_words,
+    question_sentences,
+    tokenize,
+)
+
+MAX_QUESTIONS = 3
+_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "আর", "তাছাড়া", "তাছাড়া")
+# "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
+_NUMBERED = regex.compile(r"(?:^|(?<=\s))[0-9০-৯]{1,2}[).](?!\d)")
+_CUT = regex.compile(
+    rf"[,;]|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
+    regex.IGNORECASE,
+)
+# Words that ask only in a question of their own ("কতটুকু?", "who?"): used to tell where a
+# second question starts, never to decide whether a message asks (`language.is_question`).
+_MORE_QUESTION_WORDS = frozenset(
+    "কতটুকু কতটা কতখানি কয়টা কয়বার কতক্ষণ কাকে kototuku kotota koyta koybar".split()
+)
+# A decimal point ("48.9%") ends no sentence; the Arabic decimal separator splits the same
+# words for the matcher.
+_DECIMAL = regex.compile(r"(?<=\d)\.(?=\d)")
+# "…and from where are the cells taken?": a question word may follow a preposition.
+_PREPOSITIONS = frozenset("from to in at for with by after before".split())
+# Asking politely names no topic: "ট্রায়াল জিনিসটা কী, একটু বুঝিয়ে বলবেন?" is one question.
+_POLITE = frozenset(
+    """একটু বুঝিয়ে সহজ করে বলবেন বলুন জানাবেন ektu bujhiye bujhie shohoj kore kindly honestly
+    simple words tell please""".split()
+)
+_NOT_A_TOPIC = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORDS | _POLITE)))
+# "আর" and "r" also mean "any more": "stem cell dile ki r bayam korte hobe na" asks one thing.
+_ANY_MORE = frozenset({"r", "ar", "আর"})
+_NEGATION = frozenset("na naa nai nei না নাই নেই".split())
+_LEADING = regex.compile(
+    rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
+)
+
+
+def _names_something(piece: str) -> bool:
+    return any(k not in _NOT_A_TOPIC for k in key_words(piece))
+
+
+def _asks(piece: str) -> bool:
+    """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question."""
+    words = tokenize(piece)
+    asks = (
+        is_question(piece.replace("?", " "))
+        or any(w in _MORE_QUESTION_WORDS for w in words)
+        or (len(words) > 1 and words[0] in _PREPOSITIONS and words[1] in QUESTION_STARTERS)
+    )
+    return asks and _names_something(piece)
+
+
+def _cuts(sentence: str) -> list[int]:
+    """Where a sentence may divide: commas and joining words, but not an "any more"."""
+    found = list(_CUT.finditer(sentence))
+    cuts = []
+    for i, match in enumerate(found):
+        if match.group().lower() in _ANY_MORE:
+            end = found[i + 1].start() if i + 1 < len(found) else len(sentence)
+            words = tokenize(sentence[match.end() : end])
+            if words and words[-1] in _NEGATION:
+                continue
+        cuts.append(match.start())
+    return cuts
+
+
+def _sentence_questions(sentence: str) -> list[str]:
+    """The questions of one sentence, each the stretch of the sentence from the end of the
+    previous one (so told-along words like "Sir," lead into the question after them)."""
+    cuts = [0, *_cuts(sentence), len(sentence)]
+    ends = [end for start, end in itertools.pairwise(cuts)
+            if _asks(_CUT.sub(" ", sentence[start:end], count=1))]
+    if not ends:
+        return [_LEADING.sub("", sentence)]
+    ends[-1] = len(sentence)  # what trails the last question belongs to it ("…and route?")
+    starts = [0, *ends[:-1]]
+    return [_LEADING.sub("", sentence[a:b]).rstrip(" ,;-—:")
+            for a, b in zip(starts, ends, strict=True)]
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions of `text`, in the order asked. One item (the asking sentences) when the
+    message asks one thing; never more than MAX_QUESTIONS (the shortest merge first)."""
+    text = _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text))
+    questions: list[str] = []
+    for sentence in question_sentences(text):
+        if questions and not _names_something(sentence):
+            questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?"
+        else:
+            questions += _sentence_questions(sentence)
+    while len(questions) > MAX_QUESTIONS:
+        shortest = min(range(len(questions)), key=lambda i: len(key_words(questions[i])))
+        into = shortest - 1 if shortest else 1
+        first, second = sorted((shortest, into))
+        questions[first : second + 1] = [f"{questions[first]} {questions[second]}"]
+    return [q.replace("\u066b", ".") for q in questions]

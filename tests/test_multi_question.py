@@ -1,0 +1,125 @@
+"""Two or three questions in one message: every question answered in one reply (issue 18)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import multi
+from bot.core.frontdesk import FrontDesk
+from bot.core.questions import split_questions
+from bot.core.vocabulary import ReplyKind
+from bot.terminal import render
+
+SAVAR, KALLYANPUR = "09610010615", "09610009616"
+DISCLAIMER = {"en": "not medical advice", "bn": "চিকিৎসা-পরামর্শ নয়"}
+
+
+@pytest.mark.parametrize(
+    ("text", "entries", "lang"),
+    [
+        ("Is stem cell therapy safe? And how much does it cost?", {"safety", "cost"}, "en"),
+        ("stem cell ki puro cure? r eta ki govt approved?",
+         {"is-it-a-cure", "ethics-regulation"}, "bn"),
+        ("স্টেম সেল থেরাপি কি নিরাপদ? দেশে কোনো ক্লিনিক্যাল ট্রায়াল চলছে কি?",
+         {"safety", "clinical-trials"}, "bn"),
+    ],
+)
+def test_two_questions_get_both_answers_in_one_reply(
+    fresh_desk: FrontDesk, text: str, entries: set[str], lang: str
+) -> None:
+    reply = fresh_desk.reply(text, conversation="two")
+    assert reply.kind is ReplyKind.ANSWER
+    assert set(reply.entry_ids) == entries and reply.entry_id == reply.entry_ids[0]
+    for entry_id in entries:
+        entry = fresh_desk.kb.entries[entry_id]
+        assert entry.title[reply.lang] in reply.text  # a heading per answer
+        assert entry.answer[reply.lang] in reply.text
+    assert reply.text.count(DISCLAIMER[lang]) == 1
+    assert not reply.unanswered
+    # The follow-ups are the first answer's, never an entry answered already.
+    first = fresh_desk.answer(reply.entry_ids[0], reply.lang, "other")
+    assert {c.entry_id for c in reply.choices} <= {c.entry_id for c in first.choices}
+    assert not {c.entry_id for c in reply.choices} & entries
+
+
+def test_the_numbers_come_once_when_an_answer_needs_them(fresh_desk: FrontDesk) -> None:
+    reply = fresh_desk.reply("Is stem cell therapy safe? And how much does it cost?", "n")
+    assert "cost" in reply.entry_ids  # the cost entry sends the patient to the hospital
+    assert reply.text.count(SAVAR) == 1 and reply.text.count(KALLYANPUR) == 1
+
+
+def test_the_part_the_article_does_not_answer_is_named(fresh_desk: FrontDesk) -> None:
+    reply = fresh_desk.reply(
+        "Kallyanpur branch er thikana ta ki? r rogi dekhte jawar visiting hour kokhon?", "u"
+    )
+    assert reply.unanswered
+    assert "প্রবন্ধে নেই" in reply.text and "visiting hour kokhon" in reply.text
+    assert reply.text.count(SAVAR) == 1 and reply.text.count(KALLYANPUR) == 1
+
+
+def test_an_emergency_with_two_questions_puts_999_first_and_keeps_both_answers(
+    fresh_desk: FrontDesk,
+) -> None:
+    reply = fresh_desk.reply(
+        "my father fell from a roof just now and cannot breathe. Is stem cell therapy safe? "
+        "And how much does it cost?", "e")
+    assert reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER
+    assert reply.text.index("999") < reply.text.index("Safety of stem cell therapy")
+    assert {"safety", "cost"} == set(reply.entry_ids)
+    for entry_id in ("safety", "cost"):
+        assert fresh_desk.kb.entries[entry_id].answer["en"] in reply.text
+    assert reply.text.count(SAVAR) == 1  # the 999 reply's numbers only
+
+
+def test_a_single_question_is_answered_as_before(fresh_desk: FrontDesk) -> None:
+    reply = fresh_desk.reply("is stem cell therapy safe?", "s")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_ids == ("safety",)
+    assert reply.title == fresh_desk.kb.entries["safety"].title["en"]
+    assert reply.text.startswith(fresh_desk.kb.entries["safety"].answer["en"])
+
+
+def test_a_question_cut_from_an_out_of_scope_message_is_not_answered(
+    desk: FrontDesk,
+) -> None:
+    # "the cost" is the cord blood bank's here, not the therapy's.
+    reply = desk.reply("do u have a cord blood bank? and what is the cost?", "cord")
+    assert reply.kind is ReplyKind.FALLBACK and reply.entry_ids == () and reply.unanswered
+
+
+def test_a_long_reply_is_shortened_with_read_more_choices(
+    fresh_desk: FrontDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(multi, "MAX_REPLY_CHARS", 400)
+    reply = fresh_desk.reply("Is stem cell therapy safe? And how much does it cost?", "long")
+    labels = [c.label for c in reply.choices]
+    for entry_id in reply.entry_ids:
+        entry = fresh_desk.kb.entries[entry_id]
+        assert f"Read more: {entry.title['en']}" in labels
+        first_paragraph = entry.answer["en"].split("\n")[0]
+        assert first_paragraph in reply.text
+        assert reply.text.count("\n") < entry.answer["en"].count("\n") + 12
+
+
+def test_the_terminal_shows_every_answer(fresh_desk: FrontDesk) -> None:
+    shown = render(fresh_desk.reply("stem cell ki puro cure? r eta ki govt approved?", "t"))
+    for entry_id in ("is-it-a-cure", "ethics-regulation"):
+        assert fresh_desk.kb.entries[entry_id].answer["bn"] in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Is it safe? And the cost at Savar branch?", 2),
+        ("1) stem cell kivabe kaj kore 2) eta safe kina 3) pore tumor hoite pare ki", 3),
+        ("১) ASIA গ্রেড জিনিসটা কী? ২) ৬৭০ জন রোগীর উপর গবেষণায় কী পাওয়া গেছে?", 2),
+        ("is it safe and effective?", 1),
+        ("Kindly explain the 48.9% figure, and why is the risk of bias high?", 2),
+        ("ট্রায়াল জিনিসটা কী, একটু বুঝিয়ে বলবেন?", 1),
+        ("stem cell dile ki r bayam korte hobe na", 1),
+        ("সে কি আর হাঁটতে পারবে?", 1),
+        ("my son fell from a tree two years ago, he is paralysed, can stem cells help him walk?",
+         1),
+    ],
+)
+def test_questions_are_split_where_a_new_question_starts(text: str, count: int) -> None:
+    assert len(split_questions(text)) == count
