@@ -80,7 +80,7 @@ async def test_after_a_three_minute_outage_every_patient_gets_the_real_answer_an
         assert "safe" in answer.lower()
     assert not any(APOLOGY in c.params["text"] for c in fake.calls("sendMessage")), "not tried"
     async with await InquiryLog.open(db) as log:
-        logged = [i.user_id for i in await log.latest()]
+        logged = [i.user_id for i in await log.reports.latest()]
     assert sorted(logged) == under_way + writing_during, "each question logged once"
 
 

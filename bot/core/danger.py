@@ -51,6 +51,9 @@ _CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
 # "জরুরি!" or "help please" alone is a cry for help; in a longer message, or a question
 # ("ফিজিওথেরাপি কি জরুরি?", "is physiotherapy necessary?"), it is not.
 CRY_FOR_HELP_WORDS = 3
+ASKED_MAX_WORDS = 14
+# Time words that say how it came ("suddenly"), not when: a date in their sentence wins.
+_SUDDEN = frozenset({"sudenli", "suden", "হঠাৎ", "হটাৎ", "হঠাত", "hotat"})  # phonetic keys
 _YEAR = regex.compile(r"^(?:19[5-9]\d|20[0-4]\d)$")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
@@ -99,15 +102,20 @@ class DangerDetector:
             bool(self._long_ago.hits(keys)) or any(_YEAR.match(ascii_digits(k)) for k in keys)
             for keys in clauses
         ]
-        # "Suddenly fell from a tree three years ago": the date wins over the time word.
-        recent = [bool(self._recent.hits(keys)) and not old
+        # "Suddenly fell from a tree three years ago": the date wins over "suddenly"; not over
+        # "today" ("injured last year, since this afternoon he cannot breathe").
+        recent = [any(hit.phrase not in _SUDDEN for hit in self._recent.hits(keys))
+                  or (bool(self._recent.hits(keys)) and not old)
                   for keys, old in zip(clauses, long_ago, strict=True)]
         story = (old_story or any(long_ago)) and not any(recent)
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
                 for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
+        # A long question that tells a story on the way ("…fell from the tree, can't move,
+        # will he walk again?" with no stop in it) tells the event: only a short one asks about it.
         asked = [is_question(part) and not self._what_to_do.hits(keys)
+                 and len(keys) <= ASKED_MAX_WORDS
                  for part, keys in zip(parts, clauses, strict=True)]
 
         verdict = DangerCheck(Danger.NONE)
