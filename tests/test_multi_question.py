@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import pytest
 
 from bot.core import multi
@@ -123,3 +126,22 @@ def test_the_terminal_shows_every_answer(fresh_desk: FrontDesk) -> None:
 )
 def test_questions_are_split_where_a_new_question_starts(text: str, count: int) -> None:
     assert len(split_questions(text)) == count
+
+
+@pytest.mark.e2e
+async def test_the_log_export_and_stats_count_every_entry_answered(fake, bot) -> None:
+    from bot.storage import write_csv
+
+    from helpers.telegram_harness import Chat
+
+    reply = await Chat(fake, 7401).say("is it safe? and how much does it cost?")
+    assert "Safety" in reply.params["text"] and "Cost" in reply.params["text"]
+    log = bot.bot_data.log
+    (row,) = [r for r in await log.reports.latest() if r.user_id == 7401]
+    assert {row.entry_id, *(row.more_entries or "").split()} == {"safety", "cost"}
+    stats = await log.reports.stats(row.received_at - timedelta(minutes=1))
+    assert {"safety", "cost"} <= {entry for entry, _ in stats.top_entries}
+    out = io.BytesIO()
+    write_csv([row], out)
+    header, line = out.getvalue().decode("utf-8-sig").splitlines()[:2]
+    assert header.endswith("more entries") and line.split(",")[-1] in ("cost", "safety")

@@ -118,7 +118,7 @@ def user_version(db_path: Path) -> int:
 async def test_a_new_database_gets_every_table(db_path: Path) -> None:
     async with await InquiryLog.open(db_path):
         pass
-    assert user_version(db_path) == SCHEMA_VERSION == 8
+    assert user_version(db_path) == SCHEMA_VERSION == 9
     assert tables(db_path) >= {
         "inquiries", "callback_requests", "feedback", "user_prefs", "conversations",
         "conversation_messages", "learned", "bot_state", "inbox", "callback_messages",
@@ -609,11 +609,11 @@ async def test_csv_opens_in_excel_with_bangla_dhaka_times_and_no_formulas(
     header, bangla, formula = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert header == [
         "time (Dhaka)", "user id", "name", "username", "language", "form", "message",
-        "reply kind", "entry", "confidence",
+        "reply kind", "entry", "confidence", "more entries",
     ]
     assert bangla == [
         "2025-03-02 00:30", "111", "রহিম উদ্দিন", "rahim", "bn", "bn",
-        "স্টেম সেল থেরাপি কি নিরাপদ?", "answer", "is-it-safe", "0.88",
+        "স্টেম সেল থেরাপি কি নিরাপদ?", "answer", "is-it-safe", "0.88", "",
     ]
     assert formula[0] == "2025-03-02 12:00"
     assert (formula[2], formula[3], formula[6]) == ("'@admin", "'+8801711", "'=cmd|' /C calc'!A0")

@@ -20,6 +20,7 @@ CSV_HEADER = (
     "reply kind",
     "entry",
     "confidence",
+    "more entries",
 )
 # A cell starting with one of these is a formula to Excel (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,6 +46,7 @@ def write_csv(rows: Iterable[Inquiry], fp: BinaryIO) -> None:
                     row.kind,
                     _safe_cell(row.entry_id or ""),
                     "" if row.confidence is None else f"{row.confidence:.2f}",
+                    row.more_entries or "",
                 ]
             )
         text.flush()

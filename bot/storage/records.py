@@ -48,6 +48,8 @@ class InquiryRecord:
     kind: str
     entry_id: str | None = None
     confidence: float | None = None
+    # The further entries of a reply to two or three questions, space-separated.
+    more_entries: str | None = None
 
     def __post_init__(self) -> None:
         # Enums become plain strings here, so the database and the JSON file see one type.

@@ -4,6 +4,7 @@ export, and small state that must outlive a restart (when the last weekly digest
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 from bot.storage.records import (
@@ -93,15 +94,14 @@ class Reports(LogPart):
             )
         }
         answered = sorted(ANSWERED_KINDS)
-        top_entries = tuple(
-            (entry, count)
-            for entry, count in await fetch(
-                "SELECT entry_id, count(*) AS n FROM inquiries WHERE received_at >= ? "
-                f"AND entry_id IS NOT NULL AND kind IN ({', '.join('?' * len(answered))}) "
-                "GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
-                (start, *answered, top),
-            )
-        )
+        shown: Counter[str] = Counter()
+        for entry, more in await fetch(
+            "SELECT entry_id, more_entries FROM inquiries WHERE received_at >= ? "
+            f"AND entry_id IS NOT NULL AND kind IN ({', '.join('?' * len(answered))})",
+            (start, *answered),
+        ):
+            shown.update([entry, *(more or "").split()])
+        top_entries = tuple(sorted(shown.items(), key=lambda item: (-item[1], item[0]))[:top])
         disliked = tuple(
             EntryVotes(entry, down, up)
             for entry, down, up in await fetch(

@@ -172,6 +172,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX chat_context_user ON chat_context (user_id);
     """,
+    # 9: a reply to two or three questions answers more than one entry.
+    """
+    ALTER TABLE inquiries ADD COLUMN more_entries TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

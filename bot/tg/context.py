@@ -190,6 +190,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
         form: Form | None = None,
         entry_id: str | None = None,
         confidence: float | None = None,
+        more_entries: tuple[str, ...] = (),
     ) -> int | None:
         """Write the inquiry before the reply goes out; storage keeps it pending if the disk
         fails."""
@@ -207,6 +208,7 @@ class FrontDeskContext(CallbackContext[ExtBot[Any], PatientData, dict[Any, Any],
             kind=kind,
             entry_id=entry_id,
             confidence=confidence,
+            more_entries=" ".join(more_entries) or None,
         )
         return await self.log.record(record)
 

@@ -300,6 +300,7 @@ async def text_message(update: Update, context: FrontDeskContext) -> None:
     inquiry_id = await context.log_inquiry(
         update, text=text, kind=reply.kind.value, lang=reply.lang, form=reply.form,
         entry_id=reply.entry_id, confidence=reply.confidence if reply.ranking else None,
+        more_entries=reply.entry_ids[1:],
     )
     # The front desk answers in private chats only: a group is no place for a patient's case.
     private = message.chat.type == ChatType.PRIVATE
