@@ -110,7 +110,7 @@ async def run(full_for: float | None, seed: int) -> dict[str, object]:
             if filler is not None and full_for is not None:
                 await asyncio.sleep(max(0.0, filled_at + full_for - time.monotonic()))
                 freed_at, freed_wall = time.monotonic(), datetime.now(UTC)
-                filler.unlink()
+                filler.unlink(missing_ok=True)
                 deadline = freed_at + 120
                 while time.monotonic() < deadline:
                     found = RECOVERED.search(bot.log.read_text("utf-8", "replace"))
@@ -187,7 +187,7 @@ async def try_cost(folder: Path, count: int = BOUND) -> None:
         start = time.perf_counter()
         await log.flush_pending()
         failing.append(time.perf_counter() - start)
-    filler.unlink()
+    filler.unlink(missing_ok=True)
     start = time.perf_counter()
     await log.flush_pending()
     success = time.perf_counter() - start
