@@ -60,8 +60,7 @@ def chat(desk: FrontDesk, lines: Iterable[str], out: TextIO) -> None:
         if line.isdigit() and 1 <= int(line) <= len(choices):
             reply = desk.answer(choices[int(line) - 1].entry_id, chosen or lang, CONVERSATION)
             # An answer opened by number: the chat goes on from it.
-            context = context.answered((reply.entry_id or "",), reply.title or "",
-                                       tuple(c.entry_id for c in reply.choices))
+            context = desk.context_after(context, reply, reply.title or "")
             say(reply)
         elif line == "/start":
             context = NEW

@@ -175,8 +175,7 @@ class FrontDesk:
         for entry in self.kb.entries.values():
             for title in entry.title.values():
                 if title.strip(" :") in lines:
-                    return context.answered((entry.id,), title,
-                                            tuple(self.kb.entries[entry.id].related))
+                    return context.answered((entry.id,), title, entry.related[:FOLLOW_UPS])
         return context
 
     def _phrases(self, kind: str) -> PhraseSet:
@@ -214,16 +213,18 @@ class FrontDesk:
             reply = self._emergency(danger, reply, asked)
         else:
             reply = replace(reply, danger=danger.level)
-        return replace(reply, context=self._next_context(context, reply, asked_as, lang))
+        return replace(reply, context=self.context_after(context, reply, asked_as))
 
     @staticmethod
-    def _next_context(context: Context, reply: Reply, asked_as: str, lang: Lang) -> Context:
+    def context_after(context: Context, reply: Reply, asked_as: str) -> Context:
+        """The chat's context once `reply` went out: its answers remembered, with the question
+        they answered as it was read (an answer opened by a button: its title)."""
         answered = reply.kind is ReplyKind.ANSWER or (
             reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER)
         if answered and reply.entry_id:
             context = context.answered(reply.entry_ids or (reply.entry_id,), asked_as,
                                        tuple(c.entry_id for c in reply.choices))
-        return replace(context, lang=lang,
+        return replace(context, lang=reply.lang,
                        old_story=context.old_story or reply.danger is Danger.OLD_INJURY)
 
     def _understand(
@@ -242,7 +243,9 @@ class FrontDesk:
         question = self._courtesies.remove(text) if courtesy else text
         if courtesy and not asks_something(text):
             return self.greeting(lang, form, courtesy), text
-        ranking = (self.matcher.rank(question, limit=DID_YOU_MEAN_CHOICES)
+        # Every entry ranked: a follow-up weighs them all (_as_follow_up); "did you mean" takes
+        # the close ones of the first three.
+        ranking = (self.matcher.rank(question, limit=len(self.kb.entries))
                    if _names_something(question) else None)
         kind, matches = self._decide(ranking)
         if courtesy and kind is not ReplyKind.ANSWER and (
@@ -275,15 +278,12 @@ class FrontDesk:
         unanswered: context never overrides a message's own topic."""
         if not context.last or len(key_words(question)) > FOLLOW_UP_MAX_WORDS:
             return None
-        if ranking.out_of_scope:
+        if ranking.out_of_scope or ranking.best is None:
             return None
         # Its own words decide, with a lead for what the last answer offered next and for the
         # last answer itself (tests/eval/round4/multiturn-G.yaml, bench/eval_report.py).
         near = {*context.offered, context.last}
-        own = self.matcher.rank(question, limit=len(self.kb.entries))
-        if own.best is None:
-            return None
-        best = max(own.matches,
+        best = max(ranking.matches,
                    key=lambda m: m.score + FOLLOW_UP_LEAD * (m.entry_id in near))
         if best.entry_id not in near:
             return None

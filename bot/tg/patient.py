@@ -453,8 +453,8 @@ async def answer_button(update: Update, context: FrontDeskContext, entry_id: str
     # A follow-up typed after the button ("and the cost?") leans on this answer.
     before = await context.chat_context(update)
     await _send_reply(update, context, reply)
-    await context.keep_context(update, before.answered(
-        (entry_id,), reply.title or "", tuple(c.entry_id for c in reply.choices)))
+    await context.keep_context(update, context.desk.context_after(before, reply,
+                                                                  reply.title or ""))
 
 
 @on_button(parse_section)
