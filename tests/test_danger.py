@@ -222,3 +222,10 @@ def test_long_time_back_dates_an_old_story(desk: FrontDesk) -> None:
     reply = ask(desk, "my uncle got hit by a truck long time back, lower body paralysed. will "
                       "stem cell fix his bladder?")
     assert not alarmed(reply) and reply.entry_id == "bladder-bowel"
+
+
+def test_suddenly_yields_to_a_date_in_its_sentence_and_today_does_not(desk: FrontDesk) -> None:
+    old = ask(desk, "my father suddenly fell from a tree three years ago, can stem cells help?")
+    assert not alarmed(old)
+    now = ask(desk, "his neck was injured last year and since this afternoon he cannot breathe")
+    assert now.danger is Danger.NOW

@@ -52,8 +52,6 @@ _CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
 # ("ফিজিওথেরাপি কি জরুরি?", "is physiotherapy necessary?"), it is not.
 CRY_FOR_HELP_WORDS = 3
 ASKED_MAX_WORDS = 14
-# Time words that say how it came ("suddenly"), not when: a date in their sentence wins.
-_SUDDEN = frozenset({"sudenli", "suden", "হঠাৎ", "হটাৎ", "হঠাত", "hotat"})  # phonetic keys
 _YEAR = regex.compile(r"^(?:19[5-9]\d|20[0-4]\d)$")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
@@ -84,6 +82,7 @@ class DangerDetector:
         self._past = phrases("past")
         self._what_to_do = phrases("what_to_do")
         self._recent = phrases("recent")
+        self._sudden = phrases("sudden")
         self._long_ago = phrases("long_ago")
 
     def check(self, text: str, old_story: bool = False) -> DangerCheck:
@@ -104,8 +103,7 @@ class DangerDetector:
         ]
         # "Suddenly fell from a tree three years ago": the date wins over "suddenly"; not over
         # "today" ("injured last year, since this afternoon he cannot breathe").
-        recent = [any(hit.phrase not in _SUDDEN for hit in self._recent.hits(keys))
-                  or (bool(self._recent.hits(keys)) and not old)
+        recent = [bool(self._recent.hits(keys)) or (bool(self._sudden.hits(keys)) and not old)
                   for keys, old in zip(clauses, long_ago, strict=True)]
         story = (old_story or any(long_ago)) and not any(recent)
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))

@@ -73,6 +73,7 @@ TRIGGER_KINDS = (
     "injury",
     "condition",
     "recent",
+    "sudden",
     "long_ago",
     "past",
     "salam",

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.storage.records import iso, parse
-from bot.storage.schema import transaction
+from bot.storage.schema import LogPart, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +36,9 @@ class _Held:
     context: str | None  # None: cleared
 
 
-class ChatContexts:
+class ChatContexts(LogPart):
     def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
-        self._db = db
-        self._lock = lock
+        super().__init__(db, lock)
         self._memory: OrderedDict[int, _Held] = OrderedDict()
         self._failing = False  # one log line when writes start failing, one when they work
 
