@@ -4,15 +4,15 @@ The core's `Context` (bot/core/conversation.py) arrives here as its JSON: storag
 knows nothing of what is inside. A restart keeps it; the caller says how old a context may be
 (30 minutes); /start clears it; /forget and the retention purge remove it.
 
-Reads come from memory once a chat has written; writes go through to the database. A write the
-database refuses (a full disk, a locked file) keeps the memory copy and is not retried: a lost
-context costs a follow-up its thread, never a patient their reply.
+Reads come from memory once a chat has written; writes go through to the database. While the
+database refuses writes (storage/outage.py, which tells staff once), contexts stay in memory
+only and are not queued: a lost context costs a follow-up its thread, never a patient their
+reply, and a locked file must not make each reply's handler wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,10 +20,9 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.storage.outage import Outage
 from bot.storage.records import iso, parse
-from bot.storage.schema import LogPart, transaction
-
-logger = logging.getLogger(__name__)
+from bot.storage.schema import LogPart, refuses_writes, transaction
 
 # Chats whose context is held in memory; older ones are read from the database again.
 _REMEMBERED_CHATS = 10_000
@@ -37,10 +36,10 @@ class _Held:
 
 
 class ChatContexts(LogPart):
-    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock, outage: Outage) -> None:
         super().__init__(db, lock)
+        self._outage = outage
         self._memory: OrderedDict[int, _Held] = OrderedDict()
-        self._failing = False  # one log line when writes start failing, one when they work
 
     def _hold(self, chat_id: int, held: _Held) -> None:
         self._memory[chat_id] = held
@@ -69,6 +68,8 @@ class ChatContexts(LogPart):
     async def put(self, chat_id: int, user_id: int, context: str | None, now: datetime) -> None:
         """Keep `context` for the chat (None clears it, as /start does)."""
         self._hold(chat_id, _Held(now, user_id, context))
+        if self._outage.failing:
+            return
         try:
             async with self._lock, transaction(self._db) as db:
                 if context is None:
@@ -81,15 +82,10 @@ class ChatContexts(LogPart):
                         "context = excluded.context",
                         (chat_id, user_id, iso(now), context),
                     )
-        except sqlite3.Error as exc:
-            if not self._failing:
-                logger.warning("Chats' contexts are kept in memory only until the database "
-                               "accepts writes again (%s)", type(exc).__name__)
-            self._failing = True
-        else:
-            if self._failing:
-                logger.info("Chats' contexts are written to the database again")
-            self._failing = False
+        except sqlite3.DatabaseError as exc:
+            if not refuses_writes(exc):
+                raise
+            self._outage.refused(exc)
 
     def drop_user(self, user_id: int) -> None:
         for chat_id in [c for c, held in self._memory.items() if held.user_id == user_id]:

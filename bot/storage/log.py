@@ -79,7 +79,7 @@ class InquiryLog:
         self.callbacks = Callbacks(db, self._lock)  # call-back requests
         self.learned = Learned(db, self._lock)  # what staff taught
         self.reports = Reports(db, self._lock)  # the staff's queries and reports
-        self.contexts = ChatContexts(db, self._lock)  # each chat's memory (chat_context.py)
+        self.contexts = ChatContexts(db, self._lock, self.outage)  # each chat's memory
 
     @property
     def pending(self) -> int:
