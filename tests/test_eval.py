@@ -71,8 +71,8 @@ def accepted(m: dict[str, str]) -> set[str]:
 
 def is_right(m: dict[str, str], reply: Reply) -> bool:
     alarm = reply.kind is ReplyKind.EMERGENCY
-    if m.get("danger") in ("now", "unsure") and not alarm:
-        return False
+    if (m.get("danger") in ("now", "unsure")) is not alarm and m["expect"] != "emergency":
+        return False  # a missed emergency, or a 999 line that frightens a calm message
     expect = m["expect"]
     if expect == "emergency":
         return alarm and answered(reply) is None
