@@ -229,3 +229,56 @@ def test_suddenly_yields_to_a_date_in_its_sentence_and_today_does_not(desk: Fron
     assert not alarmed(old)
     now = ask(desk, "his neck was injured last year and since this afternoon he cannot breathe")
     assert now.danger is Danger.NOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a counted time dates the story, "today" before it included
+        "bhai r accident hoiye 2 bosor, keu bole dao keu bole dio na. stem cell diye dibo?",
+        "গত শ্রাবনে এক্সিডেন্ট, আজ ৮ মাস। আঘাতের কত দিন পর স্টেম সেল দিলে ভালো কাজ করে?",
+        "9 mnths since i fell from the mango tree, legs nothing. will i walk again?",
+        "my son fell from the van in twenty nineteen and broke his back. can it cause cancer?",
+        # what follows "that day" is told of that day, until the message comes back to now
+        "4 mash age gach theke pore gesilo, oi din hush silo na, nak mukh diye rokto porse. "
+        "ekhon L2 injury. stem cell dile paikhana control ashbe?",
+        # living with the injury dates a story
+        "he is 22, injured his spine, doing physio and waiting for stem cell. what chances?",
+        # an injury said of patients in general is a topic
+        "দুর্ঘটনায় মেরুদণ্ডে আঘাত পাওয়া রোগীদের নিয়ে ২২টা স্টাডির রিভিউ আছে শুনলাম, ওইটাতে কী বলে?",
+        # a catheter every day is how he lives, not urine blocked now
+        "বাবার spinal cord injury, প্রস্রাব আটকে যায় ক্যাথেটার লাগে। stem cell দিলে সমস্যা কমবে?",
+    ],
+)
+def test_a_story_dated_by_a_count_that_day_or_daily_life_raises_no_alarm(
+    desk: FrontDesk, text: str
+) -> None:
+    assert not alarmed(ask(desk, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an age is not a time
+        "my brother is 22 years old, he fell from the roof and cannot move his legs",
+        # a new fall from the wheelchair is an event of its own
+        "baba wheelchair e thake, wheelchair theke pore gese, matha fete rokto porche",
+        # a count of years does not hide what is happening now
+        "2 years paralysed. since this morning no urine, belly swollen",
+        # "that day" ends where the message comes back to now
+        "2019 e accident, oi din hush chilo na. ekhon abar hush nai, sara dicche na",
+    ],
+)
+def test_what_a_story_cannot_hide_still_gets_999(desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text))
+
+
+def test_asking_what_to_do_after_a_999_reply_gets_999_again(desk: FrontDesk) -> None:
+    first = desk.reply("my father just fell from the roof, he is not moving",
+                       conversation="danger-chat")
+    assert alarmed(first)
+    for follow_up in ("what do we do??", "hospital e nibo?"):
+        assert alarmed(desk.reply(follow_up, conversation="danger-chat", context=first.context))
+    calm = desk.reply("is stem cell therapy safe?", conversation="danger-calm")
+    assert not alarmed(desk.reply("what do we do??", conversation="danger-calm",
+                                  context=calm.context))

@@ -169,7 +169,8 @@ def test_every_related_id_is_another_existing_entry(shipped: KnowledgeBase) -> N
 def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) -> None:
     assert set(shipped.triggers) == {
         "cry_for_help", "self_harm", "what_to_do", "emergency", "hypothetical", "injury",
-        "condition", "recent", "sudden", "long_ago", "past",
+        "condition", "recent", "sudden", "long_ago", "past", "time_unit", "counted", "age",
+        "that_day", "present", "living_with", "people",
         "salam", "greeting", "thanks", "farewell", "identity", "appointment",
     }
     for kind, by_form in shipped.triggers.items():

@@ -33,6 +33,9 @@ class Context:
     old_story: bool = False
     # Entries of the last answer's follow-up buttons, in order (what the patient was offered).
     offered: tuple[str, ...] = field(default=())
+    # The last reply put the 999 line first: "what do we do??" or "hospital e nibo?" next is
+    # about that danger, and gets the 999 line again.
+    alarmed: bool = False
 
     @property
     def last(self) -> str | None:
@@ -47,6 +50,7 @@ class Context:
             lang=self.lang,
             old_story=self.old_story,
             offered=offered,
+            alarmed=self.alarmed,
         )
 
     def to_json(self) -> str:
@@ -56,6 +60,7 @@ class Context:
             "lang": self.lang.value if self.lang else None,
             "old_story": self.old_story,
             "offered": list(self.offered),
+            "alarmed": self.alarmed,
         }, ensure_ascii=False)
 
     @classmethod
@@ -72,6 +77,7 @@ class Context:
                 lang=Lang(data["lang"]) if data.get("lang") else None,
                 old_story=bool(data.get("old_story", False)),
                 offered=tuple(str(e) for e in data.get("offered", ())),
+                alarmed=bool(data.get("alarmed", False)),
             )
         except (ValueError, TypeError, AttributeError, KeyError):
             return NEW

@@ -20,7 +20,11 @@ phrase lists live in `faq/triggers.yaml` (read after the spoken-Bangla layer, so
 - a condition (cannot move his legs, no feeling, numb): what living with an old injury is like,
   so an alarm only when its own part says it began just now or today.
 A story's time applies to the whole story: a message with a long-ago time and no recent one is
-an old story, even in its parts that name no time.
+an old story, even in its parts that name no time. A time can be counted ("2 bosor", "আজ ৮ মাস",
+"9 mnths since": a number and a unit, not an age), and what follows "that day" is told of that
+day until the message comes back to now. Living with an injury (physiotherapy, a wheelchair, a
+catheter) dates a story too, except for a fall from that wheelchair. An injury said of patients
+in general ("রোগীদের নিয়ে…", "people with a neck injury") is a topic, not an event.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ _CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
 CRY_FOR_HELP_WORDS = 3
 ASKED_MAX_WORDS = 14
 _YEAR = regex.compile(r"^(?:19[5-9]\d|20[0-4]\d)$")
+_COUNT = regex.compile(r"^\d{1,2}(?!\d)")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
 _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছিলাম|silo|cilo|silen|cilen|silam|cilam)$")
@@ -84,10 +89,40 @@ class DangerDetector:
         self._recent = phrases("recent")
         self._sudden = phrases("sudden")
         self._long_ago = phrases("long_ago")
+        self._that_day = phrases("that_day")
+        self._present = phrases("present")
+        self._living_with = phrases("living_with")
+        self._people = phrases("people")
+        self._unit = phrases("time_unit")
+        self._counted = phrases("counted")
+        self._age = phrases("age")
 
-    def check(self, text: str, old_story: bool = False) -> DangerCheck:
+    def _counted_time(self, keys: list[str]) -> tuple[bool, set[int]]:
+        """Whether `keys` count a time in months or years ("2 bosor", "৮ মাস", "2yrs"), and
+        where a "today" stands just before the count ("আজ ৮ মাস": eight months, as of today)."""
+        found = False
+        todays: set[int] = set()
+        for i, key in enumerate(keys):
+            digits = _COUNT.match(ascii_digits(key))
+            if digits and digits.end() < len(key):  # "2irs": the unit in the same word
+                unit_at, rest = i, [key[digits.end():]]
+            elif digits or self._counted.hits([key]):
+                unit_at, rest = i + 1, keys[i + 1 : i + 2]
+            else:
+                continue
+            unit = self._unit.hits(rest)
+            if not unit or unit[0].start != 0 or self._age.hits(keys[unit_at + 1 : unit_at + 2]):
+                continue
+            found = True
+            if i and self._recent.hits(keys[i - 1 : i]):
+                todays.add(i - 1)
+        return found, todays
+
+    def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
-        time applies to what follows, as a story's time applies to the whole story)."""
+        time applies to what follows, as a story's time applies to the whole story); `alarmed`
+        when the bot's last reply put the 999 line first ("what do we do??" next asks what to
+        do about that danger)."""
         parts = [part for part in _CLAUSE_END.split(text) if message_keys(part)]
         clauses = [message_keys(part) for part in parts]
         if sum(map(len, clauses)) <= CRY_FOR_HELP_WORDS and not is_question(text):
@@ -97,17 +132,38 @@ class DangerDetector:
         for keys in clauses:
             if hits := self._self_harm.hits(keys):
                 return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
+        if alarmed:
+            for keys in clauses:
+                if hits := self._what_to_do.hits(keys):
+                    return DangerCheck(Danger.NOW, hits[0].phrase)
+        counted = [self._counted_time(keys) for keys in clauses]
         long_ago = [
             bool(self._long_ago.hits(keys)) or any(_YEAR.match(ascii_digits(k)) for k in keys)
-            for keys in clauses
+            or count
+            for keys, (count, _) in zip(clauses, counted, strict=True)
         ]
         # "Suddenly fell from a tree three years ago": the date wins over "suddenly"; not over
         # "today" ("injured last year, since this afternoon he cannot breathe").
-        recent = [bool(self._recent.hits(keys)) or (bool(self._sudden.hits(keys)) and not old)
-                  for keys, old in zip(clauses, long_ago, strict=True)]
-        story = (old_story or any(long_ago)) and not any(recent)
+        recent = [
+            any(h.start not in todays for h in self._recent.hits(keys))
+            or (bool(self._sudden.hits(keys)) and not old)
+            for keys, old, (_, todays) in zip(clauses, long_ago, counted, strict=True)
+        ]
+        living = [bool(self._living_with.hits(keys)) for keys in clauses]
+        dated = (old_story or any(long_ago)) and not any(recent)
+        story = (dated or any(living)) and not any(recent)
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
                 for keys in clauses]
+        # "Oi din hush silo na, nak mukh diye rokto porse. Ekhon L2 injury": that day's
+        # events are past until the message comes back to now.
+        then = False
+        for i, keys in enumerate(clauses):
+            if self._that_day.hits(keys):
+                then = True
+            elif self._present.hits(keys) or recent[i]:
+                then = False
+            past[i] = past[i] or then
+        people = [bool(self._people.hits(keys)) for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
         # A long question that tells a story on the way ("…fell from the tree, can't move,
@@ -123,13 +179,16 @@ class DangerDetector:
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if long_ago[i] or (story and past[i]):
                     continue
-                if self._hypothetical.hits(keys) and is_question(parts[i]):
+                if (self._hypothetical.hits(keys) or people[i]) and is_question(parts[i]):
                     continue
                 return DangerCheck(Danger.NOW, hit.phrase)
             for hit in self._injury.hits(keys):
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if long_ago[i] or story:
+                if people[i]:
+                    continue  # "patients injured in an accident": a topic
+                # A new fall from the wheelchair is an event of its own, whatever the story.
+                if long_ago[i] or dated or (story and not living[i]):
                     if verdict.level is Danger.NONE:
                         verdict = DangerCheck(Danger.OLD_INJURY, hit.phrase)
                 elif not asked[i] and verdict.level is not Danger.UNSURE:

@@ -206,7 +206,7 @@ class FrontDesk:
         lang = chosen or reply_language(form)
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
-        danger = self.danger.check(text, old_story=context.old_story)
+        danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
         reply, asked_as = self._understand(text, lang, form, conversation, context)
         if danger.alarm:
             asked = asks_something(text, besides=self._what_to_do)
@@ -225,7 +225,8 @@ class FrontDesk:
             context = context.answered(reply.entry_ids or (reply.entry_id,), asked_as,
                                        tuple(c.entry_id for c in reply.choices))
         return replace(context, lang=reply.lang,
-                       old_story=context.old_story or reply.danger is Danger.OLD_INJURY)
+                       old_story=context.old_story or reply.danger is Danger.OLD_INJURY,
+                       alarmed=reply.kind is ReplyKind.EMERGENCY)
 
     def _understand(
         self, text: str, lang: Lang, form: Form, conversation: str, context: Context
