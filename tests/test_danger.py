@@ -282,3 +282,11 @@ def test_asking_what_to_do_after_a_999_reply_gets_999_again(desk: FrontDesk) -> 
     calm = desk.reply("is stem cell therapy safe?", conversation="danger-calm")
     assert not alarmed(desk.reply("what do we do??", conversation="danger-calm",
                                   context=calm.context))
+
+
+def test_asking_for_the_number_in_an_emergency_gets_999_and_both_numbers(
+        desk: FrontDesk) -> None:
+    reply = ask(desk, "mamato bhai aijka chad theika laf dise, pa nadaite partese na. "
+                      "kallyanpur er number ta den jaldi")
+    assert alarmed(reply)
+    assert SAVAR in reply.text and "09610009616" in reply.text

@@ -78,6 +78,8 @@ def is_right(m: dict[str, str], reply: Reply) -> bool:
         return alarm and answered(reply) is None
     if expect == "fallback":
         return answered(reply) is None and ReplyKind.DID_YOU_MEAN not in (reply.kind, reply.then)
+    if expect == "appointment" and alarm:
+        return True  # every 999 reply gives both numbers (test_danger.py)
     if expect in ("greeting", "appointment"):
         return reply.kind == expect
     return answered(reply) in accepted(m)
