@@ -17,7 +17,10 @@ from helpers.replies import KALLYANPUR, SAVAR
     [
         ("hlw", Lang.EN, "Hello!"),
         ("assalamualaikum", Lang.BN, "ওয়া আলাইকুমুস সালাম"),  # a salam is returned
-        ("নমস্কার", Lang.BN, "হ্যালো"),  # a salam only answers a salam
+        ("নমস্কার", Lang.BN, "নমস্কার!"),  # a greeting is returned in kind
+        ("আদাব", Lang.BN, "আদাব!"),
+        ("nomoskar dada", Lang.BN, "নমস্কার!"),
+        ("শুভ সকাল", Lang.BN, "হ্যালো"),  # a salam only answers a salam
         ("আসসালামু আলাইকুম", Lang.BN, "ওয়া আলাইকুমুস সালাম"),
         ("Assalamu alaikum", Lang.EN, "Wa alaikum assalam"),
         ("ok bye, allah hafez", Lang.EN, "Allah hafez"),

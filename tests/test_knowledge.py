@@ -171,7 +171,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "cry_for_help", "self_harm", "what_to_do", "emergency", "hypothetical", "injury",
         "condition", "recent", "sudden", "long_ago", "past", "time_unit", "counted", "age",
         "that_day", "present", "living_with", "people",
-        "salam", "greeting", "thanks", "farewell", "identity", "appointment",
+        "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
     }
     for kind, by_form in shipped.triggers.items():
         assert {form.value for form in by_form} == {"en", "bn", "banglish"}, kind

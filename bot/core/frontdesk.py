@@ -71,6 +71,8 @@ class Courtesy(StrEnum):
     and "hi, are you a bot?" is asking whether a person is there."""
 
     HELLO = "greeting"
+    NAMASKAR = "namaskar"
+    ADAB = "adab"
     SALAM = "salam"
     THANKS = "thanks"
     BYE = "farewell"
@@ -386,7 +388,12 @@ class FrontDesk:
                 self.emergency_line(lang),
             ])
         else:
-            first = _("Wa alaikum assalam!") if courtesy is Courtesy.SALAM else _("Hello!")
+            # A greeting is returned in kind: a salam with its answer, নমস্কার and আদাব as given.
+            first = {
+                Courtesy.SALAM: _("Wa alaikum assalam!"),
+                Courtesy.NAMASKAR: _("Namaskar!"),
+                Courtesy.ADAB: _("Adab!"),
+            }.get(courtesy, _("Hello!"))
             text = "\n".join([first, self.about(lang), "", self.numbers(lang)])
         return Reply(ReplyKind.GREETING, text, lang, form or Form(lang.value))
 

@@ -84,6 +84,8 @@ TRIGGER_KINDS = (
     "living_with",
     "people",
     "salam",
+    "namaskar",
+    "adab",
     "greeting",
     "thanks",
     "farewell",
