@@ -586,3 +586,21 @@ def test_the_branch_a_patient_names_comes_first(desk: FrontDesk, text: str, firs
     assert reply.kind is ReplyKind.APPOINTMENT and has_both_numbers(reply)
     phones = [line for line in reply.text.splitlines() if line.startswith("📞")]
     assert first in phones[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line"),
+    [
+        ("what is the address of the Kallyanpur branch?", "I don't have the branches' addresses"),
+        ("where is the savar branch", "I don't have the branches' addresses"),
+        ("সাভার শাখা কোথায়?", "শাখার ঠিকানা আমার কাছে নেই"),
+        ("kallyanpur branch ta kothay?", "শাখার ঠিকানা আমার কাছে নেই"),
+    ],
+)
+def test_asking_where_a_branch_is_says_there_is_no_address_then_gives_the_numbers(
+    desk: FrontDesk, text: str, first_line: str
+) -> None:
+    reply = desk.reply(text, conversation="address")
+    assert reply.kind is ReplyKind.APPOINTMENT
+    assert reply.text.splitlines()[0].startswith(first_line)
+    assert SAVAR in reply.text and KALLYANPUR in reply.text

@@ -148,6 +148,7 @@ class FrontDesk:
         self._appointment = self._phrases("appointment")
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
+        self._address = self._phrases("address")
         self._courtesies = PhraseSet(
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
@@ -236,7 +237,7 @@ class FrontDesk:
         """The reply, and the question as it was read (with the last one, for a follow-up)."""
         if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
             return answers, text  # two or three questions, each answered or named as unanswered
-        if text in self._appointment:
+        if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
         # is left asks nothing ("thanks bhai, we will talk it over in the family"), or is a word
@@ -292,6 +293,11 @@ class FrontDesk:
             return None
         return f"{context.question} {question}", best
 
+    def _asks_where_a_branch_is(self, text: str) -> bool:
+        """"Where is the Savar branch?", "কল্যাণপুর শাখা কোথায়?": the front desk knows."""
+        return text in self._address and any(
+            text in names for names in self._branch_names.values())
+
     def _appointment_and_answer(
         self, text: str, lang: Lang, form: Form, conversation: str
     ) -> Reply:
@@ -301,8 +307,8 @@ class FrontDesk:
         "can" alone also open stories) that names no appointment counts, and only an answer
         the matcher is sure of."""
         appointment = self.appointment(lang, form, asked=text)
-        other = " ".join(s for s in sentences(text)
-                         if "?" in s and s not in self._appointment)
+        other = " ".join(s for s in sentences(text) if "?" in s
+                         and s not in self._appointment and not self._asks_where_a_branch_is(s))
         if not other:
             return appointment
         ranking = self.matcher.rank(other, limit=1)
@@ -359,7 +365,12 @@ class FrontDesk:
         """Both branches' numbers; the branch `asked` names, if one, first."""
         _ = self.catalogs(lang).gettext
         named = [c.id for c in self.kb.clinics if asked in self._branch_names[c.id]]
+        # "Where is the Kallyanpur branch?": the numbers answer it, but only after saying
+        # plainly that the bot has no address to give.
+        no_address = [_("I don't have the branches' addresses; the front desk can tell you.")
+                      ] if asked and asked in self._address else []
         text = "\n".join([
+            *no_address,
             _("To make an appointment, please call one of our branches:"),
             self.numbers(lang, first=named[0] if len(named) == 1 else None),
         ])

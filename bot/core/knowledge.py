@@ -91,6 +91,7 @@ TRIGGER_KINDS = (
     "farewell",
     "identity",
     "appointment",
+    "address",
 )
 
 
