@@ -47,7 +47,8 @@ from bot.core.multi import FRAGMENT_CALIBRATION_FILE, MultiQuestions  # noqa: E4
 from bot.core.questions import split_questions  # noqa: E402
 
 TUNING_SETS = ("stories.yaml", "messages.yaml", "nearmiss.yaml", "stories-round3.yaml",
-               "round4/tuning-F.yaml", *(f"round4/firstsight-{w}.yaml" for w in "ABCDE"))
+               "round4/tuning-F.yaml", *(f"round4/firstsight-{w}.yaml" for w in "ABCDE"),
+               *(f"round5/tuning-{w}.yaml" for w in "XYZ"))
 # Per-question labels (--fragments): the single-question sets the issue names, and twoq-H.
 FRAGMENT_SETS = ("stories.yaml", "messages.yaml", "round4/twoq-H.yaml")
 L2 = 1e-2
