@@ -149,6 +149,7 @@ class FrontDesk:
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
+        self._filler = self._phrases("courtesy_filler")
         self._courtesies = PhraseSet(
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
@@ -235,18 +236,21 @@ class FrontDesk:
         self, text: str, lang: Lang, form: Form, conversation: str, context: Context
     ) -> tuple[Reply, str]:
         """The reply, and the question as it was read (with the last one, for a follow-up)."""
-        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
-            return answers, text  # two or three questions, each answered or named as unanswered
-        if text in self._appointment or self._asks_where_a_branch_is(text):
-            return self._appointment_and_answer(text, lang, form, conversation), text
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
         # is left asks nothing ("thanks bhai, we will talk it over in the family"), or is a word
         # or two the bot cannot answer ("thanks a lot, doctor"), the courtesy was the message.
         courtesy = next((kind for kind in reversed(Courtesy) if text in self._courtesy[kind]),
                         None)
         question = self._courtesies.remove(text) if courtesy else text
-        if courtesy and not asks_something(text):
+        # What is left may be only the words around a courtesy ("…sir", "ভাই?", "reply den na
+        # kene", "মানুষ নাকি রোবট?"): then the courtesy was the message, however sure the
+        # matcher would be of a word or two.
+        if courtesy and (not asks_something(text) or self._only_filler(question)):
             return self.greeting(lang, form, courtesy), text
+        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
+            return answers, text  # two or three questions, each answered or named as unanswered
+        if text in self._appointment or self._asks_where_a_branch_is(text):
+            return self._appointment_and_answer(text, lang, form, conversation), text
         # Every entry ranked: a follow-up weighs them all (_as_follow_up); "did you mean" takes
         # the close ones of the first three.
         ranking = (self.matcher.rank(question, limit=len(self.kb.entries))
@@ -292,6 +296,9 @@ class FrontDesk:
         if best.entry_id not in near:
             return None
         return f"{context.question} {question}", best
+
+    def _only_filler(self, text: str) -> bool:
+        return not key_words(self._filler.remove(text))
 
     def _asks_where_a_branch_is(self, text: str) -> bool:
         """"Where is the Savar branch?", "কল্যাণপুর শাখা কোথায়?": the front desk knows."""

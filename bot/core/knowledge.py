@@ -92,6 +92,7 @@ TRIGGER_KINDS = (
     "identity",
     "appointment",
     "address",
+    "courtesy_filler",
 )
 
 
