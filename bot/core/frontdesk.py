@@ -245,12 +245,14 @@ class FrontDesk:
         # What is left may be only the words around a courtesy ("…sir", "ভাই?", "reply den na
         # kene", "মানুষ নাকি রোবট?"): then the courtesy was the message, however sure the
         # matcher would be of a word or two.
-        if courtesy and (not asks_something(text) or self._only_filler(question)):
+        if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
         if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
             return answers, text  # two or three questions, each answered or named as unanswered
         if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text
+        if courtesy and not asks_something(text):
+            return self.greeting(lang, form, courtesy), text
         # Every entry ranked: a follow-up weighs them all (_as_follow_up); "did you mean" takes
         # the close ones of the first three.
         ranking = (self.matcher.rank(question, limit=len(self.kb.entries))
