@@ -376,7 +376,7 @@ class FrontDesk:
         named = [c.id for c in self.kb.clinics if asked in self._branch_names[c.id]]
         # "Where is the Kallyanpur branch?": the numbers answer it, but only after saying
         # plainly that the bot has no address to give.
-        no_address = [_("I don't have the branches' addresses; the front desk can tell you.")
+        no_address = [_("I can't tell you where the branches are; the front desk can.")
                       ] if asked and asked in self._address else []
         text = "\n".join([
             *no_address,
