@@ -210,6 +210,13 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
         for q in questions
     }
     messages = [m for name in (*TUNING, NEAR_MISSES, FRESH, *HELD_OUT) for m in load(name)]
+    # Every turn of the later sets too. Four short questions of theirs were phrasings already,
+    # written on 23 November, before those writers wrote (git log -S): the same words by chance.
+    phrasings -= {_canonical(q) for q in (
+        "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
+        "স্টেম সেল নিয়ে এত হইচই কেন?")}
+    messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT)
+                 for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
 
@@ -303,6 +310,9 @@ ROUND4_TUNING = tuple(f"round4/{name}.yaml" for name in (
     "firstsight-A", "firstsight-B", "firstsight-C", "firstsight-D", "firstsight-E", "tuning-F",
     "multiturn-G", "twoq-H"))
 ROUND4_HELD_OUT = ("round4/multiturn-heldout-I.yaml", "round4/twoq-heldout-J.yaml")
+# Round 5: a second multi-turn tuning set by another new writer (issue 18).
+ROUND5_TUNING = ("round5/multiturn-W.yaml",)
+MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml")
 MAX_FALSE_ALARMS = 0.01
 MIN_FOLLOW_UPS_RIGHT = 0.90
 
@@ -344,10 +354,11 @@ def play(desk: FrontDesk, name: str) -> Played:
 
 @pytest.fixture(scope="module")
 def round4(desk: FrontDesk) -> dict[str, Played]:
-    return {name: play(desk, name) for name in (*ROUND4_TUNING, *ROUND4_HELD_OUT)}
+    return {name: play(desk, name)
+            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", ROUND4_TUNING)
+@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING))
 def test_round4_tuning_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
     print(f"\n{name}: {played.right}/{played.turns} right")
@@ -363,7 +374,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
         result = evaluations[name]
         calm += sum(result.totals.values()) - result.acute
         alarms += result.false_alarms
-    for name in ROUND4_TUNING:
+    for name in (*ROUND4_TUNING, *ROUND5_TUNING):
         calm += round4[name].calm
         alarms += round4[name].false_alarms
     print(f"\nfalse alarms: {alarms}/{calm}")
@@ -383,8 +394,10 @@ def test_held_out_two_question_set_misses_no_emergency(round4: dict[str, Played]
     assert round4["round4/twoq-heldout-J.yaml"].missed_dangers == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 gate not met: 30 of 61 follow-ups right")
-def test_follow_ups_are_read_in_context(round4: dict[str, Played]) -> None:
-    played = round4["round4/multiturn-G.yaml"]
-    print(f"\nmultiturn-G follow-ups: {played.follow_ups_right}/{played.follow_ups}")
+@pytest.mark.xfail(strict=True, reason="issue 18 gate not met: 34 of 61 follow-ups right (G), "
+                                        "79 of 148 (W)")
+@pytest.mark.parametrize("name", MULTI_TURN_TUNING)
+def test_follow_ups_are_read_in_context(round4: dict[str, Played], name: str) -> None:
+    played = round4[name]
+    print(f"\n{name} follow-ups: {played.follow_ups_right}/{played.follow_ups}")
     assert played.follow_ups_right >= MIN_FOLLOW_UPS_RIGHT * played.follow_ups

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.core.vocabulary import Lang
+from bot.core.vocabulary import Lang, ReplyKind
 
 # A chat quiet for this long starts afresh: "and the cost?" an hour later is a new question.
 CONTEXT_MINUTES = 30
@@ -36,6 +36,9 @@ class Context:
     # The last reply put the 999 line first: "what do we do??" or "hospital e nibo?" next is
     # about that danger, and gets the 999 line again.
     alarmed: bool = False
+    # What the last reply was (an answer, the appointment numbers, the honest fallback…):
+    # "Kallyanpur er ta?" after the numbers asks for the numbers, after the cost the cost.
+    after: ReplyKind | None = None
 
     @property
     def last(self) -> str | None:
@@ -51,6 +54,7 @@ class Context:
             old_story=self.old_story,
             offered=offered,
             alarmed=self.alarmed,
+            after=self.after,
         )
 
     def to_json(self) -> str:
@@ -61,6 +65,7 @@ class Context:
             "old_story": self.old_story,
             "offered": list(self.offered),
             "alarmed": self.alarmed,
+            "after": self.after.value if self.after else None,
         }, ensure_ascii=False)
 
     @classmethod
@@ -78,6 +83,7 @@ class Context:
                 old_story=bool(data.get("old_story", False)),
                 offered=tuple(str(e) for e in data.get("offered", ())),
                 alarmed=bool(data.get("alarmed", False)),
+                after=ReplyKind(data["after"]) if data.get("after") else None,
             )
         except (ValueError, TypeError, AttributeError, KeyError):
             return NEW

@@ -54,6 +54,12 @@ COURTESY_MAX_EXTRA_WORDS = 3
 # করব?"); a longer one carries its own question.
 FOLLOW_UP_MAX_WORDS = 6
 FOLLOW_UP_LEAD = 0.2
+# A message the bot could answer alone that points back ("tahole ki lav?") takes the entry the
+# chat leads to only when that entry's own score comes this close to the best one's.
+FOLLOW_UP_CLOSE = 0.6
+LAST_LEAD = 0.2
+TOPICLESS_OWN = 0.2
+IN_ANSWER = 1.0
 FOLLOW_UPS = 3
 # Patients may paste long texts; the matcher and the phrase lists read at most this much (the
 # beginning, where the story starts, and the end, where the question is). The longest of the
@@ -146,6 +152,8 @@ class FrontDesk:
                          for w in tokenize(q)}
         self.detector = FormDetector(banglish_words, english_words)
         self._appointment = self._phrases("appointment")
+        self._refers_back = self._phrases("refers_back")
+        self._follows_on = self._phrases("follows_on")
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
@@ -161,6 +169,13 @@ class FrontDesk:
         # "কল্যাণপুর"), or its id.
         shared = set.intersection(*(
             {w for name in c.name.values() for w in name.split()} for c in kb.clinics))
+        shared_words = set(key_words(" ".join(shared)))
+        self._branch_words = {
+            w for c in kb.clinics for n in (c.id, *c.name.values())
+            for w in key_words(n)} - shared_words
+        self._numbers_alone = self._branch_words | {
+            w for phrases in kb.triggers["appointment_alone"].values()
+            for p in phrases for w in key_words(p)} - shared_words
         self._branch_names = {
             c.id: PhraseSet([c.id, *(w for name in c.name.values() for w in name.split()
                                      if w not in shared)])
@@ -181,6 +196,39 @@ class FrontDesk:
                 if title.strip(" :") in lines:
                     return context.answered((entry.id,), title, entry.related[:FOLLOW_UPS])
         return context
+
+    def _numbers_asked(self, text: str, context: Context) -> str | None:
+        """What a message of nothing but a branch's name or a word for the numbers asks:
+        "number?" (alone, or as its last sentence) asks for the numbers. A branch's name alone
+        asks the last question again, for that branch: after the numbers, the numbers
+        ("Kallyanpur er ta?"); after an answer, that answer ("savar e?" after the cost); after
+        "the article does not say", the same. None for any other message."""
+        words = key_words(text)
+        if words and all(w in self._numbers_alone for w in words):
+            if all(w in self._branch_words for w in words):
+                if context.after is ReplyKind.ANSWER and context.last:
+                    return context.last
+                if context.after is ReplyKind.FALLBACK:
+                    return ReplyKind.FALLBACK
+            return ReplyKind.APPOINTMENT
+        parts = sentences(text)
+        if len(parts) > 1:
+            last = key_words(parts[-1])
+            if last and all(w in self._numbers_alone for w in last):
+                return ReplyKind.APPOINTMENT
+        return None
+
+    def _reply_for_numbers(
+        self, asked: str, question: str, lang: Lang, form: Form, conversation: str,
+        context: Context
+    ) -> tuple[Reply, str]:
+        if asked == ReplyKind.APPOINTMENT:
+            return self.appointment(lang, form, asked=question), question
+        if asked == ReplyKind.FALLBACK:
+            return self.fallback(lang, form), question
+        # The answer again, about that branch: its call-us line carries the numbers.
+        return (self.answer(asked, lang, conversation, form),
+                f"{context.question} {question}")
 
     def _phrases(self, kind: str) -> PhraseSet:
         return PhraseSet(p for phrases in self.kb.triggers[kind].values() for p in phrases)
@@ -230,7 +278,7 @@ class FrontDesk:
                                        tuple(c.entry_id for c in reply.choices))
         return replace(context, lang=reply.lang,
                        old_story=context.old_story or reply.danger is Danger.OLD_INJURY,
-                       alarmed=reply.kind is ReplyKind.EMERGENCY)
+                       alarmed=reply.kind is ReplyKind.EMERGENCY, after=reply.kind)
 
     def _understand(
         self, text: str, lang: Lang, form: Form, conversation: str, context: Context
@@ -253,6 +301,9 @@ class FrontDesk:
             return self._appointment_and_answer(text, lang, form, conversation), text
         if courtesy and not asks_something(text):
             return self.greeting(lang, form, courtesy), text
+        numbers = self._numbers_asked(question, context)
+        if numbers is not None:
+            return self._reply_for_numbers(numbers, question, lang, form, conversation, context)
         # Every entry ranked: a follow-up weighs them all (_as_follow_up); "did you mean" takes
         # the close ones of the first three.
         ranking = (self.matcher.rank(question, limit=len(self.kb.entries))
@@ -262,8 +313,9 @@ class FrontDesk:
             len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if kind is not ReplyKind.ANSWER and ranking is not None:
-            followed = self._as_follow_up(question, ranking, context)
+        if ranking is not None:
+            followed = self._as_follow_up(question, ranking, context,
+                                          sure=kind is ReplyKind.ANSWER)
             if followed is not None:
                 # Answered from the context: the confidence logged stays the message's own,
                 # so staff reviewing weak answers see these too.
@@ -280,23 +332,50 @@ class FrontDesk:
         return replace(reply, ranking=ranking, confidence=ranking.probability), question
 
     def _as_follow_up(
-        self, question: str, ranking: Ranking, context: Context
+        self, question: str, ranking: Ranking, context: Context, sure: bool
     ) -> tuple[str, Match] | None:
-        """A short message the bot cannot answer alone ("and his arms?", "r potty?", "তাহলে কী
-        করব?"), read against the last answer: the question as read (the last one with it) and
-        the entry that answers it. A message naming a topic the article does not cover stays
-        unanswered: context never overrides a message's own topic."""
+        """A short message read against the last answer: the question as read (the last one
+        with it) and the entry that answers it, or None when its own reading stands.
+
+        A message the bot cannot answer alone ("and his arms?", "r potty?", "তাহলে কী করব?")
+        leans on the chat. So does one it could answer whose words are weak: one that points
+        back ("is that proven?", "tahole ki lav?", "so no change in motor in that one?") or has
+        no topic of its own ("mane?", "how many patients?"); a word it shares with another
+        entry must not outweigh the chat. A message naming a topic the article does not cover
+        stays unanswered: context never overrides a message's own topic."""
         if not context.last or len(key_words(question)) > FOLLOW_UP_MAX_WORDS:
             return None
         if ranking.out_of_scope or ranking.best is None:
             return None
-        # Its own words decide, with a lead for what the last answer offered next and for the
-        # last answer itself (tests/eval/round4/multiturn-G.yaml, bench/eval_report.py).
-        near = {*context.offered, context.last}
-        best = max(ranking.matches,
-                   key=lambda m: m.score + FOLLOW_UP_LEAD * (m.entry_id in near))
+        topic = self.matcher.topic_words(question)
+        topicless = not topic
+        follows_on = question in self._follows_on
+        # About the last answer itself: it points back, names only what that answer said, or
+        # names nothing ("mane?", "how many patients?") without drawing a consequence.
+        about_last = (question in self._refers_back
+                      or (topicless and not follows_on)
+                      or (bool(topic)
+                          and self.matcher.in_answer(topic, context.last) >= IN_ANSWER))
+        leans = about_last or follows_on or topicless
+        if sure and not leans:
+            return None
+        # Its own words decide, with a lead for what follows on from the last answer (its
+        # follow-up buttons and the further relations of its entry, faq/*.yaml `related`), and
+        # for the last answer itself when the message points back to it.
+        last = self.kb.entries.get(context.last)
+        near = {context.last, *context.offered, *(last.related if last else ())}
+
+        def weight(m: Match) -> float:
+            return (m.score * (TOPICLESS_OWN if topicless else 1.0)
+                    + FOLLOW_UP_LEAD * (m.entry_id in near)
+                    + LAST_LEAD * (about_last and m.entry_id == context.last))
+
+        best = max(ranking.matches, key=weight)
         if best.entry_id not in near:
             return None
+        if sure and (best is ranking.best or (
+                not topicless and best.score < FOLLOW_UP_CLOSE * ranking.best.score)):
+            return None  # its own reading is clearly ahead: "is it a cure or not?"
         return f"{context.question} {question}", best
 
     def _only_filler(self, text: str) -> bool:

@@ -93,6 +93,9 @@ TRIGGER_KINDS = (
     "appointment",
     "address",
     "courtesy_filler",
+    "appointment_alone",
+    "refers_back",
+    "follows_on",
 )
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -64,6 +64,8 @@ WHOLE_WEIGHT = 2.0
 # word a taught question usually brings. Close, not equal: "Will the insurance cover it?" is
 # "will insurance cover it".
 TAUGHT_CLOSE = 0.8
+# A word in the phrasings of at least this share of the entries names no topic of its own.
+GENERIC_SHARE = 0.25
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 Features = dict[str, float]
@@ -311,6 +313,22 @@ class Matcher:
             if label != self._oos_label:
                 for feature, count in doc.items():
                     entries[label][feature] += count
+        # Words the phrasings of many entries share ("stem", "cell", "koto", "mane", "patients")
+        # tell what a message is about no more than "the" does; only its other words are a
+        # topic of its own (`topic_words`).
+        in_entries = Counter(
+            feature for doc in entries.values() for feature in doc if feature.startswith("w:"))
+        self._generic = frozenset(
+            feature[2:] for feature, n in in_entries.items()
+            if n >= GENERIC_SHARE * len(kb.entries))
+        # What each entry's answer says, in every language, as word skeletons: a short
+        # follow-up is most often about something the last answer said ("only neck injuries?",
+        # "and motor?", "statistically significant meaning?").
+        self._answer_words = {
+            entry.id: frozenset(skeleton(w) for text in entry.answer.values()
+                                for w in key_words(text))
+            for entry in kb.entries.values()
+        }
         size = len(self._vocabulary)
         self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
         self._entries = _Index(
@@ -337,6 +355,16 @@ class Matcher:
             for phrases in lists.values() for p in phrases
         )
         self.calibration = calibration or Calibration()
+
+    def topic_words(self, text: str) -> list[str]:
+        """The key words of `text` that name a topic: those not shared by the phrasings of many
+        entries. "mane?", "sure?", "how many patients?" and "r ki kono upay nai?" have none."""
+        return [w for w in key_words(text) if w not in self._generic]
+
+    def in_answer(self, words: list[str], entry_id: str) -> float:
+        """The share of `words` (key words) that the answer of `entry_id` uses."""
+        said = self._answer_words.get(entry_id, frozenset())
+        return sum(skeleton(w) in said for w in words) / len(words) if words else 0.0
 
     def rank(
         self, text: str, limit: int = 3, calibration: Calibration | None = None
