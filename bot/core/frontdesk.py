@@ -347,15 +347,15 @@ class FrontDesk:
             return None
         if ranking.out_of_scope or ranking.best is None:
             return None
-        topic = self.matcher.topic_words(question)
+        # Its own words: the pointing words ("sure?", "tahole") name no topic.
+        topic = self.matcher.topic_words(
+            self._follows_on.remove(self._refers_back.remove(question)))
         topicless = not topic
         follows_on = question in self._follows_on
         # About the last answer itself: it points back, names only what that answer said, or
         # names nothing ("mane?", "how many patients?") without drawing a consequence.
-        about_last = (question in self._refers_back
-                      or (topicless and not follows_on)
-                      or (bool(topic)
-                          and self.matcher.in_answer(topic, context.last) >= IN_ANSWER))
+        said = bool(topic) and self.matcher.in_answer(topic, context.last) >= IN_ANSWER
+        about_last = question in self._refers_back or (topicless and not follows_on) or said
         leans = about_last or follows_on or topicless
         if sure and not leans:
             return None
@@ -374,7 +374,7 @@ class FrontDesk:
         if best.entry_id not in near:
             return None
         if sure and (best is ranking.best or (
-                not topicless and best.score < FOLLOW_UP_CLOSE * ranking.best.score)):
+                not (topicless or said) and best.score < FOLLOW_UP_CLOSE * ranking.best.score)):
             return None  # its own reading is clearly ahead: "is it a cure or not?"
         return f"{context.question} {question}", best
 

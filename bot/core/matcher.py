@@ -64,6 +64,7 @@ WHOLE_WEIGHT = 2.0
 # word a taught question usually brings. Close, not equal: "Will the insurance cover it?" is
 # "will insurance cover it".
 TAUGHT_CLOSE = 0.8
+_SAID_SKELETON = 3
 # A word in the phrasings of at least this share of the entries names no topic of its own.
 GENERIC_SHARE = 0.25
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -321,13 +322,16 @@ class Matcher:
         self._generic = frozenset(
             feature[2:] for feature, n in in_entries.items()
             if n >= GENERIC_SHARE * len(kb.entries))
-        # What each entry's answer says, in every language, as word skeletons: a short
+        # What each entry's answer says, in every language (and the words' skeletons): a short
         # follow-up is most often about something the last answer said ("only neck injuries?",
         # "and motor?", "statistically significant meaning?").
         self._answer_words = {
-            entry.id: frozenset(skeleton(w) for text in entry.answer.values()
-                                for w in key_words(text))
+            entry.id: frozenset(w for text in entry.answer.values() for w in key_words(text))
             for entry in kb.entries.values()
+        }
+        self._answer_skeletons = {
+            entry_id: frozenset(skeleton(w) for w in words)
+            for entry_id, words in self._answer_words.items()
         }
         size = len(self._vocabulary)
         self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
@@ -362,9 +366,13 @@ class Matcher:
         return [w for w in key_words(text) if w not in self._generic]
 
     def in_answer(self, words: list[str], entry_id: str) -> float:
-        """The share of `words` (key words) that the answer of `entry_id` uses."""
+        """The share of `words` (key words) that the answer of `entry_id` uses, as they are or
+        by a skeleton long enough to tell words apart ("huia" is "h": any word with an h)."""
         said = self._answer_words.get(entry_id, frozenset())
-        return sum(skeleton(w) in said for w in words) / len(words) if words else 0.0
+        shapes = self._answer_skeletons.get(entry_id, frozenset())
+        return sum(
+            w in said or (len(shape := skeleton(w)) >= _SAID_SKELETON and shape in shapes)
+            for w in words) / len(words) if words else 0.0
 
     def rank(
         self, text: str, limit: int = 3, calibration: Calibration | None = None
