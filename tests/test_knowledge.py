@@ -173,7 +173,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "that_day", "present", "living_with", "people",
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
-        "appointment_alone", "refers_back", "follows_on",
+        "appointment_alone", "refers_back", "follows_on", "how_long",
     }
     for kind, by_form in shipped.triggers.items():
         assert {form.value for form in by_form} == {"en", "bn", "banglish"}, kind

@@ -153,6 +153,7 @@ class FrontDesk:
         self.detector = FormDetector(banglish_words, english_words)
         self._appointment = self._phrases("appointment")
         self._refers_back = self._phrases("refers_back")
+        self._how_long = self._phrases("how_long")
         self._follows_on = self._phrases("follows_on")
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
@@ -169,13 +170,11 @@ class FrontDesk:
         # "কল্যাণপুর"), or its id.
         shared = set.intersection(*(
             {w for name in c.name.values() for w in name.split()} for c in kb.clinics))
-        shared_words = set(key_words(" ".join(shared)))
-        self._branch_words = {
-            w for c in kb.clinics for n in (c.id, *c.name.values())
-            for w in key_words(n)} - shared_words
-        self._numbers_alone = self._branch_words | {
-            w for phrases in kb.triggers["appointment_alone"].values()
-            for p in phrases for w in key_words(p)} - shared_words
+        # Words that alone name a branch, or ask for the numbers ("number?", "কল্যাণপুরে?").
+        self._branch_alone = PhraseSet(
+            w for c in kb.clinics for n in (c.id, *c.name.values()) for w in n.split()
+            if w not in shared)
+        self._numbers_alone = self._phrases("appointment_alone")
         self._branch_names = {
             c.id: PhraseSet([c.id, *(w for name in c.name.values() for w in name.split()
                                      if w not in shared)])
@@ -203,20 +202,25 @@ class FrontDesk:
         asks the last question again, for that branch: after the numbers, the numbers
         ("Kallyanpur er ta?"); after an answer, that answer ("savar e?" after the cost); after
         "the article does not say", the same. None for any other message."""
-        words = key_words(text)
-        if words and all(w in self._numbers_alone for w in words):
-            if all(w in self._branch_words for w in words):
-                if context.after is ReplyKind.ANSWER and context.last:
-                    return context.last
-                if context.after is ReplyKind.FALLBACK:
-                    return ReplyKind.FALLBACK
+        if self._only(text, self._branch_alone):
+            if context.after is ReplyKind.ANSWER and context.last:
+                return context.last
+            if context.after is ReplyKind.FALLBACK:
+                return ReplyKind.FALLBACK
             return ReplyKind.APPOINTMENT
         parts = sentences(text)
-        if len(parts) > 1:
-            last = key_words(parts[-1])
-            if last and all(w in self._numbers_alone for w in last):
-                return ReplyKind.APPOINTMENT
+        if parts and self._only(parts[-1], self._branch_alone, self._numbers_alone):
+            return ReplyKind.APPOINTMENT
         return None
+
+    @staticmethod
+    def _only(text: str, *phrases: PhraseSet) -> bool:
+        """Whether `text` is made of these phrases alone, besides words that say nothing
+        ("er", "ta", "and")."""
+        rest = text
+        for phrase_set in phrases:
+            rest = phrase_set.remove(rest)
+        return rest != " ".join(tokenize(normalize_text(text))) and not key_words(rest)
 
     def _reply_for_numbers(
         self, asked: str, question: str, lang: Lang, form: Form, conversation: str,
@@ -313,7 +317,9 @@ class FrontDesk:
             len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if ranking is not None:
+        if ranking is not None and self._asks_only_how_long(question, context):
+            kind, matches = ReplyKind.FALLBACK, ()
+        elif ranking is not None:
             followed = self._as_follow_up(question, ranking, context,
                                           sure=kind is ReplyKind.ANSWER)
             if followed is not None:
@@ -331,6 +337,22 @@ class FrontDesk:
             return reply, question
         return replace(reply, ranking=ranking, confidence=ranking.probability), question
 
+    def _own_topic(self, question: str) -> list[str]:
+        """The words of a message that name a topic: not the words pointing back ("sure?",
+        "tahole"), nor those many entries share ("mane?", "how many patients?")."""
+        return self.matcher.topic_words(
+            self._follows_on.remove(self._refers_back.remove(question)))
+
+    def _asks_only_how_long(self, question: str, context: Context) -> bool:
+        """A short turn in a chat asking only how long or how often ("r koto din?", "for how
+        many years?", "কত দিন পর পর?"): the article gives no such figure for a patient. One
+        with a topic of its own is read as usual ("what is sub acute? how many months is
+        that", "how long do they keep checking him after the treatment?")."""
+        if (not context.last or question not in self._how_long
+                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+            return False
+        return not self._own_topic(self._how_long.remove(question))
+
     def _as_follow_up(
         self, question: str, ranking: Ranking, context: Context, sure: bool
     ) -> tuple[str, Match] | None:
@@ -347,9 +369,7 @@ class FrontDesk:
             return None
         if ranking.out_of_scope or ranking.best is None:
             return None
-        # Its own words: the pointing words ("sure?", "tahole") name no topic.
-        topic = self.matcher.topic_words(
-            self._follows_on.remove(self._refers_back.remove(question)))
+        topic = self._own_topic(question)
         topicless = not topic
         follows_on = question in self._follows_on
         # About the last answer itself: it points back, names only what that answer said, or

@@ -96,6 +96,7 @@ TRIGGER_KINDS = (
     "appointment_alone",
     "refers_back",
     "follows_on",
+    "how_long",
 )
 
 
