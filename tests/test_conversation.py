@@ -69,6 +69,66 @@ def test_an_old_injury_told_earlier_keeps_later_turns_free_of_alarms(desk: Front
     assert now[1].kind is ReplyKind.EMERGENCY and now[1].danger is Danger.NOW
 
 
+def test_is_it_safe_and_then_the_cost(desk: FrontDesk) -> None:
+    replies = chat(desk, "is it safe?", "r khoroch?")
+    assert [r.entry_id for r in replies] == ["safety", "cost"]
+
+
+@pytest.mark.parametrize(
+    ("first", "doubt", "entry"),
+    [
+        ("is stem cell therapy safe?", "sure?", "safety"),
+        ("স্টেম সেল দিলে কি ক্যান্সার হয়?", "শিওর?", "long-term-risks"),
+        ("stem cell nile ki physio bondho kora jabe?", "sotti?", "rehabilitation"),
+    ],
+)
+def test_sure_after_an_answer_is_about_that_answer(
+        desk: FrontDesk, first: str, doubt: str, entry: str) -> None:
+    replies = chat(desk, first, doubt)
+    assert replies[0].entry_id == entry
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) -> None:
+    replies = chat(desk, "what was that muse cell trial?", "how many people?")
+    assert [r.entry_id for r in replies] == ["muse-cell-trial", "muse-cell-trial"]
+
+
+@pytest.mark.parametrize("how_long", ["for how many years?", "r koto din?", "কত দিন পর পর?"])
+def test_asking_only_how_long_gets_the_honest_fallback(desk: FrontDesk, how_long: str) -> None:
+    replies = chat(desk, "after stem cells do they keep checking the patient?", how_long)
+    assert replies[0].entry_id == "follow-up"
+    assert replies[1].kind is ReplyKind.FALLBACK
+
+
+def test_a_branch_or_number_alone_asks_in_the_chat(desk: FrontDesk) -> None:
+    cost = chat(desk, "how much does stem cell therapy cost?", "at kallyanpur?")
+    assert [r.entry_id for r in cost] == ["cost", "cost"]
+    assert "09610009616" in cost[1].text  # the cost answer carries the numbers
+    numbers = chat(desk, "Savar branch er appointment number ta dao", "Kallyanpur er ta?")
+    assert [r.kind for r in numbers] == [ReplyKind.APPOINTMENT, ReplyKind.APPOINTMENT]
+    assert numbers[1].text.index("09610009616") < numbers[1].text.index("09610010615")
+    assert chat(desk, "is it safe?", "number?")[1].kind is ReplyKind.APPOINTMENT
+
+
+def test_a_short_turn_right_after_an_alarm_is_still_the_emergency(desk: FrontDesk) -> None:
+    replies = chat(desk, "my brother fell from the roof just now, he can't move his legs",
+                   "what do we do??")
+    assert [r.kind for r in replies] == [ReplyKind.EMERGENCY, ReplyKind.EMERGENCY]
+    calm = chat(desk, "my brother fell from the roof just now, he can't move his legs",
+                "we are at the hospital now, doctors admitted him. when is the best time "
+                "for stem cells?")
+    assert calm[1].kind is ReplyKind.ANSWER and calm[1].entry_id == "timing"
+
+
+def test_a_follow_up_after_an_old_story_raises_no_alarm(desk: FrontDesk) -> None:
+    replies = chat(desk, "abba fell from a mango tree in 2019, he can't walk since. can stem "
+                         "cells help him?", "sure?", "tahole ki korbo?")
+    assert replies[0].kind is ReplyKind.ANSWER
+    assert all(r.kind is not ReplyKind.EMERGENCY for r in replies[1:])
+    assert replies[1].entry_id == replies[0].entry_id
+
+
 def test_the_context_travels_as_json_and_a_damaged_one_is_a_fresh_start(
         desk: FrontDesk) -> None:
     context = chat(desk, "is stem cell therapy safe?")[0].context
