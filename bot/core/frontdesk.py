@@ -154,6 +154,7 @@ class FrontDesk:
         self._appointment = self._phrases("appointment")
         self._refers_back = self._phrases("refers_back")
         self._how_long = self._phrases("how_long")
+        self._acknowledgement = self._phrases("acknowledgement")
         self._follows_on = self._phrases("follows_on")
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
@@ -305,6 +306,8 @@ class FrontDesk:
             return self._appointment_and_answer(text, lang, form, conversation), text
         if courtesy and not asks_something(text):
             return self.greeting(lang, form, courtesy), text
+        if self._only(text, self._acknowledgement, self._courtesies):
+            return self.greeting(lang, form, Courtesy.THANKS), text  # "ok", "bujhlam"
         numbers = self._numbers_asked(question, context)
         if numbers is not None:
             return self._reply_for_numbers(numbers, question, lang, form, conversation, context)

@@ -97,6 +97,7 @@ TRIGGER_KINDS = (
     "refers_back",
     "follows_on",
     "how_long",
+    "acknowledgement",
 )
 
 
