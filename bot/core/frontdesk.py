@@ -306,7 +306,8 @@ class FrontDesk:
             return self._appointment_and_answer(text, lang, form, conversation), text
         if courtesy and not asks_something(text):
             return self.greeting(lang, form, courtesy), text
-        if self._only(text, self._acknowledgement, self._courtesies):
+        if text in self._acknowledgement and self._only(
+                text, self._acknowledgement, self._courtesies):
             return self.greeting(lang, form, Courtesy.THANKS), text  # "ok", "bujhlam"
         numbers = self._numbers_asked(question, context)
         if numbers is not None:
