@@ -18,14 +18,15 @@ from bot.core.vocabulary import Lang, ReplyKind
 CONTEXT_MINUTES = 30
 _REMEMBERED_ANSWERS = 3
 # The question kept to read a follow-up against; a pasted essay is cut to its end (the question).
-_MAX_QUESTION = 300
+MAX_CONTEXT_QUESTION = 300
 
 
 @dataclass(frozen=True)
 class Context:
     # The entries answered, the latest first.
     entries: tuple[str, ...] = ()
-    # The question that got the latest answer, as the bot read it (spoken forms made standard).
+    # The question that got the latest answer, as the bot read it (spoken forms made standard),
+    # or the one just left unanswered (the honest fallback).
     question: str = ""
     lang: Lang | None = None
     # The chat has told of an injury long ago: "he can't move his legs either" later in the same
@@ -49,7 +50,7 @@ class Context:
         kept = entry_ids + tuple(e for e in self.entries if e not in entry_ids)
         return Context(
             entries=kept[:_REMEMBERED_ANSWERS],
-            question=question[-_MAX_QUESTION:],
+            question=question[-MAX_CONTEXT_QUESTION:],
             lang=self.lang,
             old_story=self.old_story,
             offered=offered,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from bot.core.conversation import NEW, Context
+from bot.core.conversation import MAX_CONTEXT_QUESTION, NEW, Context
 from bot.core.danger import Danger, DangerCheck, DangerDetector
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge_base
@@ -281,6 +281,10 @@ class FrontDesk:
         if answered and reply.entry_id:
             context = context.answered(reply.entry_ids or (reply.entry_id,), asked_as,
                                        tuple(c.entry_id for c in reply.choices))
+        elif reply.kind is ReplyKind.FALLBACK and asked_as:
+            # Kept to read a bare follow-up with: "autism e stem cell kaj kore?" unanswered,
+            # then "r spinal injury te?".
+            context = replace(context, question=asked_as[-MAX_CONTEXT_QUESTION:])
         return replace(context, lang=reply.lang,
                        old_story=context.old_story or reply.danger is Danger.OLD_INJURY,
                        alarmed=reply.kind is ReplyKind.EMERGENCY, after=reply.kind)
@@ -323,6 +327,9 @@ class FrontDesk:
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):
             kind, matches = ReplyKind.FALLBACK, ()
+        elif ranking is not None and (again := self._asked_again(question, ranking, context,
+                                                                 kind is ReplyKind.ANSWER)):
+            question, kind, matches = again
         elif ranking is not None:
             followed = self._as_follow_up(question, ranking, context,
                                           sure=kind is ReplyKind.ANSWER)
@@ -356,6 +363,22 @@ class FrontDesk:
                 or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return False
         return not self._own_topic(self._how_long.remove(question))
+
+    def _asked_again(
+        self, question: str, ranking: Ranking, context: Context, sure: bool
+    ) -> tuple[str, ReplyKind, tuple[Match, ...]] | None:
+        """After the honest fallback, a short turn with no topic of its own, or none the bot
+        can answer, asks the last question again about something else ("autism e stem cell
+        kaj kore?", then "r spinal injury te?"): read together with it, and answered only
+        when that reading is sure and in scope."""
+        if (context.after is not ReplyKind.FALLBACK or not context.question
+                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS or ranking.out_of_scope):
+            return None
+        if sure and self._own_topic(question):
+            return None
+        both = f"{context.question} {question}"
+        kind, matches = self._decide(self.matcher.rank(both, limit=len(self.kb.entries)))
+        return (both, kind, matches) if kind is ReplyKind.ANSWER else None
 
     def _as_follow_up(
         self, question: str, ranking: Ranking, context: Context, sure: bool
