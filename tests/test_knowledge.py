@@ -174,7 +174,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",
-        "acknowledgement",
+        "acknowledgement", "how_many",
     }
     for kind, by_form in shipped.triggers.items():
         assert {form.value for form in by_form} == {"en", "bn", "banglish"}, kind

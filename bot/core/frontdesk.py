@@ -154,6 +154,7 @@ class FrontDesk:
         self._appointment = self._phrases("appointment")
         self._refers_back = self._phrases("refers_back")
         self._how_long = self._phrases("how_long")
+        self._how_many = self._phrases("how_many")
         self._acknowledgement = self._phrases("acknowledgement")
         self._follows_on = self._phrases("follows_on")
         self._what_to_do = self._phrases("what_to_do")
@@ -351,8 +352,8 @@ class FrontDesk:
     def _own_topic(self, question: str) -> list[str]:
         """The words of a message that name a topic: not the words pointing back ("sure?",
         "tahole"), nor those many entries share ("mane?", "how many patients?")."""
-        return self.matcher.topic_words(
-            self._follows_on.remove(self._refers_back.remove(question)))
+        return self.matcher.topic_words(self._follows_on.remove(
+            self._refers_back.remove(self._how_many.remove(question))))
 
     def _asks_only_how_long(self, question: str, context: Context) -> bool:
         """A short turn in a chat asking only how long or how often ("r koto din?", "for how

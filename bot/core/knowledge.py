@@ -98,6 +98,7 @@ TRIGGER_KINDS = (
     "follows_on",
     "how_long",
     "acknowledgement",
+    "how_many",
 )
 
 
