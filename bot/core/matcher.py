@@ -65,6 +65,7 @@ WHOLE_WEIGHT = 2.0
 # "will insurance cover it".
 TAUGHT_CLOSE = 0.8
 _SAID_SKELETON = 3
+_SAID_STEM = 5  # "improved" is said by an answer that says "improvement"
 # A word in the phrasings of at least this share of the entries names no topic of its own.
 GENERIC_SHARE = 0.25
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -333,6 +334,10 @@ class Matcher:
             entry_id: frozenset(skeleton(w) for w in words)
             for entry_id, words in self._answer_words.items()
         }
+        self._answer_stems = {
+            entry_id: frozenset(w[:_SAID_STEM] for w in words if len(w) >= _SAID_STEM)
+            for entry_id, words in self._answer_words.items()
+        }
         size = len(self._vocabulary)
         self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
         self._entries = _Index(
@@ -370,8 +375,10 @@ class Matcher:
         by a skeleton long enough to tell words apart ("huia" is "h": any word with an h)."""
         said = self._answer_words.get(entry_id, frozenset())
         shapes = self._answer_skeletons.get(entry_id, frozenset())
+        stems = self._answer_stems.get(entry_id, frozenset())
         return sum(
             w in said or (len(shape := skeleton(w)) >= _SAID_SKELETON and shape in shapes)
+            or (len(w) >= _SAID_STEM and w[:_SAID_STEM] in stems)
             for w in words) / len(words) if words else 0.0
 
     def rank(
