@@ -121,6 +121,14 @@ def test_a_short_turn_right_after_an_alarm_is_still_the_emergency(desk: FrontDes
     assert calm[1].kind is ReplyKind.ANSWER and calm[1].entry_id == "timing"
 
 
+@pytest.mark.parametrize("next_step", ["so what do we do?", "tahole ki korbo?",
+                                       "তাহলে কী করব?"])
+def test_what_do_we_do_after_an_answer_asks_whether_to_try_it(
+        desk: FrontDesk, next_step: str) -> None:
+    replies = chat(desk, "tumor risk with stem cells?", next_step)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "considering-it"
+
+
 def test_a_follow_up_after_an_old_story_raises_no_alarm(desk: FrontDesk) -> None:
     replies = chat(desk, "abba fell from a mango tree in 2019, he can't walk since. can stem "
                          "cells help him?", "sure?", "tahole ki korbo?")

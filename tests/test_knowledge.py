@@ -225,6 +225,14 @@ def test_unknown_related_id(faq_copy: Path) -> None:
     assert "'folow-up'" in message and "not an entry id" in message
 
 
+def test_asked_by_must_name_a_kind_of_triggers(faq_copy: Path) -> None:
+    path = faq_copy / "70-practice.yaml"
+    line = edit(path, "    asked_by: what_to_do", "    asked_by: what_todo")
+    message = load_error(faq_copy)
+    assert reported_line(message, "70-practice.yaml") == line
+    assert "asked_by" in message and "triggers.yaml" in message
+
+
 def test_empty_questions_list(faq_copy: Path) -> None:
     path = faq_copy / "50-safety.yaml"
     text = path.read_text(encoding="utf-8")

@@ -156,6 +156,8 @@ class FrontDesk:
         self._how_long = self._phrases("how_long")
         self._how_many = self._phrases("how_many")
         self._acknowledgement = self._phrases("acknowledgement")
+        self._asked_by = [(self._phrases(e.asked_by), e.id)
+                          for e in kb.entries.values() if e.asked_by]
         self._follows_on = self._phrases("follows_on")
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
@@ -328,6 +330,8 @@ class FrontDesk:
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):
             kind, matches = ReplyKind.FALLBACK, ()
+        elif (asked := self._asked_by_phrase(question, context)) is not None:
+            kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
         elif ranking is not None and (again := self._asked_again(question, ranking, context,
                                                                  kind is ReplyKind.ANSWER)):
             question, kind, matches = again
@@ -364,6 +368,16 @@ class FrontDesk:
                 or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return False
         return not self._own_topic(self._how_long.remove(question))
+
+    def _asked_by_phrase(self, question: str, context: Context) -> str | None:
+        """The entry a short turn of a calm chat asks by its phrase alone ("so what do we do?":
+        `asked_by` in faq/*.yaml), when it names no topic of its own."""
+        if not context.last or context.alarm is not Danger.NONE:
+            return None
+        for phrases, entry_id in self._asked_by:
+            if question in phrases and not self._own_topic(phrases.remove(question)):
+                return entry_id
+        return None
 
     def _asked_again(
         self, question: str, ranking: Ranking, context: Context, sure: bool

@@ -48,6 +48,9 @@ class Entry:
     source: tuple[str, ...]
     where: str  # "faq/30-evidence.yaml:12", for messages about this entry
     call_us: bool = False  # the article can't settle it (price, "should we?"): add the numbers
+    # A kind of faq/triggers.yaml whose phrases, all a short turn of a calm chat says, ask this
+    # entry: "so what do we do?" (what_to_do) asks whether to try it and who decides.
+    asked_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -335,7 +338,7 @@ def _parse_entry(
 ) -> Entry:
     fields = file.mapping(
         node, "an entry", required=("id", "title", "answer", "questions", "source"),
-        optional=("related", "call_us"),
+        optional=("related", "call_us", "asked_by"),
     )
     entry_id = _parse_id(file, fields["id"], "entry id")
     answer = file.bilingual(
@@ -365,6 +368,12 @@ def _parse_entry(
             raise file.fail(fields["call_us"], "call_us must be true or false")
         call_us = flag in ("true", "yes")
 
+    asked_by = None
+    if "asked_by" in fields:
+        asked_by = file.text(fields["asked_by"], "asked_by")
+        if asked_by not in TRIGGER_KINDS:
+            raise file.fail(fields["asked_by"], "asked_by must name a kind of triggers.yaml")
+
     sources = file.texts(fields["source"], f"source of '{entry_id}'")
     for quote, item in sources:
         checker.check_source(file, item, quote)
@@ -381,6 +390,7 @@ def _parse_entry(
         source=tuple(quote for quote, _ in sources),
         where=file.where(node),
         call_us=call_us,
+        asked_by=asked_by,
     )
 
 
