@@ -372,7 +372,7 @@ class FrontDesk:
     def _asked_by_phrase(self, question: str, context: Context) -> str | None:
         """The entry a short turn of a calm chat asks by its phrase alone ("so what do we do?":
         `asked_by` in faq/*.yaml), when it names no topic of its own."""
-        if not context.last or context.alarm is not Danger.NONE:
+        if not context.last or context.alarmed:
             return None
         for phrases, entry_id in self._asked_by:
             if question in phrases and not self._own_topic(phrases.remove(question)):
