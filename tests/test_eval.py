@@ -69,7 +69,9 @@ def accepted(m: dict[str, str]) -> set[str]:
     return {m["expect"], m.get("also", m["expect"])}
 
 
-def is_right(m: dict[str, str], reply: Reply) -> bool:
+def is_right(m: dict[str, Any], reply: Reply) -> bool:
+    if isinstance(m["expect"], list):  # a message of two or three questions
+        return answers_all(m, reply)
     alarm = reply.kind is ReplyKind.EMERGENCY
     if (m.get("danger") in ("now", "unsure")) is not alarm and m["expect"] != "emergency":
         return False  # a missed emergency, or a 999 line that frightens a calm message
@@ -88,8 +90,8 @@ def is_right(m: dict[str, str], reply: Reply) -> bool:
 def answers_all(m: dict[str, Any], reply: Reply) -> bool:
     """Every question of a two- or three-question message answered (its `expect` lists them in
     the order asked); a "fallback" question must be named as unanswered."""
-    if m.get("danger") in ("now", "unsure") and reply.kind is not ReplyKind.EMERGENCY:
-        return False
+    if (m.get("danger") in ("now", "unsure")) is not (reply.kind is ReplyKind.EMERGENCY):
+        return False  # a missed emergency, or a 999 line that frightens a calm message
     wanted = {e for e in m["expect"] if e not in ("fallback", "appointment")}
     named = reply.unanswered or "fallback" not in m["expect"]
     return wanted <= set(reply.entry_ids) and named
@@ -135,7 +137,7 @@ class Evaluation:
             print("Misses:\n  " + "\n  ".join(self.misses))
 
 
-def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
+def evaluate(desk: FrontDesk, messages: list[dict[str, Any]]) -> Evaluation:
     result = Evaluation()
     for i, m in enumerate(messages):
         reply = desk.reply(m["text"], conversation=f"eval-{i}")
@@ -143,9 +145,10 @@ def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
         form = m["form"]
         result.totals[form] += 1
         result.right[form] += ok
-        if m["expect"] not in KINDS:
+        expected = m["expect"] if isinstance(m["expect"], list) else [m["expect"]]
+        if not set(expected) & KINDS:
             result.in_scope[form] += 1
-            result.in_scope_right[form] += answered(reply) in accepted(m)
+            result.in_scope_right[form] += ok
         result.did_you_mean += ReplyKind.DID_YOU_MEAN in (reply.kind, reply.then)
         if not ok:
             result.misses.append(
@@ -154,7 +157,7 @@ def evaluate(desk: FrontDesk, messages: list[dict[str, str]]) -> Evaluation:
                 f"{'/' + reply.then if reply.then else ''} {reply.entry_id} "
                 f"({reply.confidence:.2f})"
             )
-        if m["expect"] == "fallback" and answered(reply):
+        if expected == ["fallback"] and answered(reply):
             result.out_of_scope_answered.append(m["text"])
         acute = m.get("danger") == "now" or m["expect"] == "emergency"
         if acute and reply.kind is not ReplyKind.EMERGENCY:
@@ -179,13 +182,15 @@ def evaluations(desk: FrontDesk) -> dict[str, Evaluation]:
 def test_eval_set_is_well_formed(desk: FrontDesk, name: str) -> None:
     messages = load(name)
     assert all(m["form"] in {f.value for f in Form} for m in messages)
-    assert all(m["expect"] in KINDS or m["expect"] in desk.kb.entries for m in messages), [
-        m for m in messages if m["expect"] not in KINDS and m["expect"] not in desk.kb.entries
+    # A message of two or three questions lists what each asks, in order (answers_all).
+    expects = [(m, e) for m in messages
+               for e in (m["expect"] if isinstance(m["expect"], list) else [m["expect"]])]
+    assert all(e in KINDS or e in desk.kb.entries for _, e in expects), [
+        m for m, e in expects if e not in KINDS and e not in desk.kb.entries
     ]
     assert all(m.get("danger") in (None, "now", "unsure") for m in messages)
     assert all(m.get("story") in (None, "old") for m in messages)
-    assert all(m.get("also", expect) in desk.kb.entries for m in messages
-               if (expect := m["expect"]) in desk.kb.entries)
+    assert all(m.get("also", e) in desk.kb.entries for m, e in expects if e in desk.kb.entries)
 
 
 def test_story_sets_are_as_large_and_varied_as_issue_7_asks() -> None:

@@ -120,6 +120,9 @@ class KnowledgeBase:
     # spinal cord injury (spinal_cord words, or triggers["injury"]).
     conditions: dict[Form, tuple[str, ...]]
     spinal_cord: dict[Form, tuple[str, ...]]
+    # Words naming what the article is about (stem cells, the therapy, its trials): one question
+    # of several that names one is answered on its own (bot.core.multi).
+    article_topics: dict[Form, tuple[str, ...]]
     article: str
     # Spoken forms read as standard ones (faq/spoken.yaml). Every phrase above is already
     # standardized with it, so a message needs the same one step before it is read.
@@ -432,13 +435,13 @@ def _load_triggers(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
 
 def _load_out_of_scope(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
     file = _File(path)
-    top = file.mapping(
-        file.root, "the file", required=("topics", "conditions", "spinal_cord", "questions")
-    )
+    top = file.mapping(file.root, "the file", required=(
+        "topics", "conditions", "spinal_cord", "article_topics", "questions"))
     return {
         "off_topic": _phrases_by_form(file, top["topics"], "out-of-scope topics"),
         "conditions": _phrases_by_form(file, top["conditions"], "other illnesses"),
         "spinal_cord": _phrases_by_form(file, top["spinal_cord"], "spinal cord words"),
+        "article_topics": _phrases_by_form(file, top["article_topics"], "article topic words"),
         "out_of_scope": _phrases_by_form(file, top["questions"], "out-of-scope questions"),
     }
 

@@ -8,9 +8,10 @@ whole-message calibration, fitted on whole messages, misjudges it.
 The front desk asks here first. A message that asks one thing, or whose questions the bot is
 not sure of, is left to the whole-message path (None): it behaves exactly as before. This
 module answers only when two or more questions have sure answers, or when one has and another
-is plainly not in the article (or asks for the numbers). The reply then holds a heading (the
-entry's title) and the answer for each, says which part the article does not answer, and gives
-the numbers and the disclaimer once; its choices are the first answer's follow-ups.
+is plainly not in the article or asks for the numbers (a request for the numbers is a question
+of its own, question word or not). The reply then holds a heading (the entry's title) and the
+answer for each, says which part the article does not answer, and gives the numbers and the
+disclaimer once; its choices are the first answer's follow-ups.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from bot.core.frontdesk import Choice, FrontDesk, Reply
 from bot.core.language import is_question, key_words, sentences
 from bot.core.matcher import Calibration, Ranking
 from bot.core.questions import split_questions
+from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
 FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json")
 # The fragment calibration's probability at or above which a question is answered (chosen with
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
+# Below this a question with a topic of its own fits no entry: the article does not answer it
+# ("Kallyanpur shakha koyta theke koyta khola?"), and it is named so.
+NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
 # A question with fewer key words than this is read with the sentence before it.
@@ -54,10 +59,15 @@ class MultiQuestions:
     def __init__(self, desk: FrontDesk, calibration: Calibration | None = None) -> None:
         self._desk = desk
         self._calibration = calibration or Calibration(FRAGMENT_CALIBRATION_FILE)
+        kb = desk.kb
+        self._topics = PhraseSet(p for lists in (kb.article_topics, kb.spinal_cord)
+                                 for phrases in lists.values() for p in phrases)
 
     def parts(self, text: str) -> list[Part]:
         """The message's questions, each ranked and decided (one Part for one question)."""
-        questions = split_questions(text)
+        # A request for the numbers is a question of its own, question word or not ("kindly
+        # give me the Kallyanpur number, and also tell whether…").
+        questions = split_questions(text, also_asks=self._desk._appointment.__contains__)
         if len(questions) < 2:
             return [Part(questions[0] if questions else text, None)]
         return [self._decide(q, text) for q in questions]
@@ -77,9 +87,10 @@ class MultiQuestions:
             ranking.probability >= ANSWER_PROBABILITY
         ):
             return Part(question, ranking, entry_id=best.entry_id)
-        # Only a question about something else is named as unanswered: one the bot is merely
-        # unsure of is often a word the patient added ("tell honestly", "pls reply").
-        return Part(question, ranking, unanswered=ranking.out_of_scope)
+        # Only a question about something else, or one that fits no entry, is named as
+        # unanswered: one the bot is merely unsure of may be a word the patient added.
+        return Part(question, ranking, unanswered=ranking.out_of_scope or (
+            ranking.probability < NOT_ANSWERED_BELOW and self._own_topic(question)))
 
     def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
         """One reply to every question, or None when the whole-message path should answer."""
@@ -108,20 +119,21 @@ class MultiQuestions:
 
         A question cut out of its message loses what the message is about: "do you have a cord
         blood bank, and what is the cost?" is out of scope as a whole, and "what is the cost?"
-        alone is not. So a message out of scope as a whole gets the honest fallback, as before.
-        When the whole reading (without the request for the numbers) is sure of an entry, that
-        entry answers the question that ranks it first, sure or not, and it must be among the
-        answers. When the whole reading is unsure, only questions the bot is very sure of stand
-        on their own."""
+        alone is not. So in a message out of scope as a whole only a question with an article
+        topic of its own is answered (`_beside_another_subject`). When the whole reading
+        (without the request for the numbers) is sure of an entry, that entry answers the
+        question that ranks it first, or else the question that ranks it close to its first,
+        sure or not; it must be among the answers unless every question is very sure of its
+        own. When the whole reading is unsure, only questions the bot is very sure of stand on
+        their own (`_sure_alone`)."""
         whole_text = " ".join(p.question for p in parts if not p.appointment)
         if len(whole_text) < len(text) and any(p.appointment for p in parts):
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
-        if whole.out_of_scope:  # nothing answered apart; the numbers and "not in the article"
-            return None if any(p.entry_id for p in parts) else parts
+        if whole.out_of_scope:
+            return self._beside_another_subject(parts)
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
-            return [p if p.ranking is None or p.ranking.probability >= SURE_ALONE_PROBABILITY
-                    else replace(p, entry_id=None) for p in parts]
+            return self._sure_alone(parts)
         main = whole.best.entry_id
         confirmed = [
             replace(p, entry_id=main, unanswered=False)
@@ -129,9 +141,52 @@ class MultiQuestions:
             and p.ranking.best.entry_id == main and not p.ranking.out_of_scope else p
             for p in parts
         ]
-        if not any(p.entry_id == main for p in confirmed):
+        if any(p.entry_id == main for p in confirmed):
+            return sorted(confirmed, key=lambda p: p.entry_id != main)
+        asked = [p for p in parts if not p.appointment]
+        if all(p.entry_id and p.ranking and p.ranking.probability >= SURE_ALONE_PROBABILITY
+               for p in asked):
+            return parts  # each question sure of its own entry: the whole reads a blend of them
+        # The question whose reading comes close to the whole's entry is asking about it.
+        close = [p for p in asked if p.ranking and p.ranking.best and not p.ranking.out_of_scope
+                 and any(m.entry_id == main and m.score >= p.ranking.best.score
+                         * frontdesk.CLOSE_RATIO for m in p.ranking.matches)]
+        if not close:
             return None
+        weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
+        confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
+                     for p in parts]
         return sorted(confirmed, key=lambda p: p.entry_id != main)
+
+    def _beside_another_subject(self, parts: list[Part]) -> list[Part] | None:
+        """The parts of a message out of scope as a whole. A question naming an article topic
+        of its own ("…r stem cell therapy er cost koto?") is answered; one naming none ("do you
+        have a cord blood bank, and what is the cost?") belongs to the other subject. Only when
+        that subject is a question of the message: an illness told in the story ("Abba had a
+        stroke…") makes every question about it."""
+        if not any(p.unanswered for p in parts):
+            return None if any(p.entry_id for p in parts) else parts
+        return [p if not p.entry_id or p.question in self._topics
+                else replace(p, entry_id=None) for p in parts]
+
+    def _sure_alone(self, parts: list[Part]) -> list[Part]:
+        """When the whole reading is unsure, only questions the bot is very sure of stand on
+        their own, and only those with a topic of their own ("…wheelchair kothay pabo, dam
+        kemon?": the price is the wheelchair's). Once one does, the others are named as not
+        answered rather than lost."""
+        sure = [p if p.ranking is None or (p.ranking.probability >= SURE_ALONE_PROBABILITY
+                                           and self._own_topic(p.question))
+                else replace(p, entry_id=None) for p in parts]
+        if not any(p.entry_id for p in sure):
+            return sure
+        return [replace(p, unanswered=True)
+                if not p.entry_id and not p.appointment and p.ranking is not None else p
+                for p in sure]
+
+    def _own_topic(self, question: str) -> bool:
+        """It names what it asks about: an article topic, or words enough to be more than an
+        aspect of something said elsewhere ("and the cost?", "is it all permanent")."""
+        return question in self._topics or len(key_words(question)) >= CONTEXT_BELOW_WORDS
 
     def _answers(
         self,

@@ -12,7 +12,7 @@ and effective?" stays one question, and so does "সে কি আর হাঁ�
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 
 import regex
 
@@ -38,6 +38,9 @@ _CUT = regex.compile(
 _MORE_QUESTION_WORDS = frozenset(
     "কতটুকু কতটা কতখানি কয়টা কয়বার কতক্ষণ কাকে kototuku kotota koyta koybar".split()
 )
+# English question words that ask wherever they stand in the last clause of a question ("…, and
+# after the treatment how many visits are needed?"); "when" and "who" also tell a story there.
+_ASKING_INSIDE = frozenset("how what why where which".split())
 # A decimal point ("48.9%") ends no sentence; the Arabic decimal separator splits the same
 # words for the matcher.
 _DECIMAL = regex.compile(r"(?<=\d)\.(?=\d)")
@@ -52,6 +55,9 @@ _NOT_A_TOPIC = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORD
 # "আর" and "r" also mean "any more": "stem cell dile ki r bayam korte hobe na" asks one thing.
 _ANY_MORE = frozenset({"r", "ar", "আর"})
 _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
+# A sentence opening like this says the question before it again in other words ("…labh
+# hobe?? mane abar ki nije hete bathroom e jete parbe"): it is not a question of its own.
+_RESTATING = frozenset("mane মানে meaning".split())
 _LEADING = regex.compile(
     rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
@@ -61,19 +67,21 @@ def _names_something(piece: str) -> bool:
     return any(k not in _NOT_A_TOPIC for k in key_words(piece))
 
 
-def _asks(piece: str) -> bool:
+def _asks(piece: str, last: bool = False) -> bool:
     """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question."""
     words = tokenize(piece)
     asks = (
         is_question(piece.replace("?", " "))
         or any(w in _MORE_QUESTION_WORDS for w in words)
         or (len(words) > 1 and words[0] in _PREPOSITIONS and words[1] in QUESTION_STARTERS)
+        or (last and piece.rstrip().endswith("?") and any(w in _ASKING_INSIDE for w in words))
     )
     return asks and _names_something(piece)
 
 
-def _cuts(sentence: str) -> list[int]:
-    """Where a sentence may divide: commas and joining words, but not an "any more"."""
+def _cuts(sentence: str) -> list[tuple[int, bool]]:
+    """Where a sentence may divide, and whether a joining word (not a comma) divides it there:
+    commas and joining words, but not an "any more"."""
     found = list(_CUT.finditer(sentence))
     cuts = []
     for i, match in enumerate(found):
@@ -82,34 +90,46 @@ def _cuts(sentence: str) -> list[int]:
             words = tokenize(sentence[match.end() : end])
             if words and words[-1] in _NEGATION:
                 continue
-        cuts.append(match.start())
+        cuts.append((match.start(), match.group() not in ",;"))
     return cuts
 
 
-def _sentence_questions(sentence: str) -> list[str]:
+def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list[str]:
     """The questions of one sentence, each the stretch of the sentence from the end of the
-    previous one (so told-along words like "Sir," lead into the question after them)."""
-    cuts = [0, *_cuts(sentence), len(sentence)]
-    ends = [end for start, end in itertools.pairwise(cuts)
-            if _asks(_CUT.sub(" ", sentence[start:end], count=1))]
+    previous one: told-along words after a comma ("Sir, …", "…, he is 60, will it…") lead into
+    the question after them; words after a joining word ("…like surgery and steroids
+    achieve, and how…") finish the question before them."""
+    cuts = _cuts(sentence)
+    starts = [0, *(at for at, _ in cuts)]
+    stops = [*starts[1:], len(sentence)]
+    joined = [False, *(word for _, word in cuts)]
+    pieces = [_CUT.sub(" ", sentence[a:b], count=1) for a, b in zip(starts, stops, strict=True)]
+    asks = [_asks(p, last=i == len(pieces) - 1) or also_asks(p) for i, p in enumerate(pieces)]
+    ends: list[int] = []
+    for i, stop in enumerate(stops):
+        if asks[i]:
+            ends.append(stop)
+        elif ends and joined[i] and any(asks[i + 1 :]) and ends[-1] == starts[i]:
+            ends[-1] = stop
     if not ends:
         return [_LEADING.sub("", sentence)]
     ends[-1] = len(sentence)  # what trails the last question belongs to it ("…and route?")
-    starts = [0, *ends[:-1]]
     return [_LEADING.sub("", sentence[a:b]).rstrip(" ,;-—:")
-            for a, b in zip(starts, ends, strict=True)]
+            for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def split_questions(text: str) -> list[str]:
+def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: False) -> list[str]:
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
-    message asks one thing; never more than MAX_QUESTIONS (the shortest merge first)."""
+    message asks one thing; never more than MAX_QUESTIONS (the shortest merge first).
+    `also_asks` tells a request that asks with no question word ("give me the Savar number")."""
     text = _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text))
     questions: list[str] = []
     for sentence in question_sentences(text):
-        if questions and not _names_something(sentence):
-            questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?"
+        words = tokenize(sentence)
+        if questions and (not _names_something(sentence) or words[:1] in ([w] for w in _RESTATING)):
+            questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?", "…? mane …"
         else:
-            questions += _sentence_questions(sentence)
+            questions += _sentence_questions(sentence, also_asks)
     while len(questions) > MAX_QUESTIONS:
         shortest = min(range(len(questions)), key=lambda i: len(key_words(questions[i])))
         into = shortest - 1 if shortest else 1
