@@ -31,8 +31,9 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # The fragment calibration's probability at or above which a question is answered (chosen with
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
-# Below this a question with a topic of its own fits no entry: the article does not answer it
-# ("Kallyanpur shakha koyta theke koyta khola?"), and it is named so.
+# Below this a question with a topic and a question mark of its own fits no entry: the article
+# does not answer it ("Kallyanpur shakha koyta theke koyta khola?"), and it is named so. (A
+# sentence that only tells, "he says stem cell is not proven", may read as asking: "বলেন".)
 NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
@@ -90,7 +91,8 @@ class MultiQuestions:
         # Only a question about something else, or one that fits no entry, is named as
         # unanswered: one the bot is merely unsure of may be a word the patient added.
         return Part(question, ranking, unanswered=ranking.out_of_scope or (
-            ranking.probability < NOT_ANSWERED_BELOW and self._own_topic(question)))
+            ranking.probability < NOT_ANSWERED_BELOW and "?" in question
+            and self._own_topic(question)))
 
     def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
         """One reply to every question, or None when the whole-message path should answer."""
@@ -164,7 +166,7 @@ class MultiQuestions:
         have a cord blood bank, and what is the cost?") belongs to the other subject. Only when
         that subject is a question of the message: an illness told in the story ("Abba had a
         stroke…") makes every question about it."""
-        if not any(p.unanswered for p in parts):
+        if not any(p.ranking and p.ranking.out_of_scope for p in parts):
             return None if any(p.entry_id for p in parts) else parts
         return [p if not p.entry_id or p.question in self._topics
                 else replace(p, entry_id=None) for p in parts]
@@ -174,11 +176,12 @@ class MultiQuestions:
         their own, and only those with a topic of their own ("…wheelchair kothay pabo, dam
         kemon?": the price is the wheelchair's). Once one does, the others are named as not
         answered rather than lost."""
-        sure = [p if p.ranking is None or (p.ranking.probability >= SURE_ALONE_PROBABILITY
-                                           and self._own_topic(p.question))
-                else replace(p, entry_id=None) for p in parts]
-        if not any(p.entry_id for p in sure):
-            return sure
+        own = [p if p.ranking is None or self._own_topic(p.question)
+               else replace(p, entry_id=None) for p in parts]
+        if not any(p.ranking and p.entry_id and p.ranking.probability >= SURE_ALONE_PROBABILITY
+                   for p in own):
+            return [replace(p, entry_id=None) for p in own]
+        sure = own
         return [replace(p, unanswered=True)
                 if not p.entry_id and not p.appointment and p.ranking is not None else p
                 for p in sure]
