@@ -135,7 +135,7 @@ class MultiQuestions:
         if whole.out_of_scope:
             return self._beside_another_subject(parts)
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
-            return self._sure_alone(parts)
+            return self._sure_alone(parts, {m.entry_id for m in whole.matches})
         main = whole.best.entry_id
         confirmed = [
             replace(p, entry_id=main, unanswered=False)
@@ -171,17 +171,21 @@ class MultiQuestions:
         return [p if not p.entry_id or p.question in self._topics
                 else replace(p, entry_id=None) for p in parts]
 
-    def _sure_alone(self, parts: list[Part]) -> list[Part]:
-        """When the whole reading is unsure, only questions the bot is very sure of stand on
-        their own, and only those with a topic of their own ("…wheelchair kothay pabo, dam
-        kemon?": the price is the wheelchair's). Once one does, the others are named as not
+    def _sure_alone(self, parts: list[Part], blend: set[str]) -> list[Part]:
+        """When the whole reading is unsure, only questions with a topic of their own stand on
+        their own ("…wheelchair kothay pabo, dam kemon?": the price is the wheelchair's), and
+        only those the bot is very sure of, or two or more sure of entries the whole reading is
+        torn between (`blend`, its first few). Once one does, the others are named as not
         answered rather than lost."""
-        own = [p if p.ranking is None or self._own_topic(p.question)
-               else replace(p, entry_id=None) for p in parts]
-        if not any(p.ranking and p.entry_id and p.ranking.probability >= SURE_ALONE_PROBABILITY
-                   for p in own):
-            return [replace(p, entry_id=None) for p in own]
-        sure = own
+        own = [p for p in parts if p.entry_id and self._own_topic(p.question)]
+        torn = {p.entry_id for p in own if p.entry_id in blend}
+        standing = {p.question for p in own if p.ranking and (
+            p.ranking.probability >= SURE_ALONE_PROBABILITY or len(torn) >= 2
+            and p.entry_id in torn)}
+        sure = [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
+                for p in parts]
+        if not any(p.entry_id for p in sure):
+            return sure
         return [replace(p, unanswered=True)
                 if not p.entry_id and not p.appointment and p.ranking is not None else p
                 for p in sure]
