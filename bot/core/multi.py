@@ -31,9 +31,10 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # The fragment calibration's probability at or above which a question is answered (chosen with
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
-# Below this a question with a topic and a question mark of its own fits no entry: the article
-# does not answer it ("Kallyanpur shakha koyta theke koyta khola?"), and it is named so. (A
-# sentence that only tells, "he says stem cell is not proven", may read as asking: "বলেন".)
+# Beside a request for the numbers, a question with a topic of its own that fits no entry
+# better than this is not in the article ("Kallyanpur shakha koyta theke koyta
+# khola? r appointment number?"), and it is named so. Without the request, such a question is
+# more often the one before it said on ("…, why is it so bad?"), and it is not named.
 NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
@@ -71,14 +72,15 @@ class MultiQuestions:
         questions = split_questions(text, also_asks=self._desk._appointment.__contains__)
         if len(questions) < 2:
             return [Part(questions[0] if questions else text, None)]
-        return [self._decide(q, text) for q in questions]
+        numbers = any(q in self._desk._appointment for q in questions)
+        return [self._decide(q, text, numbers) for q in questions]
 
     def rank(self, question: str, text: str) -> Ranking:
         """One question of `text`, ranked and weighed by the fragment calibration."""
         return self._desk.matcher.rank(_with_context(question, text),
                                        calibration=self._calibration)
 
-    def _decide(self, question: str, text: str) -> Part:
+    def _decide(self, question: str, text: str, numbers: bool) -> Part:
         desk = self._desk
         if question in desk._appointment:
             return Part(question, None, appointment=True)
@@ -88,11 +90,13 @@ class MultiQuestions:
             ranking.probability >= ANSWER_PROBABILITY
         ):
             return Part(question, ranking, entry_id=best.entry_id)
-        # Only a question about something else, or one that fits no entry, is named as
-        # unanswered: one the bot is merely unsure of may be a word the patient added.
-        return Part(question, ranking, unanswered=ranking.out_of_scope or (
-            ranking.probability < NOT_ANSWERED_BELOW and "?" in question
-            and self._own_topic(question)))
+        # Only a question about something else, or one that fits no entry beside a request for
+        # the numbers, is named as unanswered: one the bot is merely unsure of may be a word
+        # the patient added. A sentence ending in a full stop tells rather than asks ("ek doctor
+        # bollen boyosh beshi, arekjon bolen somossa nai."): it is not quoted back either.
+        told = question.rstrip().endswith((".", "।"))
+        return Part(question, ranking, unanswered=not told and (ranking.out_of_scope or (
+            numbers and ranking.probability < NOT_ANSWERED_BELOW and self._own_topic(question))))
 
     def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
         """One reply to every question, or None when the whole-message path should answer."""
@@ -102,10 +106,17 @@ class MultiQuestions:
         checked = self._checked_by_whole(text, parts)
         if checked is None:
             return None
-        parts = checked
+        parts, alone = checked
         entry_ids = tuple(dict.fromkeys(p.entry_id for p in parts if p.entry_id))
         unanswered = [p for p in parts if p.unanswered]
         asks_numbers = any(p.appointment for p in parts)
+        if alone and len(entry_ids) == 1 and not (unanswered or asks_numbers):
+            # The one question the bot is sure of, answered as a message asking only it is.
+            part = next(p for p in parts if p.entry_id)
+            answer = self._desk.answer(entry_ids[0], lang, conversation, form)
+            ranking = part.ranking
+            return replace(answer, ranking=ranking,
+                           confidence=ranking.probability if ranking else 1.0)
         if len(entry_ids) >= 2 or (entry_ids and (unanswered or asks_numbers)):
             return self._answers(parts, entry_ids, unanswered, asks_numbers, lang, form,
                                  conversation)
@@ -115,7 +126,7 @@ class MultiQuestions:
             return replace(numbers, text=f"{note}\n\n{numbers.text}", unanswered=True)
         return None
 
-    def _checked_by_whole(self, text: str, parts: list[Part]) -> list[Part] | None:
+    def _checked_by_whole(self, text: str, parts: list[Part]) -> tuple[list[Part], bool] | None:
         """The parts as the whole message confirms them, the one the whole reading is sure of
         first; None when the questions must not be answered apart.
 
@@ -127,15 +138,16 @@ class MultiQuestions:
         question that ranks it first, or else the question that ranks it close to its first,
         sure or not; it must be among the answers unless every question is very sure of its
         own. When the whole reading is unsure, only questions the bot is very sure of stand on
-        their own (`_sure_alone`)."""
+        their own (`_sure_alone`): then one sure answer is worth giving alone (True)."""
         whole_text = " ".join(p.question for p in parts if not p.appointment)
         if len(whole_text) < len(text) and any(p.appointment for p in parts):
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
         if whole.out_of_scope:
-            return self._beside_another_subject(parts)
+            beside = self._beside_another_subject(parts)
+            return None if beside is None else (beside, False)
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
-            return self._sure_alone(parts, {m.entry_id for m in whole.matches})
+            return self._sure_alone(parts, {m.entry_id for m in whole.matches}), True
         main = whole.best.entry_id
         confirmed = [
             replace(p, entry_id=main, unanswered=False)
@@ -144,11 +156,11 @@ class MultiQuestions:
             for p in parts
         ]
         if any(p.entry_id == main for p in confirmed):
-            return sorted(confirmed, key=lambda p: p.entry_id != main)
+            return sorted(confirmed, key=lambda p: p.entry_id != main), False
         asked = [p for p in parts if not p.appointment]
         if all(p.entry_id and p.ranking and p.ranking.probability >= SURE_ALONE_PROBABILITY
                for p in asked):
-            return parts  # each question sure of its own entry: the whole reads a blend of them
+            return parts, False  # each sure of its own entry: the whole reads a blend
         # The question whose reading comes close to the whole's entry is asking about it.
         close = [p for p in asked if p.ranking and p.ranking.best and not p.ranking.out_of_scope
                  and any(m.entry_id == main and m.score >= p.ranking.best.score
@@ -158,7 +170,7 @@ class MultiQuestions:
         weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
         confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
                      for p in parts]
-        return sorted(confirmed, key=lambda p: p.entry_id != main)
+        return sorted(confirmed, key=lambda p: p.entry_id != main), False
 
     def _beside_another_subject(self, parts: list[Part]) -> list[Part] | None:
         """The parts of a message out of scope as a whole. A question naming an article topic
@@ -175,20 +187,15 @@ class MultiQuestions:
         """When the whole reading is unsure, only questions with a topic of their own stand on
         their own ("…wheelchair kothay pabo, dam kemon?": the price is the wheelchair's), and
         only those the bot is very sure of, or two or more sure of entries the whole reading is
-        torn between (`blend`, its first few). Once one does, the others are named as not
-        answered rather than lost."""
+        torn between (`blend`, its first few). The others are named as not answered only as
+        `_decide` named them: one the bot is unsure of may be the same question said on."""
         own = [p for p in parts if p.entry_id and self._own_topic(p.question)]
         torn = {p.entry_id for p in own if p.entry_id in blend}
         standing = {p.question for p in own if p.ranking and (
-            p.ranking.probability >= SURE_ALONE_PROBABILITY or len(torn) >= 2
-            and p.entry_id in torn)}
-        sure = [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
+            p.ranking.probability >= SURE_ALONE_PROBABILITY or (len(torn) >= 2
+            and p.entry_id in torn))}
+        return [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
                 for p in parts]
-        if not any(p.entry_id for p in sure):
-            return sure
-        return [replace(p, unanswered=True)
-                if not p.entry_id and not p.appointment and p.ranking is not None else p
-                for p in sure]
 
     def _own_topic(self, question: str) -> bool:
         """It names what it asks about: an article topic, or words enough to be more than an

@@ -55,9 +55,10 @@ _NOT_A_TOPIC = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORD
 # "আর" and "r" also mean "any more": "stem cell dile ki r bayam korte hobe na" asks one thing.
 _ANY_MORE = frozenset({"r", "ar", "আর"})
 _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
-# A sentence opening like this says the question before it again in other words ("…labh
-# hobe?? mane abar ki nije hete bathroom e jete parbe"): it is not a question of its own.
-_RESTATING = frozenset("mane মানে meaning".split())
+# A sentence or clause opening like this says the question before it again in other words
+# ("…labh hobe?? mane abar ki nije hete bathroom e jete parbe") or offers its other answer
+# ("…agher moto hatte pare, naki shudhu ektu nodte pare?"): it is not a question of its own.
+_RESTATING = frozenset("mane মানে meaning naki নাকি".split())
 _LEADING = regex.compile(
     rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
@@ -65,6 +66,11 @@ _LEADING = regex.compile(
 
 def _names_something(piece: str) -> bool:
     return any(k not in _NOT_A_TOPIC for k in key_words(piece))
+
+
+def _restates(piece: str) -> bool:
+    words = tokenize(piece)
+    return bool(words) and words[0] in _RESTATING
 
 
 def _asks(piece: str, last: bool = False) -> bool:
@@ -104,7 +110,10 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
     stops = [*starts[1:], len(sentence)]
     joined = [False, *(word for _, word in cuts)]
     pieces = [_CUT.sub(" ", sentence[a:b], count=1) for a, b in zip(starts, stops, strict=True)]
-    asks = [_asks(p, last=i == len(pieces) - 1) or also_asks(p) for i, p in enumerate(pieces)]
+    restating = [i > 0 and _restates(p) for i, p in enumerate(pieces)]
+    joined = [j or r for j, r in zip(joined, restating, strict=True)]
+    asks = [not r and (_asks(p, last=i == len(pieces) - 1) or also_asks(p))
+            for i, (p, r) in enumerate(zip(pieces, restating, strict=True))]
     ends: list[int] = []
     for i, stop in enumerate(stops):
         if asks[i]:
@@ -125,8 +134,7 @@ def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: Fals
     text = _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text))
     questions: list[str] = []
     for sentence in question_sentences(text):
-        words = tokenize(sentence)
-        if questions and (not _names_something(sentence) or words[:1] in ([w] for w in _RESTATING)):
+        if questions and (not _names_something(sentence) or _restates(sentence)):
             questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?", "…? mane …"
         else:
             questions += _sentence_questions(sentence, also_asks)
