@@ -31,10 +31,11 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # The fragment calibration's probability at or above which a question is answered (chosen with
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
-# Beside a request for the numbers, a question with a topic of its own that fits no entry
-# better than this is not in the article ("Kallyanpur shakha koyta theke koyta
-# khola? r appointment number?"), and it is named so. Without the request, such a question is
-# more often the one before it said on ("…, why is it so bad?"), and it is not named.
+# A question naming an article topic that fits no entry better than this is not in the article
+# ("…r treatment ta kotodin dhore chole?"), nor is one with a topic of its own beside a request
+# for the numbers ("Kallyanpur shakha koyta theke koyta khola? r appointment number?"); each is
+# named so. A question naming no article topic and no numbers asked is more often the one
+# before it said on ("…, why is it so bad?"), and it is not named.
 NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
@@ -95,8 +96,10 @@ class MultiQuestions:
         # the patient added. A sentence ending in a full stop tells rather than asks ("ek doctor
         # bollen boyosh beshi, arekjon bolen somossa nai."): it is not quoted back either.
         told = question.rstrip().endswith((".", "।"))
-        return Part(question, ranking, unanswered=not told and (ranking.out_of_scope or (
-            numbers and ranking.probability < NOT_ANSWERED_BELOW and self._own_topic(question))))
+        fits_nothing = ranking.probability < NOT_ANSWERED_BELOW and (
+            question in self._topics or (numbers and self._own_topic(question)))
+        return Part(question, ranking,
+                    unanswered=not told and (ranking.out_of_scope or fits_nothing))
 
     def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
         """One reply to every question, or None when the whole-message path should answer."""
