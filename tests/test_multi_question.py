@@ -81,11 +81,55 @@ def test_a_single_question_is_answered_as_before(fresh_desk: FrontDesk) -> None:
     assert reply.text.startswith(fresh_desk.kb.entries["safety"].answer["en"])
 
 
-def test_a_question_cut_from_an_out_of_scope_message_is_not_answered(
-    desk: FrontDesk,
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("please give me the Savar appointment number, and also tell me whether stem cells "
+         "help bladder control", "bladder-bowel"),
+        ("সাভারের নম্বরটা দিবেন, আর স্টেম সেলে কি প্রস্রাবের নিয়ন্ত্রণ ফেরে?", "bladder-bowel"),
+        ("kallyanpur er number ta din, r stem cell e ki bladder thik hoy?", "bladder-bowel"),
+    ],
+)
+def test_asking_for_the_numbers_and_a_question_gets_both_the_numbers_once(
+    fresh_desk: FrontDesk, text: str, entry_id: str
 ) -> None:
-    # "the cost" is the cord blood bank's here, not the therapy's.
-    reply = desk.reply("do u have a cord blood bank? and what is the cost?", "cord")
+    reply = fresh_desk.reply(text, conversation="numbers")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_ids == (entry_id,)
+    assert fresh_desk.kb.entries[entry_id].answer[reply.lang] in reply.text
+    assert reply.text.count(SAVAR) == 1 and reply.text.count(KALLYANPUR) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id", "not_answered", "lang"),
+    [
+        ("MRI er dam koto savar e? r stem cell therapy er khoroch koto?", "cost",
+         "MRI er dam koto savar e?", "bn"),
+        ("সাভারে এমআরআই করাতে কত টাকা লাগে? আর স্টেম সেল থেরাপির খরচ কেমন?", "cost",
+         "সাভারে এমআরআই করাতে কত টাকা লাগে?", "bn"),
+        ("is acupuncture any use for paralysis? and can stem cells replace his physio?",
+         "rehabilitation", "is acupuncture any use for paralysis?", "en"),
+    ],
+)
+def test_a_question_about_the_article_is_answered_beside_one_it_does_not_cover(
+    fresh_desk: FrontDesk, text: str, entry_id: str, not_answered: str, lang: str
+) -> None:
+    reply = fresh_desk.reply(text, conversation="beside")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_ids == (entry_id,)
+    assert fresh_desk.kb.entries[entry_id].answer[lang] in reply.text
+    # The other part is named, and the front desk's numbers are there for it.
+    assert reply.unanswered
+    assert {"en": "does not answer this part", "bn": "প্রবন্ধে নেই"}[lang] in reply.text
+    assert f"“{not_answered}”" in reply.text
+    assert reply.text.count(SAVAR) == 1 and reply.text.count(KALLYANPUR) == 1
+
+
+@pytest.mark.parametrize("text", ["do u have a cord blood bank? and what is the cost?",
+                                  "do you have a cord blood bank, and what is the cost?"])
+def test_a_question_cut_from_an_out_of_scope_message_is_not_answered(
+    desk: FrontDesk, text: str
+) -> None:
+    # "the cost" names no topic of its own: it is the cord blood bank's, not the therapy's.
+    reply = desk.reply(text, "cord")
     assert reply.kind is ReplyKind.FALLBACK and reply.entry_ids == () and reply.unanswered
 
 
@@ -122,10 +166,27 @@ def test_the_terminal_shows_every_answer(fresh_desk: FrontDesk) -> None:
         ("সে কি আর হাঁটতে পারবে?", 1),
         ("my son fell from a tree two years ago, he is paralysed, can stem cells help him walk?",
          1),
+        ("can stem cell make him walk, and after the treatment how many check-ups are needed?",
+         2),
+        # A second "and" inside the first question: "surgery and steroids" is one thing asked.
+        ("what do surgery and steroids achieve, and how do stem cells work?", 2),
+        # "naki" offers the other answer to the same question; "mane" says it again.
+        ("stem cell dile ki puro sere jabe, naki shudhu ektu unnoti hobe?", 1),
+        ("stem cell dile ki labh hobe? mane abar ki nije hete bathroom e jete parbe?", 1),
+        ("১) স্টেম সেল কি নিরাপদ ২) খরচ কত ৩) কল্যাণপুরে কোথায় যোগাযোগ করব", 3),
     ],
 )
 def test_questions_are_split_where_a_new_question_starts(text: str, count: int) -> None:
     assert len(split_questions(text)) == count
+
+
+def test_a_request_for_the_numbers_is_a_question_of_its_own(desk: FrontDesk) -> None:
+    text = "kindly give me the Savar number, and tell whether stem cell helps bladder"
+    assert split_questions(text) == [text]  # no question word before the comma
+    assert split_questions(text, also_asks=desk._appointment.__contains__) == [
+        "kindly give me the Savar number", "tell whether stem cell helps bladder"]
+    assert split_questions("what do surgery and steroids achieve, and how do cells work?")[0] == (
+        "what do surgery and steroids achieve")
 
 
 @pytest.mark.e2e
