@@ -23,7 +23,7 @@ from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
 from bot.core.language import is_question, key_words, sentences
 from bot.core.matcher import Calibration, Ranking
-from bot.core.questions import split_questions
+from bot.core.questions import split_questions, topic_words
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
@@ -31,14 +31,17 @@ FRAGMENT_CALIBRATION_FILE = Path(__file__).with_name("calibration-fragments.json
 # The fragment calibration's probability at or above which a question is answered (chosen with
 # bench/calibrate.py --fragments); a question out of scope has no answer in the article.
 ANSWER_PROBABILITY = 0.5
-# A question naming an article topic that fits no entry better than this is not in the article
-# ("…r treatment ta kotodin dhore chole?"), nor is one with a topic of its own beside a request
-# for the numbers ("Kallyanpur shakha koyta theke koyta khola? r appointment number?"); each is
-# named so. A question naming no article topic and no numbers asked is more often the one
-# before it said on ("…, why is it so bad?"), and it is not named.
+# Beside a request for the numbers, a question with a topic of its own that fits no entry
+# better than this is not in the article ("Kallyanpur shakha koyta theke koyta khola? r
+# appointment number?"), and it is named so. Without the request, such a question is as often
+# the one before it said on ("…, why is it so bad?") or one the matcher misreads ("will stem
+# cell make him walk where the operation failed?"), and it is not named.
 NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
+# A question naming this many things (besides question words) has a topic of its own: "are these
+# research studies reliable?" has, "dam kemon?" and "is it all permanent?" have not.
+OWN_TOPIC_WORDS = 3
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
@@ -96,8 +99,8 @@ class MultiQuestions:
         # the patient added. A sentence ending in a full stop tells rather than asks ("ek doctor
         # bollen boyosh beshi, arekjon bolen somossa nai."): it is not quoted back either.
         told = question.rstrip().endswith((".", "।"))
-        fits_nothing = ranking.probability < NOT_ANSWERED_BELOW and (
-            question in self._topics or (numbers and self._own_topic(question)))
+        fits_nothing = numbers and ranking.probability < NOT_ANSWERED_BELOW and (
+            self._own_topic(question))
         return Part(question, ranking,
                     unanswered=not told and (ranking.out_of_scope or fits_nothing))
 
@@ -203,7 +206,7 @@ class MultiQuestions:
     def _own_topic(self, question: str) -> bool:
         """It names what it asks about: an article topic, or words enough to be more than an
         aspect of something said elsewhere ("and the cost?", "is it all permanent")."""
-        return question in self._topics or len(key_words(question)) >= CONTEXT_BELOW_WORDS
+        return question in self._topics or len(topic_words(question)) >= OWN_TOPIC_WORDS
 
     def _answers(
         self,

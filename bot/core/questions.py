@@ -64,8 +64,13 @@ _LEADING = regex.compile(
 )
 
 
+def topic_words(piece: str) -> list[str]:
+    """Its key words that name something: not question words, not asking politely."""
+    return [k for k in key_words(piece) if k not in _NOT_A_TOPIC]
+
+
 def _names_something(piece: str) -> bool:
-    return any(k not in _NOT_A_TOPIC for k in key_words(piece))
+    return bool(topic_words(piece))
 
 
 def _restates(piece: str) -> bool:
