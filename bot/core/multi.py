@@ -164,19 +164,19 @@ class MultiQuestions:
         if any(p.entry_id == main for p in confirmed):
             return sorted(confirmed, key=lambda p: p.entry_id != main), False
         asked = [p for p in parts if not p.appointment]
-        if all(p.entry_id and p.ranking and p.ranking.probability >= SURE_ALONE_PROBABILITY
-               for p in asked):
-            return parts, False  # each sure of its own entry: the whole reads a blend
         # The question whose reading comes close to the whole's entry is asking about it.
         close = [p for p in asked if p.ranking and p.ranking.best and not p.ranking.out_of_scope
                  and any(m.entry_id == main and m.score >= p.ranking.best.score
                          * frontdesk.CLOSE_RATIO for m in p.ranking.matches)]
-        if not close:
-            return None
-        weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
-        confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
-                     for p in parts]
-        return sorted(confirmed, key=lambda p: p.entry_id != main), False
+        if close:
+            weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
+            confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
+                         for p in parts]
+            return sorted(confirmed, key=lambda p: p.entry_id != main), False
+        if all(p.entry_id and p.ranking and p.ranking.probability >= SURE_ALONE_PROBABILITY
+               for p in asked):
+            return parts, False  # each sure of its own entry: the whole reads a blend
+        return None
 
     def _beside_another_subject(self, parts: list[Part]) -> list[Part] | None:
         """The parts of a message out of scope as a whole. A question naming an article topic
