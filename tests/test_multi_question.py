@@ -180,6 +180,16 @@ def test_questions_are_split_where_a_new_question_starts(text: str, count: int) 
     assert len(split_questions(text)) == count
 
 
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [("Two questions: is it safe, and how much does it cost?", "is it safe"),
+     ("abbur 2 ta proshno — stem cell kon kon type ase, eta ki cure?",
+      "stem cell kon kon type ase")],
+)
+def test_words_announcing_the_questions_are_not_part_of_the_first(text: str, first: str) -> None:
+    assert split_questions(text)[0] == first
+
+
 def test_a_request_for_the_numbers_is_a_question_of_its_own(desk: FrontDesk) -> None:
     text = "kindly give me the Savar number, and tell whether stem cell helps bladder"
     assert split_questions(text) == [text]  # no question word before the comma

@@ -41,6 +41,9 @@ _MORE_QUESTION_WORDS = frozenset(
 # English question words that ask wherever they stand in the last clause of a question ("…, and
 # after the treatment how many visits are needed?"); "when" and "who" also tell a story there.
 _ASKING_INSIDE = frozenset("how what why where which".split())
+# A colon or a dash after words that announce the questions ("Two questions: …", "abbur 3 ta
+# proshno — …") ends them: they are told, not asked.
+_ANNOUNCING = regex.compile(r"(?<=\S)\s*:\s+|\s+[—–]\s+")
 # A decimal point ("48.9%") ends no sentence; the Arabic decimal separator splits the same
 # words for the matcher.
 _DECIMAL = regex.compile(r"(?<=\d)\.(?=\d)")
@@ -136,7 +139,7 @@ def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: Fals
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
     message asks one thing; never more than MAX_QUESTIONS (the shortest merge first).
     `also_asks` tells a request that asks with no question word ("give me the Savar number")."""
-    text = _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text))
+    text = _ANNOUNCING.sub(". ", _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text)))
     questions: list[str] = []
     for sentence in question_sentences(text):
         if questions and (not _names_something(sentence) or _restates(sentence)):
