@@ -49,6 +49,7 @@ from bot.core.language import (
     question_sentences,
     skeleton,
 )
+from bot.core.questions import OWN_TOPIC_WORDS, topic_words
 from bot.core.triggers import PhraseSet
 
 # An out-of-scope example must be clearly closer than every entry: a tie is not a verdict.
@@ -363,6 +364,8 @@ class Matcher:
             p for lists in (kb.spinal_cord, kb.triggers["injury"])
             for phrases in lists.values() for p in phrases
         )
+        self._article_topics = PhraseSet(
+            p for phrases in kb.article_topics.values() for p in phrases)
         self.calibration = calibration or Calibration()
 
     def topic_words(self, text: str) -> list[str]:
@@ -435,9 +438,20 @@ class Matcher:
         of scope; a topic word in the story around it ("he is diabetic") is not. Another
         disabling illness named anywhere ("Abba had a stroke last year. Can stem cells help him
         move his hand?") is, unless the message also tells of a spinal cord injury."""
-        if any(q in self._off_topic for q in question_sentences(text)):
+        asking = question_sentences(text)
+        if any(q in self._off_topic for q in asking):
             return True
-        return text in self._conditions and text not in self._spinal_cord
+        if text in self._conditions and text not in self._spinal_cord:
+            return True
+        # A question naming nothing of its own ("whats the charge and is it worth it?") asks
+        # about what the message told: another topic told there ("…cord blood banking…") is
+        # its subject, unless the message also tells of a spinal cord injury or names stem cells.
+        return (
+            all(len(topic_words(q)) < OWN_TOPIC_WORDS for q in asking)
+            and text in self._off_topic
+            and text not in self._spinal_cord
+            and text not in self._article_topics
+        )
 
     def _as_taught(
         self,

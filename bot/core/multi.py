@@ -23,7 +23,7 @@ from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
 from bot.core.language import is_question, key_words, sentences
 from bot.core.matcher import Calibration, Ranking
-from bot.core.questions import split_questions, topic_words
+from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
@@ -39,9 +39,6 @@ ANSWER_PROBABILITY = 0.5
 NOT_ANSWERED_BELOW = 0.15
 # When the whole message leaves the bot unsure, a question is answered apart only above this.
 SURE_ALONE_PROBABILITY = 0.8
-# A question naming this many things (besides question words) has a topic of its own: "are these
-# research studies reliable?" has, "dam kemon?" and "is it all permanent?" have not.
-OWN_TOPIC_WORDS = 3
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.

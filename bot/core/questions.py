@@ -26,6 +26,9 @@ from bot.core.language import (
 )
 
 MAX_QUESTIONS = 3
+# A question naming this many things (besides question words) has a topic of its own: "are these
+# research studies reliable?" has, "dam kemon?" and "is it all permanent?" have not.
+OWN_TOPIC_WORDS = 3
 _JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "আর", "তাছাড়া", "তাছাড়া")
 # "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
 _NUMBERED = regex.compile(r"(?:^|(?<=\s))[0-9০-৯]{1,2}[).](?!\d)")
@@ -54,7 +57,10 @@ _POLITE = frozenset(
     """একটু বুঝিয়ে সহজ করে বলবেন বলুন জানাবেন ektu bujhiye bujhie shohoj kore kindly honestly
     simple words tell please""".split()
 )
-_NOT_A_TOPIC = frozenset(key_words(" ".join(QUESTION_WORDS | _MORE_QUESTION_WORDS | _POLITE)))
+# English question words name nothing either, in any common spelling ("whats the charge?").
+_ASKING_SPELLINGS = frozenset("whats wats wat wht hw howmuch".split())
+_NOT_A_TOPIC = frozenset(key_words(" ".join(
+    QUESTION_WORDS | _MORE_QUESTION_WORDS | _POLITE | QUESTION_STARTERS | _ASKING_SPELLINGS)))
 # "আর" and "r" also mean "any more": "stem cell dile ki r bayam korte hobe na" asks one thing.
 _ANY_MORE = frozenset({"r", "ar", "আর"})
 _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
