@@ -47,6 +47,12 @@ _ASKING_INSIDE = frozenset("how what why where which".split())
 # A colon or a dash after words that announce the questions ("Two questions: …", "abbur 3 ta
 # proshno — …") ends them: they are told, not asked.
 _ANNOUNCING = regex.compile(r"(?<=\S)\s*:\s+|\s+[—–]\s+")
+# English verbs that ask when a sentence opens with them ("is it safe"), and the words that
+# then follow them as the subject.
+_AUXILIARIES = frozenset(
+    "is are was were do does did can could will would should shall may might has have".split())
+_SUBJECTS = frozenset("""i you he she it we they this that there these those stem my his her
+    our their your the a an any""".split())
 # A decimal point ("48.9%") ends no sentence; the Arabic decimal separator splits the same
 # words for the matcher.
 _DECIMAL = regex.compile(r"(?<=\d)\.(?=\d)")
@@ -66,8 +72,9 @@ _ANY_MORE = frozenset({"r", "ar", "আর"})
 _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
 # A sentence or clause opening like this says the question before it again in other words
 # ("…labh hobe?? mane abar ki nije hete bathroom e jete parbe") or offers its other answer
-# ("…agher moto hatte pare, naki shudhu ektu nodte pare?"): it is not a question of its own.
-_RESTATING = frozenset("mane মানে meaning naki নাকি".split())
+# ("…agher moto hatte pare, naki shudhu ektu nodte pare?"), or asks to choose between what it
+# offered ("ক্লিনিক্যাল ট্রায়াল নাকি প্রাইভেট চিকিৎসা, কোনটা ভালো?"): not a question of its own.
+_RESTATING = frozenset("mane মানে meaning naki নাকি konta কোনটা".split())
 _LEADING = regex.compile(
     rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
@@ -85,6 +92,12 @@ def _names_something(piece: str) -> bool:
 def _restates(piece: str) -> bool:
     words = tokenize(piece)
     return bool(words) and words[0] in _RESTATING
+
+
+def _goes_on_telling(piece: str) -> bool:
+    words = tokenize(_CUT.sub(" ", piece))
+    return (len(words) > 1 and words[0] in _AUXILIARIES and words[1] not in _SUBJECTS
+            and "?" not in piece)
 
 
 def _asks(piece: str, last: bool = False) -> bool:
@@ -128,6 +141,11 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
     joined = [j or r for j, r in zip(joined, restating, strict=True)]
     asks = [not r and (_asks(p, last=i == len(pieces) - 1) or also_asks(p))
             for i, (p, r) in enumerate(zip(pieces, restating, strict=True))]
+    for i in range(1, len(pieces)):
+        # "My father had an accident 3 years ago and is paralysed, can…": a verb after "and"
+        # goes on telling what the words before it told; it asks only with a subject after it.
+        if asks[i] and joined[i] and not asks[i - 1] and _goes_on_telling(pieces[i]):
+            asks[i] = False
     ends: list[int] = []
     for i, stop in enumerate(stops):
         if asks[i]:
