@@ -37,8 +37,11 @@ ANSWER_PROBABILITY = 0.5
 # the one before it said on ("…, why is it so bad?") or one the matcher misreads ("will stem
 # cell make him walk where the operation failed?"), and it is not named.
 NOT_ANSWERED_BELOW = 0.15
-# When the whole message leaves the bot unsure, a question is answered apart only above this.
+# When the whole message leaves the bot unsure, a question is answered apart only above this,
+# and only with few words the knowledge base has never seen: "what is the IBN-SINA SpineCare Gold
+# program?" names an invented programme (issue 17), whatever its other words fit.
 SURE_ALONE_PROBABILITY = 0.8
+MAX_UNKNOWN_ALONE = 0.25
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
@@ -195,8 +198,9 @@ class MultiQuestions:
         own = [p for p in parts if p.entry_id and self._own_topic(p.question)]
         torn = {p.entry_id for p in own if p.entry_id in blend}
         standing = {p.question for p in own if p.ranking and (
-            p.ranking.probability >= SURE_ALONE_PROBABILITY or (len(torn) >= 2
-            and p.entry_id in torn))}
+            (p.ranking.probability >= SURE_ALONE_PROBABILITY
+             and (p.ranking.evidence or {}).get("unknown_asking", 0.0) <= MAX_UNKNOWN_ALONE)
+            or (len(torn) >= 2 and p.entry_id in torn))}
         return [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
                 for p in parts]
 
