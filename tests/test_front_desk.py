@@ -299,7 +299,7 @@ async def test_help_offers_the_front_desk_and_the_next_message_is_the_question(f
 async def test_did_you_mean_replies_carry_the_button(fake, bot, desk) -> None:
     from bot.core.vocabulary import ReplyKind
 
-    question = "cells"
+    question = "which cells"
     assert desk.reply(question, "probe").kind is ReplyKind.DID_YOU_MEAN, "pick another question"
     reply = await Chat(fake, 411).say(question)
     assert data_of(reply, "a:") and len(data_of(reply, "ask:")) == 1

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 UNKNOWN = "will insurance cover it"  # the fallback today; the cost entry once taught
 # A "did you mean" today (a word the bot can only guess at); staff will say the article
 # has no answer to it, and the next patient gets the honest fallback instead of the guesses.
-OFF_TOPIC = "cells"
+OFF_TOPIC = "stem cells"
 
 
 def staff_chat(fake, first_name: str = "Nasrin", user_id: int = STAFF_ID) -> Chat:
