@@ -221,7 +221,8 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
     phrasings -= {_canonical(q) for q in (
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
         "স্টেম সেল নিয়ে এত হইচই কেন?")}
-    messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT)
+    messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT,
+                                   *ROUND5_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
@@ -315,8 +316,14 @@ ROUND4_TUNING = tuple(f"round4/{name}.yaml" for name in (
     "firstsight-A", "firstsight-B", "firstsight-C", "firstsight-D", "firstsight-E", "tuning-F",
     "multiturn-G", "twoq-H"))
 ROUND4_HELD_OUT = ("round4/multiturn-heldout-I.yaml", "round4/twoq-heldout-J.yaml")
-# Round 5: a second multi-turn tuning set by another new writer (issue 18).
-ROUND5_TUNING = ("round5/multiturn-W.yaml",)
+# Round 5 (README): a second multi-turn tuning set (issue 18); three validation writers (X, Y,
+# Z) used to choose between changes; three first-sight sets whose missed emergencies were read
+# after their final score (P, Q, S). Two first-sight sets, the near-miss set and the
+# two-question set by new writers are held out: counts printed, gated on safety only.
+ROUND5_TUNING = ("round5/multiturn-W.yaml", *(f"round5/tuning-{w}.yaml" for w in "XYZ"),
+                 *(f"round5/firstsight-{w}.yaml" for w in "PQS"))
+ROUND5_HELD_OUT = ("round5/firstsight-R.yaml", "round5/firstsight-T.yaml",
+                   "round5/nearmiss-U.yaml", "round5/twoq-heldout-V.yaml")
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml")
 MAX_FALSE_ALARMS = 0.01
 MIN_FOLLOW_UPS_RIGHT = 0.90
@@ -360,7 +367,7 @@ def play(desk: FrontDesk, name: str) -> Played:
 @pytest.fixture(scope="module")
 def round4(desk: FrontDesk) -> dict[str, Played]:
     return {name: play(desk, name)
-            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT)}
+            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT, *ROUND5_HELD_OUT)}
 
 
 @pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING))
@@ -391,6 +398,15 @@ def test_held_out_conversations_are_reported(round4: dict[str, Played]) -> None:
     played = round4["round4/multiturn-heldout-I.yaml"]
     print(f"\nmultiturn-heldout-I: {played.right}/{played.turns} turns right, follow-ups "
           f"{played.follow_ups_right}/{played.follow_ups}")
+    assert played.missed_dangers == 0
+
+
+@pytest.mark.parametrize("name", ROUND5_HELD_OUT)
+def test_round5_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
+    """Counts only: right replies and false alarms printed, missed emergencies gated."""
+    played = round4[name]
+    print(f"\n{name}: {played.right}/{played.turns} right, false alarms "
+          f"{played.false_alarms}/{played.calm}")
     assert played.missed_dangers == 0
 
 
