@@ -415,8 +415,8 @@ def test_held_out_two_question_set_misses_no_emergency(round4: dict[str, Played]
     assert round4["round4/twoq-heldout-J.yaml"].missed_dangers == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 gate not met: 41 of 61 follow-ups right (G), "
-                                        "111 of 148 (W)")
+@pytest.mark.xfail(strict=True, reason="issue 18 gate not met: 42 of 61 follow-ups right (G), "
+                                        "112 of 148 (W)")
 @pytest.mark.parametrize("name", MULTI_TURN_TUNING)
 def test_follow_ups_are_read_in_context(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
