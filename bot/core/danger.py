@@ -29,6 +29,7 @@ in general ("রোগীদের নিয়ে…", "people with a neck inju
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -97,24 +98,29 @@ class DangerDetector:
         self._counted = phrases("counted")
         self._age = phrases("age")
 
-    def _counted_time(self, keys: list[str]) -> tuple[bool, set[int]]:
+    def _counted_time(self, keys: Sequence[str]) -> tuple[bool, set[int]]:
         """Whether `keys` count a time in months or years ("2 bosor", "৮ মাস", "2yrs"), and
         where a "today" stands just before the count ("আজ ৮ মাস": eight months, as of today)."""
+        counted = {hit.start for hit in self._counted.hits(keys)}
+        units = {hit.start for hit in self._unit.hits(keys)}
+        ages = {hit.start for hit in self._age.hits(keys)}
+        todays_at = {hit.start for hit in self._recent.hits(keys)}
         found = False
         todays: set[int] = set()
         for i, key in enumerate(keys):
             digits = _COUNT.match(ascii_digits(key))
             if digits and digits.end() < len(key):  # "2irs": the unit in the same word
-                unit_at, rest = i, [key[digits.end():]]
-            elif digits or self._counted.hits([key]):
-                unit_at, rest = i + 1, keys[i + 1 : i + 2]
+                unit_at = i
+                unit = any(hit.start == 0 for hit in self._unit.hits([key[digits.end():]]))
+            elif digits or i in counted:
+                unit_at = i + 1
+                unit = unit_at in units
             else:
                 continue
-            unit = self._unit.hits(rest)
-            if not unit or unit[0].start != 0 or self._age.hits(keys[unit_at + 1 : unit_at + 2]):
+            if not unit or unit_at + 1 in ages:
                 continue
             found = True
-            if i and self._recent.hits(keys[i - 1 : i]):
+            if i - 1 in todays_at:
                 todays.add(i - 1)
         return found, todays
 

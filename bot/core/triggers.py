@@ -46,8 +46,14 @@ def word_key(word: str) -> str:
     return word if bangla else fold(word)
 
 
-def message_keys(text: str) -> list[str]:
-    return [word_key(w) for w in tokenize(normalize_text(text))]
+# One message is looked up in a dozen phrase lists (courtesies, the numbers, a branch, danger):
+# its keys are worked out once. A few texts are enough, and each is at most a message long.
+MESSAGES_REMEMBERED = 64
+
+
+@lru_cache(maxsize=MESSAGES_REMEMBERED)
+def message_keys(text: str) -> tuple[str, ...]:
+    return tuple(word_key(w) for w in tokenize(normalize_text(text)))
 
 
 def compile_phrase(phrase: str) -> Pattern:
