@@ -297,3 +297,12 @@ def test_asking_for_the_number_in_an_emergency_gets_999_and_both_numbers(
                       "kallyanpur er number ta den jaldi")
     assert alarmed(reply)
     assert SAVAR in reply.text and "09610009616" in reply.text
+
+
+def test_leg_spasms_are_not_a_seizure_but_a_seizure_still_is(desk: FrontDesk) -> None:
+    spasms = ask(desk, "bhai er spinal cord injury 3 bochor, pa er khichuni r jonno baclofen "
+                       "khay. dose komano jabe?")
+    assert not alarmed(spasms)
+    assert not alarmed(ask(desk, "আব্বার পায়ের খিঁচুনি খুব বেশি, স্টেম সেলে কি কমবে?"))
+    assert alarmed(ask(desk, "ছেলের খিঁচুনি হচ্ছে, মুখ দিয়ে ফেনা"))
+    assert alarmed(ask(desk, "leg spasms all day and now he is not breathing properly"))

@@ -94,6 +94,7 @@ class DangerDetector:
         self._present = phrases("present")
         self._living_with = phrases("living_with")
         self._people = phrases("people")
+        self._not_emergency = phrases("not_emergency")
         self._unit = phrases("time_unit")
         self._counted = phrases("counted")
         self._age = phrases("age")
@@ -180,7 +181,10 @@ class DangerDetector:
 
         verdict = DangerCheck(Danger.NONE)
         for i, keys in enumerate(clauses):
+            not_one = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
             for hit in self._emergency.hits(keys):
+                if any(a <= hit.start and hit.end <= b for a, b in not_one):
+                    continue  # "pa er khichuni" (leg spasms), "ambulance fare koto?"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if long_ago[i] or (story and past[i]):

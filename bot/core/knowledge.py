@@ -86,6 +86,7 @@ TRIGGER_KINDS = (
     "present",
     "living_with",
     "people",
+    "not_emergency",
     "salam",
     "namaskar",
     "adab",
