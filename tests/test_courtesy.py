@@ -61,6 +61,8 @@ def test_a_courtesy_around_a_question_still_gets_the_answer(desk: FrontDesk) -> 
         ("hi, am i talking to a human?", Lang.EN),
         ("আপনি কি মানুষ নাকি রোবট?", Lang.BN),
         ("apni ki asol manush naki bot?", Lang.BN),
+        ("আফনেরা কি বট না মানুষ?", Lang.BN),  # spoken আফনেরা, and a plural "you"
+        ("Assalamualaikum sir. Are you a real person or robot?", Lang.EN),
     ],
 )
 def test_asked_whether_it_is_a_person_the_bot_says_it_is_a_bot_and_gives_the_numbers(
