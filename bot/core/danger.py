@@ -143,6 +143,11 @@ class DangerDetector:
             for keys in clauses:
                 if hits := self._what_to_do.hits(keys):
                     return DangerCheck(Danger.NOW, hits[0].phrase)
+        # Most messages name no danger at all: the times and the story need not be read then.
+        found = [(self._emergency.hits(keys), self._injury.hits(keys),
+                  self._condition.hits(keys)) for keys in clauses]
+        if not any(any(hits) for hits in found):
+            return DangerCheck(Danger.NONE)
         counted = [self._counted_time(keys) for keys in clauses]
         long_ago = [
             bool(self._long_ago.hits(keys)) or any(_YEAR.match(ascii_digits(k)) for k in keys)
@@ -182,7 +187,8 @@ class DangerDetector:
         verdict = DangerCheck(Danger.NONE)
         for i, keys in enumerate(clauses):
             not_one = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
-            for hit in self._emergency.hits(keys):
+            emergencies, injuries, conditions = found[i]
+            for hit in emergencies:
                 if any(a <= hit.start and hit.end <= b for a, b in not_one):
                     continue  # "pa er khichuni" (leg spasms), "ambulance fare koto?"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
@@ -192,7 +198,7 @@ class DangerDetector:
                 if (self._hypothetical.hits(keys) or people[i]) and is_question(parts[i]):
                     continue
                 return DangerCheck(Danger.NOW, hit.phrase)
-            for hit in self._injury.hits(keys):
+            for hit in injuries:
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if people[i]:
@@ -203,7 +209,7 @@ class DangerDetector:
                         verdict = DangerCheck(Danger.OLD_INJURY, hit.phrase)
                 elif not asked[i] and verdict.level is not Danger.UNSURE:
                     verdict = DangerCheck(Danger.UNSURE, hit.phrase)
-            for hit in self._condition.hits(keys):
+            for hit in conditions:
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if story and verdict.level is Danger.NONE:

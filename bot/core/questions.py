@@ -170,9 +170,13 @@ def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: Fals
             questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?", "…? mane …"
         else:
             questions += _sentence_questions(sentence, also_asks)
+    # Each question's size worked out once: a pasted essay can hold dozens of questions.
+    sizes = [len(key_words(q)) for q in questions]
     while len(questions) > MAX_QUESTIONS:
-        shortest = min(range(len(questions)), key=lambda i: len(key_words(questions[i])))
+        shortest = min(range(len(questions)), key=sizes.__getitem__)
         into = shortest - 1 if shortest else 1
         first, second = sorted((shortest, into))
-        questions[first : second + 1] = [f"{questions[first]} {questions[second]}"]
+        merged = f"{questions[first]} {questions[second]}"
+        questions[first : second + 1] = [merged]
+        sizes[first : second + 1] = [len(key_words(merged))]
     return [q.replace("\u066b", ".") for q in questions]
