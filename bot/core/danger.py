@@ -37,7 +37,7 @@ import regex
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import ascii_digits, is_question
-from bot.core.triggers import PhraseSet, message_keys
+from bot.core.triggers import Hit, PhraseSet, message_keys
 
 
 class Danger(StrEnum):
@@ -99,13 +99,14 @@ class DangerDetector:
         self._counted = phrases("counted")
         self._age = phrases("age")
 
-    def _counted_time(self, keys: Sequence[str]) -> tuple[bool, set[int]]:
+    def _counted_time(self, keys: Sequence[str], recent: list[Hit]) -> tuple[bool, set[int]]:
         """Whether `keys` count a time in months or years ("2 bosor", "৮ মাস", "2yrs"), and
-        where a "today" stands just before the count ("আজ ৮ মাস": eight months, as of today)."""
+        where a "today" (one of `recent`, the clause's recent words) stands just before the
+        count ("আজ ৮ মাস": eight months, as of today)."""
         counted = {hit.start for hit in self._counted.hits(keys)}
         units = {hit.start for hit in self._unit.hits(keys)}
         ages = {hit.start for hit in self._age.hits(keys)}
-        todays_at = {hit.start for hit in self._recent.hits(keys)}
+        todays_at = {hit.start for hit in recent}
         found = False
         todays: set[int] = set()
         for i, key in enumerate(keys):
@@ -148,7 +149,9 @@ class DangerDetector:
                   self._condition.hits(keys)) for keys in clauses]
         if not any(any(hits) for hits in found):
             return DangerCheck(Danger.NONE)
-        counted = [self._counted_time(keys) for keys in clauses]
+        recent_hits = [self._recent.hits(keys) for keys in clauses]
+        counted = [self._counted_time(keys, hits)
+                   for keys, hits in zip(clauses, recent_hits, strict=True)]
         long_ago = [
             bool(self._long_ago.hits(keys)) or any(_YEAR.match(ascii_digits(k)) for k in keys)
             or count
@@ -157,9 +160,10 @@ class DangerDetector:
         # "Suddenly fell from a tree three years ago": the date wins over "suddenly"; not over
         # "today" ("injured last year, since this afternoon he cannot breathe").
         recent = [
-            any(h.start not in todays for h in self._recent.hits(keys))
+            any(h.start not in todays for h in hits)
             or (bool(self._sudden.hits(keys)) and not old)
-            for keys, old, (_, todays) in zip(clauses, long_ago, counted, strict=True)
+            for keys, hits, old, (_, todays)
+            in zip(clauses, recent_hits, long_ago, counted, strict=True)
         ]
         living = [bool(self._living_with.hits(keys)) for keys in clauses]
         dated = (old_story or any(long_ago)) and not any(recent)
