@@ -216,3 +216,12 @@ async def test_the_log_export_and_stats_count_every_entry_answered(fake, bot) ->
     write_csv([row], out)
     header, line = out.getvalue().decode("utf-8-sig").splitlines()[:2]
     assert header.endswith("more entries") and line.split(",")[-1] in ("cost", "safety")
+
+
+def test_how_the_cells_help_is_the_ways_they_may_help_alone_and_beside_safety(
+    fresh_desk: FrontDesk,
+) -> None:
+    alone = fresh_desk.reply("how do the cells help?", conversation="how")
+    assert alone.kind is ReplyKind.ANSWER and alone.entry_id == "how-stem-cells-help"
+    both = fresh_desk.reply("is it safe, and how do the cells help?", conversation="how2")
+    assert both.entry_ids == ("safety", "how-stem-cells-help")
