@@ -50,6 +50,25 @@ def test_a_follow_up_is_read_against_the_last_answer(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "entry"),
+    [
+        ("does stem cell therapy work?", "how many patients?", "meta-analysis-62-trials"),
+        ("stem cell ki kaj kore?", "proman ase?", "trial-quality"),
+        ("স্টেম সেল কি কাজ করে?", "প্রমাণিত?", "trial-quality"),
+        ("what is a clinical trial?", "any in bd?", "clinical-trials"),
+    ],
+)
+def test_what_the_last_answer_leads_to_is_asked_by_a_short_turn(
+        desk: FrontDesk, first: str, follow_up: str, entry: str) -> None:
+    """`then` in faq/*.yaml: right after an answer, "how many patients?" or "proven?" asks
+    the entry that answer leads to, not the same answer again."""
+    alone = desk.reply(follow_up, conversation="alone")
+    assert alone.kind is not ReplyKind.ANSWER or alone.entry_id != entry
+    replies = chat(desk, first, follow_up)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
 def test_a_message_with_its_own_topic_is_answered_on_its_own(desk: FrontDesk) -> None:
     replies = chat(desk, "will stem cells help him walk again?", "how much does it cost?")
     assert replies[1].entry_id == "cost"

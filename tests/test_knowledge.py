@@ -174,7 +174,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",
-        "acknowledgement", "how_many",
+        "acknowledgement", "how_many", "proven", "in_bangladesh",
     }
     for kind, by_form in shipped.triggers.items():
         assert {form.value for form in by_form} == {"en", "bn", "banglish"}, kind
@@ -231,6 +231,19 @@ def test_asked_by_must_name_a_kind_of_triggers(faq_copy: Path) -> None:
     message = load_error(faq_copy)
     assert reported_line(message, "70-practice.yaml") == line
     assert "asked_by" in message and "triggers.yaml" in message
+
+
+def test_then_must_name_a_kind_of_triggers_and_an_entry(faq_copy: Path) -> None:
+    path = faq_copy / "70-practice.yaml"
+    line = edit(path, "    then: {in_bangladesh: clinical-trials}",
+                "    then: {in_bd: clinical-trials}")
+    message = load_error(faq_copy)
+    assert reported_line(message, "70-practice.yaml") == line
+    assert "'in_bd'" in message and "in_bangladesh" in message
+    edit(path, "    then: {in_bd: clinical-trials}", "    then: {in_bangladesh: clinical-trial}")
+    message = load_error(faq_copy)
+    assert reported_line(message, "70-practice.yaml") == line
+    assert "'clinical-trial' is not an entry id" in message
 
 
 def test_empty_questions_list(faq_copy: Path) -> None:

@@ -159,6 +159,8 @@ class FrontDesk:
         self._asked_by = [(self._phrases(e.asked_by), e.id)
                           for e in kb.entries.values() if e.asked_by]
         self._follows_on = self._phrases("follows_on")
+        self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
+                      for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
@@ -330,7 +332,7 @@ class FrontDesk:
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):
             kind, matches = ReplyKind.FALLBACK, ()
-        elif (asked := self._asked_by_phrase(question, context)) is not None:
+        elif (asked := self._asked_next(question, context)) is not None:
             kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
         elif ranking is not None and (again := self._asked_again(question, ranking, context,
                                                                  kind is ReplyKind.ANSWER)):
@@ -369,12 +371,14 @@ class FrontDesk:
             return False
         return not self._own_topic(self._how_long.remove(question))
 
-    def _asked_by_phrase(self, question: str, context: Context) -> str | None:
-        """The entry a short turn of a calm chat asks by its phrase alone ("so what do we do?":
-        `asked_by` in faq/*.yaml), when it names no topic of its own."""
+    def _asked_next(self, question: str, context: Context) -> str | None:
+        """The entry a short turn of a calm chat asks by its phrase alone, when it names no
+        topic of its own: what the last answer leads to (`then` in faq/*.yaml: after "does it
+        work", "how many patients?"), or what the phrase asks in any chat (`asked_by`: "so
+        what do we do?")."""
         if not context.last or context.alarmed:
             return None
-        for phrases, entry_id in self._asked_by:
+        for phrases, entry_id in (*self._then.get(context.last, ()), *self._asked_by):
             if question in phrases and not self._own_topic(phrases.remove(question)):
                 return entry_id
         return None

@@ -51,6 +51,10 @@ class Entry:
     # A kind of faq/triggers.yaml whose phrases, all a short turn of a calm chat says, ask this
     # entry: "so what do we do?" (what_to_do) asks whether to try it and who decides.
     asked_by: str | None = None
+    # Right after this answer, a short turn that says only the phrases of a kind of
+    # faq/triggers.yaml asks another entry: after "does it work", "how many patients?"
+    # (how_many) asks what the 62 trials found. Kind -> entry id.
+    then: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ TRIGGER_KINDS = (
     "how_long",
     "acknowledgement",
     "how_many",
+    "proven",
+    "in_bangladesh",
 )
 
 
@@ -282,7 +288,7 @@ def load_knowledge_base(faq_dir: Path) -> KnowledgeBase:
         if target == owner:
             raise file.fail(node, f"entry '{owner}' lists itself as related")
         if target not in entries:
-            raise file.fail(node, f"related id '{target}' is not an entry id")
+            raise file.fail(node, f"'{target}' is not an entry id")
 
     spoken = _load_spoken(faq_dir / SPOKEN_FILE)
 
@@ -342,7 +348,7 @@ def _parse_entry(
 ) -> Entry:
     fields = file.mapping(
         node, "an entry", required=("id", "title", "answer", "questions", "source"),
-        optional=("related", "call_us", "asked_by"),
+        optional=("related", "call_us", "asked_by", "then"),
     )
     entry_id = _parse_id(file, fields["id"], "entry id")
     answer = file.bilingual(
@@ -378,6 +384,15 @@ def _parse_entry(
         if asked_by not in TRIGGER_KINDS:
             raise file.fail(fields["asked_by"], "asked_by must name a kind of triggers.yaml")
 
+    then: list[tuple[str, str]] = []
+    if "then" in fields:
+        kinds = file.mapping(fields["then"], f"then of '{entry_id}'", required=(),
+                             optional=TRIGGER_KINDS)
+        for kind, target_node in kinds.items():
+            target = file.text(target_node, f"then ({kind}) of '{entry_id}'")
+            related_refs.append((file, target_node, "", target))
+            then.append((kind, target))
+
     sources = file.texts(fields["source"], f"source of '{entry_id}'")
     for quote, item in sources:
         checker.check_source(file, item, quote)
@@ -395,6 +410,7 @@ def _parse_entry(
         where=file.where(node),
         call_us=call_us,
         asked_by=asked_by,
+        then=tuple(then),
     )
 
 
