@@ -30,6 +30,10 @@ from helpers.replies import KALLYANPUR, SAVAR
         ("ধন্যবাদ ভাই, অনেক উপকার হলো", Lang.BN, "ধন্যবাদ"),
         ("thanks bhai. abbu ke niye family te bose kotha bolbo", Lang.BN, "ধন্যবাদ"),
         ("শুভ রাত্রি আপু, কাল আবার মেসেজ দিবো", Lang.BN, "আল্লাহ হাফেজ"),
+        # A few words beside the courtesy say who writes, not what they ask.
+        ("Is anybody there please? I want to ask for my neighbour Karim.", Lang.EN, "Hello!"),
+        ("We are grateful to you for the kind reply. May Allah bless you.", Lang.EN,
+         "You're welcome"),
     ],
 )
 def test_courtesies_get_a_kind_reply_in_the_patients_language(

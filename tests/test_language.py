@@ -290,6 +290,10 @@ def test_the_fast_path_skips_only_words_the_normaliser_would_leave_alone() -> No
         ("the wall collapsed on him in the rain when he was sleeping.", False),
         ("i dont know what to say him.", False),
         ("স্টেম সেল দিলে কি হাঁটতে পারবে", True),  # Bangla asks anywhere in the sentence
+        # An auxiliary before its subject asks anywhere in an unpunctuated message.
+        ("his belly is tight like a drum can the stem cells help him", True),
+        ("he keeps asking me is there any hope", True),
+        ("this is the problem we face every night", False),
     ],
 )
 def test_english_question_words_ask_where_a_clause_opens(sentence: str, asks: bool) -> None:

@@ -326,8 +326,10 @@ class FrontDesk:
         ranking = (self.matcher.rank(question, limit=len(self.kb.entries))
                    if _names_something(question) else None)
         kind, matches = self._decide(ranking)
+        # Beside a courtesy, a few words the bot cannot answer ("…I want to ask something for
+        # my musalli", "need talk about my brother") say who is writing, not what they ask.
         if courtesy and kind is not ReplyKind.ANSWER and (
-            len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
+            len(key_words(self._filler.remove(question))) <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):

@@ -314,11 +314,19 @@ _ASKING_MIN_WORDS = 3
 
 
 _CLAUSE = regex.compile(r"[,;:]+")
+# An English auxiliary before its subject asks, wherever it stands in an unpunctuated message
+# ("…his stomach is tight like a drum can the stem cells help"; "he is asking me is there
+# any hope"). "is the"/"was the" are left out: "this is the problem" tells.
+_INVERTED = regex.compile(
+    r"\b(?:can|could|will|would|should|does|do|did|shall|may)\s+"
+    r"(?:he|she|it|they|we|i|you|the|this|that|these|stem|my|his|her|our|their)\b"
+    r"|\b(?:is|are|was|were)\s+(?:he|she|it|they|we|there|this)\b",
+    regex.IGNORECASE)
 _OR_NOT = regex.compile(r"\bor not\b", regex.IGNORECASE)
 
 
 def is_question(sentence: str) -> bool:
-    if "?" in sentence or _OR_NOT.search(sentence):
+    if "?" in sentence or _OR_NOT.search(sentence) or _INVERTED.search(sentence):
         return True
     if any(w in QUESTION_WORDS for w in tokenize(sentence)):
         return True
