@@ -104,6 +104,16 @@ def test_an_old_injury_story_is_answered_without_an_alarm(
         "stem cell er khoroch koto pore jay",  # "pore jay" = "costs", not "falls"
         "বাবা এখন পায়ে একটু অনুভব করতে পারছেন, আরও উন্নতি হবে?",  # good news
         "he had a seizure last year, is stem cell therapy safe?",
+        # Imagined some day, then asked about: a question, not an event.
+        "Suppose uncle falls from the wheelchair some day, then which number do we call?",
+        "যদি কোনদিন সে বিছানা থেকে পড়ে মাথায় চোট পায়, তাহলে কোথায় ফোন দেব?",
+        "dhoren jodi konodin o wheelchair theke pore jay, tokhon kon number e call dimu?",
+        "SCI hoile ki khichuni hoy? emni janbar chai",
+        # An attempt told as the past of an old story, over now.
+        "5 years before, my cousin drank poison after his spinal injury, he survived, now his "
+        "mind is better. Is stem cell safe for him?",
+        "last week he had a fit, it stopped in two minutes, the doctor saw him. now he is fine. "
+        "what does stem cell therapy cost?",
     ],
 )
 def test_no_false_alarm(desk: FrontDesk, text: str) -> None:
@@ -195,6 +205,14 @@ def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999
         "amar bon ammur pressure er sob tablet kheye felse",
         "আম্মা সব ট্যাবলেট খেয়ে ফেলেছে, ডাকলে সাড়া দিচ্ছে না",
         "ajke dupure amar vatija pukure dive dise, ghar nadate partese na, haat e kono feel nai",
+        # Round 6 danger tuning writers (Tangail, Uttara): spoken forms and indirect words.
+        "neck injury er pt, since morning dom atkaia ashtese, thot nil hoye jacche. ki korbo",
+        "From morning uncle did not pass urine, catheter bag is empty, belly is swelled up",
+        "amar ja er mukh ekdike bakai gese, dan hat uthaite parteche na, kotha joraiya jaitese",
+        "my friend texted me 'dont want to be burden anymore, this is last msg', not picking up",
+        "আমি আর তোমগো বোঝা হইয়া থাকমু না, আল্লাহ আমারে নিয়া যাক। দড়ি খুঁজবার লাগছিল।",
+        "ভাটায় এক পোলার উপরে ইটের খামাল ভাইঙ্গা পড়ছে এই মাত্র, কোমর থিকা নিচে কিছু টের পায় না",
+        "he does not wake up, what do we do?",
     ],
 )
 def test_danger_told_in_everyday_words_gets_999(desk: FrontDesk, text: str) -> None:
@@ -289,6 +307,21 @@ def test_asking_what_to_do_after_a_999_reply_gets_999_again(desk: FrontDesk) -> 
     calm = desk.reply("is stem cell therapy safe?", conversation="danger-calm")
     assert not alarmed(desk.reply("what do we do??", conversation="danger-calm",
                                   context=calm.context))
+
+
+def test_a_question_about_the_danger_after_a_999_reply_gets_999_again_and_no_article(
+        desk: FrontDesk) -> None:
+    first = desk.reply("my father just fell from the roof, he is not moving",
+                       conversation="danger-next")
+    for follow_up in ("should we lift him onto a rickshaw and take him??",
+                      "999 এ ফোন দিলে নরসিংদী আসবে?"):
+        reply = desk.reply(follow_up, conversation="danger-next", context=first.context)
+        assert alarmed(reply) and reply.entry_id is None, follow_up
+    # Another subject, or a time long past, is not about the danger.
+    for other in ("হাসপাতালে নিছি। স্ট্রোকে কি স্টেম সেল দেয়?",
+                  "it happened last month btw, is this a good time for it?"):
+        reply = desk.reply(other, conversation="danger-next", context=first.context)
+        assert not alarmed(reply), other
 
 
 def test_asking_for_the_number_in_an_emergency_gets_999_and_both_numbers(

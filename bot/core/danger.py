@@ -126,6 +126,27 @@ class DangerDetector:
                 todays.add(i - 1)
         return found, todays
 
+    def _opens_a_condition(self, keys: Sequence[str]) -> bool:
+        """A clause that opens by imagining ("suppose … some day", "যদি কোনদিন", "dhoren jodi
+        konodin"): two such words, one first. "If he doesn't wake up, what do we do?" has one:
+        a parent in fear, not a question about a someday."""
+        hits = self._hypothetical.hits(keys)
+        return len(hits) >= 2 and any(hit.start == 0 for hit in hits)
+
+    def _imagined(self, i: int, clauses: Sequence[Sequence[str]], parts: Sequence[str]) -> bool:
+        """Clause `i` imagines a danger and the next one asks about it."""
+        return (self._opens_a_condition(clauses[i]) and i + 1 < len(parts)
+                and is_question(parts[i + 1]))
+
+    def tells_a_past_time(self, text: str) -> bool:
+        """Whether `text` dates something months or years ago ("it happened last month")."""
+        for part in _CLAUSE_END.split(text):
+            keys = message_keys(part)
+            if (self._long_ago.hits(keys) or any(_YEAR.match(ascii_digits(k)) for k in keys)
+                    or self._counted_time(keys, [])[0]):
+                return True
+        return False
+
     def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
         time applies to what follows, as a story's time applies to the whole story); `alarmed`
@@ -137,17 +158,15 @@ class DangerDetector:
             for keys in clauses:
                 if hits := self._cry_for_help.hits(keys):
                     return DangerCheck(Danger.NOW, hits[0].phrase)
-        for keys in clauses:
-            if hits := self._self_harm.hits(keys):
-                return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
-        if alarmed:
+        self_harm = [self._self_harm.hits(keys) for keys in clauses]
+        if alarmed and not any(self_harm):
             for keys in clauses:
                 if hits := self._what_to_do.hits(keys):
                     return DangerCheck(Danger.NOW, hits[0].phrase)
         # Most messages name no danger at all: the times and the story need not be read then.
         found = [(self._emergency.hits(keys), self._injury.hits(keys),
                   self._condition.hits(keys)) for keys in clauses]
-        if not any(any(hits) for hits in found):
+        if not any(self_harm) and not any(any(hits) for hits in found):
             return DangerCheck(Danger.NONE)
         recent_hits = [self._recent.hits(keys) for keys in clauses]
         counted = [self._counted_time(keys, hits)
@@ -188,6 +207,11 @@ class DangerDetector:
                  and len(keys) <= ASKED_MAX_WORDS
                  for part, keys in zip(parts, clauses, strict=True)]
 
+        # Thoughts of suicide are always an alarm; an attempt told as the past of an old story
+        # ("5 years before he drank poison, he survived, now his mind is better") is not.
+        for i, hits in enumerate(self_harm):
+            if hits and not ((long_ago[i] or (dated and past[i])) and not any(recent)):
+                return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
         verdict = DangerCheck(Danger.NONE)
         for i, keys in enumerate(clauses):
             not_one = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
@@ -201,11 +225,13 @@ class DangerDetector:
                     continue
                 if (self._hypothetical.hits(keys) or people[i]) and is_question(parts[i]):
                     continue
+                if self._imagined(i, clauses, parts):
+                    continue  # "যদি কোনদিন সে পড়ে যায়, তাহলে কোথায় ফোন দেব?"
                 return DangerCheck(Danger.NOW, hit.phrase)
             for hit in injuries:
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if people[i]:
+                if people[i] or self._imagined(i, clauses, parts):
                     continue  # "patients injured in an accident": a topic
                 # A new fall from the wheelchair is an event of its own, whatever the story.
                 if long_ago[i] or dated or (story and not living[i]):

@@ -162,6 +162,8 @@ class FrontDesk:
         self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
                       for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
+        self._article_subject = PhraseSet(
+            p for phrases in kb.article_topics.values() for p in phrases)
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
         self._filler = self._phrases("courtesy_filler")
@@ -270,12 +272,33 @@ class FrontDesk:
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
         reply, asked_as = self._understand(text, lang, form, conversation, context)
+        about_the_danger = not danger.alarm and self._about_the_emergency(text, reply, context)
+        if about_the_danger:
+            danger = DangerCheck(Danger.NOW)
         if danger.alarm:
-            asked = asks_something(text, besides=self._what_to_do)
+            # A question about the danger itself gets no article text after the 999 line.
+            asked = not about_the_danger and asks_something(text, besides=self._what_to_do)
             reply = self._emergency(danger, reply, asked)
         else:
             reply = replace(reply, danger=danger.level)
         return replace(reply, context=self.context_after(context, reply, asked_as))
+
+    def _about_the_emergency(self, text: str, reply: Reply, context: Context) -> bool:
+        """Right after a 999 reply, a question the bot cannot answer on its own words ("should
+        we lift him onto a rickshaw?", "999 e phone dile ashbe?") asks about the danger: 999
+        again, and no article answer read into it from the chat. One that names the article's
+        subject ("does stem cell heal this sore?"), another topic (stroke, depression) or a
+        time long past ("it happened last month") asks about something else."""
+        if not context.alarmed or not asks_something(text):
+            return False
+        if reply.kind in (ReplyKind.GREETING, ReplyKind.APPOINTMENT):
+            return False
+        if (reply.kind is ReplyKind.ANSWER
+                and (reply.confidence or 0.0) >= ANSWER_PROBABILITY):
+            return False
+        if reply.ranking is not None and reply.ranking.out_of_scope:
+            return False
+        return text not in self._article_subject and not self.danger.tells_a_past_time(text)
 
     @staticmethod
     def context_after(context: Context, reply: Reply, asked_as: str) -> Context:
