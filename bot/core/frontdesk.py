@@ -272,8 +272,8 @@ class FrontDesk:
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
         reply, asked_as = self._understand(text, lang, form, conversation, context)
-        about_the_danger = not danger.alarm and self._about_the_emergency(text, reply, context)
-        if about_the_danger:
+        about_the_danger = self._about_the_emergency(text, reply, context)
+        if about_the_danger and not danger.alarm:
             danger = DangerCheck(Danger.NOW)
         if danger.alarm:
             # A question about the danger itself gets no article text after the 999 line.
@@ -296,7 +296,7 @@ class FrontDesk:
         if (reply.kind is ReplyKind.ANSWER
                 and (reply.confidence or 0.0) >= ANSWER_PROBABILITY):
             return False
-        if reply.ranking is not None and reply.ranking.out_of_scope:
+        if self.matcher.about_another_topic(text):
             return False
         return text not in self._article_subject and not self.danger.tells_a_past_time(text)
 

@@ -423,7 +423,7 @@ class Matcher:
             # a confident article answer because its other words fit one.
             "unknown_asking": self._vocabulary.unknown_share(asking),
         }
-        off_topic = self._about_another_topic(text)
+        off_topic = self.about_another_topic(text)
         out_of_scope = off_topic or evidence["oos_lead"] >= OUT_OF_SCOPE_MARGIN
         ranking = Ranking(
             matches=matches,
@@ -433,7 +433,7 @@ class Matcher:
         )
         return self._as_taught(ranking, score, (query_q, query_w), off_topic, limit)
 
-    def _about_another_topic(self, text: str) -> bool:
+    def about_another_topic(self, text: str) -> bool:
         """Any question that names another topic ("…and does stem cell help his eyes?") is out
         of scope; a topic word in the story around it ("he is diabetic") is not. Another
         disabling illness named anywhere ("Abba had a stroke last year. Can stem cells help him
