@@ -114,6 +114,8 @@ def test_an_old_injury_story_is_answered_without_an_alarm(
         "mind is better. Is stem cell safe for him?",
         "last week he had a fit, it stopped in two minutes, the doctor saw him. now he is fine. "
         "what does stem cell therapy cost?",
+        # "Before the accident" tells an accident that is past.
+        "paralyzed manush ki biye krte pare? vai er biye thik chilo accident er age",
     ],
 )
 def test_no_false_alarm(desk: FrontDesk, text: str) -> None:
