@@ -31,7 +31,7 @@ from helpers.replies import KALLYANPUR, SAVAR
         ("thanks bhai. abbu ke niye family te bose kotha bolbo", Lang.BN, "ধন্যবাদ"),
         ("শুভ রাত্রি আপু, কাল আবার মেসেজ দিবো", Lang.BN, "আল্লাহ হাফেজ"),
         # A few words beside the courtesy say who writes, not what they ask.
-        ("Is anybody there please? I want to ask for my neighbour Karim.", Lang.EN, "Hello!"),
+        ("Is anybody there please? I want to ask something for my cousin.", Lang.EN, "Hello!"),
         ("We are grateful to you for the kind reply. May Allah bless you.", Lang.EN,
          "You're welcome"),
     ],

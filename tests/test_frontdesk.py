@@ -472,7 +472,7 @@ def test_a_taught_question_is_answered_from_the_next_message_on(kb: KnowledgeBas
     """Issue 9's "teach": staff map a question the bot could not place to an entry, or mark it
     as not in the article, and the next patient who asks it gets that reply."""
     desk = FrontDesk(kb, Catalogs(PROJECT_DIR / "locales"))
-    question = "stem cell kemon"
+    question = "stem cell jinish ta kemon"
     not_in_article = "does stem cell therapy help with bedsores?"
     assert ask(desk, question).kind is ReplyKind.DID_YOU_MEAN
     assert ask(desk, not_in_article).kind is ReplyKind.ANSWER

@@ -114,6 +114,9 @@ class Reply:
     unanswered: bool = False  # a question of the message has no answer in the article
 
 
+_CLAUSES = re.compile(r"[,;:]")
+
+
 def _cap(text: str) -> str:
     if len(text) <= MAX_TEXT:
         return text
@@ -357,7 +360,9 @@ class FrontDesk:
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):
             kind, matches = ReplyKind.FALLBACK, ()
-        elif (asked := self._asked_next(question, context)) is not None:
+        elif (asked := (self._asked_next(question, context) or (
+                ranking is not None and not ranking.out_of_scope
+                and self._asked_after_a_story(question, context)))):
             kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
         elif ranking is not None and (again := self._asked_again(question, ranking, context,
                                                                  kind is ReplyKind.ANSWER)):
@@ -405,6 +410,23 @@ class FrontDesk:
             return None
         for phrases, entry_id in (*self._then.get(context.last, ()), *self._asked_by):
             if question in phrases and not self._own_topic(phrases.remove(question)):
+                return entry_id
+        return None
+
+    def _asked_after_a_story(self, question: str, context: Context) -> str | None:
+        """A story that ends by asking only what will help ("…হাত-পা অবশ, কী করলে ভালো
+        হবে?", "…cannot move his legs, what will make him better?") asks whether to try stem
+        cells and who decides (`asked_by`), not what the injury does to a body."""
+        if context.alarmed:
+            return None
+        asking = [s for s in sentences(question) if is_question(s)]
+        if len(asking) != 1:
+            return None
+        *story, clause = _CLAUSES.split(asking[0])
+        if any(is_question(part) for part in story if part.strip()):
+            return None
+        for phrases, entry_id in self._asked_by:
+            if clause in phrases and not self._own_topic(phrases.remove(clause)):
                 return entry_id
         return None
 
