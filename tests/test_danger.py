@@ -107,6 +107,9 @@ def test_an_old_injury_story_is_answered_without_an_alarm(
         "mind is better. Is stem cell safe for him?",
         "last week he had a fit, it stopped in two minutes, the doctor saw him. now he is fine. "
         "what does stem cell therapy cost?",
+        # "Suddenly" tells the scene of an old story here, not a danger now.
+        "দুই বছর আগে আমার জামাই হাওরে নাও বাইছিল, হঠাৎ ঝড়ে নাও উল্টাইয়া যায়। ঘাড়ে বারি খাইয়া সে "
+        "অজ্ঞান হইয়া গেছিল। এখন কি স্টেম সেল দেওয়া যাবে?",
         # "Before the accident" tells an accident that is past.
         "paralyzed manush ki biye krte pare? vai er biye thik chilo accident er age",
     ],
@@ -208,6 +211,9 @@ def test_danger_now_gets_an_instruction_and_an_injury_with_no_time_says_when_999
         "আমি আর তোমগো বোঝা হইয়া থাকমু না, আল্লাহ আমারে নিয়া যাক। দড়ি খুঁজবার লাগছিল।",
         "ভাটায় এক পোলার উপরে ইটের খামাল ভাইঙ্গা পড়ছে এই মাত্র, কোমর থিকা নিচে কিছু টের পায় না",
         "he does not wake up, what do we do?",
+        "চাচা কইছিল মইরা যাইবো, অ্যাকন দেখি বিষের বোতল হাতে বইসা রইছে, দরজা খোলে না",
+        "Jamai aj rate bolse se ar banchte chay na, sob shesh",
+        "2 years ago he fell from a tree. suddenly his face drooped and he cannot talk",
     ],
 )
 def test_danger_told_in_everyday_words_gets_999(desk: FrontDesk, text: str) -> None:

@@ -178,11 +178,13 @@ class DangerDetector:
         ]
         # "Suddenly fell from a tree three years ago": the date wins over "suddenly"; not over
         # "today" ("injured last year, since this afternoon he cannot breathe").
+        # "Suddenly" dates the danger it tells, not a story's scene ("2 years ago… suddenly a
+        # storm capsized the boat. He was unconscious that day").
         recent = [
             any(h.start not in todays for h in hits)
-            or (bool(self._sudden.hits(keys)) and not old)
-            for keys, hits, old, (_, todays)
-            in zip(clauses, recent_hits, long_ago, counted, strict=True)
+            or (bool(self._sudden.hits(keys)) and not old and any(dangers))
+            for keys, hits, old, (_, todays), dangers
+            in zip(clauses, recent_hits, long_ago, counted, found, strict=True)
         ]
         living = [bool(self._living_with.hits(keys)) for keys in clauses]
         dated = (old_story or any(long_ago)) and not any(recent)
