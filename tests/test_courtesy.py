@@ -32,6 +32,8 @@ from helpers.replies import KALLYANPUR, SAVAR
         ("শুভ রাত্রি আপু, কাল আবার মেসেজ দিবো", Lang.BN, "আল্লাহ হাফেজ"),
         # A few words beside the courtesy say who writes, not what they ask.
         ("Is anybody there please? I want to ask something for my cousin.", Lang.EN, "Hello!"),
+        ("Assalamu alaikum. I am Rahima from Netrokona, my nephew is typing for me. Is anyone "
+         "there?", Lang.EN, "Wa alaikum assalam"),
         ("We are grateful to you for the kind reply. May Allah bless you.", Lang.EN,
          "You're welcome"),
     ],
@@ -51,6 +53,11 @@ def test_a_message_with_no_clue_to_its_language_uses_the_patients_usual_one(
     reply = desk.reply("hlw", conversation="courtesy", usual=Lang.BN)
     assert reply.lang is Lang.BN and script_counts(reply.text)[0] > 0
     assert desk.reply("hlw", conversation="courtesy").lang is Lang.EN
+
+
+def test_a_courtesy_beside_another_illness_gets_the_honest_fallback(desk: FrontDesk) -> None:
+    reply = desk.reply("assalamu alaikum, amar abbur MND, ki korbo?", conversation="mnd")
+    assert reply.kind is ReplyKind.FALLBACK
 
 
 def test_a_courtesy_around_a_question_still_gets_the_answer(desk: FrontDesk) -> None:

@@ -353,9 +353,12 @@ class FrontDesk:
                    if _names_something(question) else None)
         kind, matches = self._decide(ranking)
         # Beside a courtesy, a few words the bot cannot answer ("…I want to ask something for
-        # my musalli", "need talk about my brother") say who is writing, not what they ask.
-        if courtesy and kind is not ReplyKind.ANSWER and (
-            len(key_words(self._filler.remove(question))) <= COURTESY_MAX_EXTRA_WORDS
+        # my musalli", "need talk about my brother", "I am Hasina from Kishoreganj") say who is
+        # writing, not what they ask. Names and places are words no phrasing has.
+        if courtesy and kind is not ReplyKind.ANSWER and not (
+            ranking is not None and ranking.out_of_scope) and (
+            len(self.matcher.known_words(self._filler.remove(question)))
+            <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
         if ranking is not None and self._asks_only_how_long(question, context):

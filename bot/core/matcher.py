@@ -118,6 +118,9 @@ class _Vocabulary:
                       for w in words)
         return unknown / len(words)
 
+    def knows(self, word: str) -> bool:
+        return f"w:{word}" in self._ids
+
     def encode(self, doc: Features) -> _Encoded:
         ids: list[int] = []
         counts: list[float] = []
@@ -372,6 +375,11 @@ class Matcher:
         """The key words of `text` that name a topic: those not shared by the phrasings of many
         entries. "mane?", "sure?", "how many patients?" and "r ki kono upay nai?" have none."""
         return [w for w in key_words(text) if w not in self._generic]
+
+    def known_words(self, text: str) -> list[str]:
+        """The key words of `text` that some phrasing has: not a name, a village or a word
+        the knowledge base never saw."""
+        return [w for w in key_words(text) if self._vocabulary.knows(w)]
 
     def in_answer(self, words: list[str], entry_id: str) -> float:
         """The share of `words` (key words) that the answer of `entry_id` uses, as they are or
