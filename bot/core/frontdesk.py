@@ -165,8 +165,6 @@ class FrontDesk:
         self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
                       for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
-        self._article_subject = PhraseSet(
-            p for phrases in kb.article_topics.values() for p in phrases)
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
         self._filler = self._phrases("courtesy_filler")
@@ -287,21 +285,15 @@ class FrontDesk:
         return replace(reply, context=self.context_after(context, reply, asked_as))
 
     def _about_the_emergency(self, text: str, reply: Reply, context: Context) -> bool:
-        """Right after a 999 reply, a question the bot cannot answer on its own words ("should
-        we lift him onto a rickshaw?", "999 e phone dile ashbe?") asks about the danger: 999
-        again, and no article answer read into it from the chat. One that names the article's
-        subject ("does stem cell heal this sore?"), another topic (stroke, depression) or a
-        time long past ("it happened last month") asks about something else."""
-        if not context.alarmed or not asks_something(text):
+        """Right after a 999 reply, asking what to do about it ("should we lift him onto a
+        rickshaw?", "999 e phone dile ashbe?", "hospital e nibo?": `what_to_do` in
+        faq/triggers.yaml) asks about the danger: 999 again, and no article answer read into
+        it from the chat, unless the bot is sure of one on the message's own words."""
+        if not context.alarmed or text not in self._what_to_do:
             return False
         if reply.kind in (ReplyKind.GREETING, ReplyKind.APPOINTMENT):
             return False
-        if (reply.kind is ReplyKind.ANSWER
-                and (reply.confidence or 0.0) >= ANSWER_PROBABILITY):
-            return False
-        if self.matcher.about_another_topic(text):
-            return False
-        return text not in self._article_subject and not self.danger.tells_a_past_time(text)
+        return reply.kind is not ReplyKind.ANSWER or (reply.confidence or 0.0) < ANSWER_PROBABILITY
 
     @staticmethod
     def context_after(context: Context, reply: Reply, asked_as: str) -> Context:
