@@ -234,3 +234,36 @@ async def test_replying_to_an_answer_in_telegram_makes_it_the_context(fake, bot)
     later = await patient.reply("how long must we keep watching then?",
                                 to=safety["message_id"])
     assert "Long-term" in later.params["text"]
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up"),
+    [
+        ("stem cell er khoroch koto?", "kisti kore dewa jabe?"),
+        ("is stem cell therapy legal in bangladesh?", "and in thailand?"),
+        ("how many patients were in the 670 study?", "what about for kids?"),
+        ("স্টেম সেল কয় ধরনের?", "কোনটা সবচেয়ে ভালো?"),
+    ],
+)
+def test_a_short_turn_asking_what_the_article_leaves_out_gets_the_fallback(
+        desk: FrontDesk, first: str, follow_up: str) -> None:
+    """faq/out-of-scope.yaml `after_an_answer`: installments, treatment abroad, children,
+    which one is best: the honest fallback, not the last answer again."""
+    replies = chat(desk, first, follow_up)
+    assert replies[0].kind is ReplyKind.ANSWER
+    assert replies[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "how_long"),
+    [
+        ("will physiotherapy still be needed with stem cells?",
+         "how many hours a day physio then?"),
+        ("ফিজিওথেরাপি কি লাগবে স্টেম সেল দিলে?", "কত মাস ফিজিও করতে হবে?"),
+    ],
+)
+def test_how_long_of_the_last_answers_subject_gets_the_fallback(
+        desk: FrontDesk, first: str, how_long: str) -> None:
+    replies = chat(desk, first, how_long)
+    assert replies[0].entry_id == "rehabilitation"
+    assert replies[1].kind is ReplyKind.FALLBACK

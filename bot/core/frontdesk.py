@@ -162,6 +162,8 @@ class FrontDesk:
         self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
                       for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
+        self._not_covered_after = PhraseSet(
+            p for phrases in kb.after_an_answer.values() for p in phrases)
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
         self._filler = self._phrases("courtesy_filler")
@@ -330,7 +332,9 @@ class FrontDesk:
             len(key_words(question)) <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if ranking is not None and self._asks_only_how_long(question, context):
+        if ranking is not None and (self._asks_only_how_long(question, context, ranking,
+                                                             kind is ReplyKind.ANSWER)
+                                    or self._asks_what_is_not_covered(question, context)):
             kind, matches = ReplyKind.FALLBACK, ()
         elif (asked := self._asked_next(question, context)) is not None:
             kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
@@ -361,15 +365,42 @@ class FrontDesk:
         return self.matcher.topic_words(self._follows_on.remove(
             self._refers_back.remove(self._how_many.remove(question))))
 
-    def _asks_only_how_long(self, question: str, context: Context) -> bool:
+    def _asks_only_how_long(
+        self, question: str, context: Context, ranking: Ranking, sure: bool
+    ) -> bool:
         """A short turn in a chat asking only how long or how often ("r koto din?", "for how
-        many years?", "কত দিন পর পর?"): the article gives no such figure for a patient. One
-        with a topic of its own is read as usual ("what is sub acute? how many months is
-        that", "how long do they keep checking him after the treatment?")."""
+        many years?", "কত দিন পর পর?"): the article gives no such figure for a patient. So does
+        one that asks it of the last answer's subject ("how many days a week physio then?"
+        after physiotherapy, "কয়বার আসা লাগবো?" after the check-ups). One that asks something
+        else too, or that the bot is sure names another entry, is read as usual ("what is sub
+        acute? how many months is that", "how long do they keep checking him after the
+        treatment?" after the long-term risks)."""
         if (not context.last or question not in self._how_long
                 or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return False
-        return not self._own_topic(self._how_long.remove(question))
+        if not self._own_topic(self._how_long.remove(question)):
+            return True
+        if any(is_question(s) and s not in self._how_long for s in sentences(question)):
+            return False
+        best = ranking.best
+        if best is None or best.entry_id == context.last:
+            return True
+        # Another entry: read as usual when the bot is sure of it, or when the last answer
+        # leads to it ("how long must we keep watching then?" after safety: the long-term risks).
+        return not sure and best.entry_id not in self._near(context)
+
+    def _near(self, context: Context) -> set[str]:
+        """The last answer's entry and what follows on from it: its follow-up buttons and the
+        further relations of its entry (faq/*.yaml `related`)."""
+        last = self.kb.entries.get(context.last or "")
+        return {e for e in (context.last, *context.offered, *(last.related if last else ())) if e}
+
+    def _asks_what_is_not_covered(self, question: str, context: Context) -> bool:
+        """A short turn right after an answer that asks what the article does not cover (faq/
+        out-of-scope.yaml `after_an_answer`: "kisti te dewa jay?" after the cost, "india te
+        gele?", "ছোটদের ক্ষেত্রে?"): the honest fallback, however close the last answer's words."""
+        return (context.last is not None and question in self._not_covered_after
+                and len(key_words(question)) <= FOLLOW_UP_MAX_WORDS)
 
     def _asked_next(self, question: str, context: Context) -> str | None:
         """The entry a short turn of a calm chat asks by its phrase alone, when it names no
@@ -428,8 +459,7 @@ class FrontDesk:
         # Its own words decide, with a lead for what follows on from the last answer (its
         # follow-up buttons and the further relations of its entry, faq/*.yaml `related`), and
         # for the last answer itself when the message points back to it.
-        last = self.kb.entries.get(context.last)
-        near = {context.last, *context.offered, *(last.related if last else ())}
+        near = self._near(context)
 
         def weight(m: Match) -> float:
             return (m.score * (TOPICLESS_OWN if topicless else 1.0)
