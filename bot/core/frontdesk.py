@@ -159,8 +159,9 @@ class FrontDesk:
         self._asked_by = [(self._phrases(e.asked_by), e.id)
                           for e in kb.entries.values() if e.asked_by]
         self._follows_on = self._phrases("follows_on")
-        self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
-                      for e in kb.entries.values() if e.then}
+        self._then: dict[str, list[tuple[PhraseSet, str]]] = {
+            e.id: [(self._phrases(kind), target) for kind, target in e.then]
+            for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
         self._not_covered_after = PhraseSet(
             p for phrases in kb.after_an_answer.values() for p in phrases)
@@ -409,7 +410,8 @@ class FrontDesk:
         what do we do?")."""
         if not context.last or context.alarmed:
             return None
-        for phrases, entry_id in (*self._then.get(context.last, ()), *self._asked_by):
+        asked: list[tuple[PhraseSet, str]] = [*self._then.get(context.last, ()), *self._asked_by]
+        for phrases, entry_id in asked:
             if question in phrases and not self._own_topic(phrases.remove(question)):
                 return entry_id
         return None
