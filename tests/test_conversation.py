@@ -267,3 +267,41 @@ def test_how_long_of_the_last_answers_subject_gets_the_fallback(
     replies = chat(desk, first, how_long)
     assert replies[0].entry_id == "rehabilitation"
     assert replies[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "entry"),
+    [
+        ("is stem cell therapy a permanent cure?", "so it's useless?", "does-it-work"),
+        ("স্টেম সেল কি পুরোপুরি সারায়?", "তাহলে কোনো লাভ নাই?", "does-it-work"),
+        ("is there a fixed dose for stem cells?", "will that change?", "standardisation"),
+        ("stem cell er dose ki fixed?", "kobe thik hobe?", "standardisation"),
+        ("স্টেম সেলের ডোজ কি নির্দিষ্ট?", "কবে এক রকম হবে?", "standardisation"),
+        ("tell me about the muse cell trial", "only 10?", "trial-quality"),
+        # A topic of its own is not a figure the answer gave: asked of the same trial.
+        ("tell me about the muse cell trial", "only neck injuries?", "muse-cell-trial"),
+    ],
+)
+def test_a_short_turn_asks_what_the_answer_leads_to(
+        desk: FrontDesk, first: str, follow_up: str, entry: str) -> None:
+    """`then` in faq/*.yaml: "so it's useless?" after "no cure" asks whether it works at all;
+    "will that change?" after "no standard dose" asks about a standard; "only 10?" after a
+    small trial asks how far the studies can be trusted."""
+    replies = chat(desk, first, follow_up)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+@pytest.mark.parametrize(
+    ("first", "next_step"),
+    [
+        ("is stem cell a cure?", "is there no other way?"),
+        ("stem cell ki cure?", "r kono upay nei?"),
+        ("স্টেম সেল কি পুরোপুরি সারায়?", "অন্য কোনো উপায় নেই?"),
+        # The asker ("amra") names no topic: it asks what to do, as "tahole ki korbo?" does.
+        ("are stem cell clinics trustworthy?", "tahole amra ki korbo?"),
+    ],
+)
+def test_no_other_way_asks_whether_to_try_it(desk: FrontDesk, first: str,
+                                             next_step: str) -> None:
+    replies = chat(desk, first, next_step)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "considering-it"

@@ -70,6 +70,7 @@ MAX_TEXT = 800
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
 _FIGURE = re.compile(r"\d\d")  # two digits or more, in any script
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
 
 class Courtesy(StrEnum):
@@ -155,6 +156,7 @@ class FrontDesk:
         self._refers_back = self._phrases("refers_back")
         self._how_long = self._phrases("how_long")
         self._how_many = self._phrases("how_many")
+        self._family = self._phrases("family")
         self._acknowledgement = self._phrases("acknowledgement")
         self._asked_by = [(self._phrases(e.asked_by), e.id)
                           for e in kb.entries.values() if e.asked_by]
@@ -362,9 +364,10 @@ class FrontDesk:
 
     def _own_topic(self, question: str) -> list[str]:
         """The words of a message that name a topic: not the words pointing back ("sure?",
-        "tahole"), nor those many entries share ("mane?", "how many patients?")."""
-        return self.matcher.topic_words(self._follows_on.remove(
-            self._refers_back.remove(self._how_many.remove(question))))
+        "tahole"), nor those many entries share ("mane?", "how many patients?"), nor the asker
+        and the patient ("amra", "ammur")."""
+        return self.matcher.topic_words(self._family.remove(self._follows_on.remove(
+            self._refers_back.remove(self._how_many.remove(question)))))
 
     def _asks_only_how_long(
         self, question: str, context: Context, ranking: Ranking, sure: bool
@@ -376,10 +379,11 @@ class FrontDesk:
         else too, or that the bot is sure names another entry, is read as usual ("what is sub
         acute? how many months is that", "how long do they keep checking him after the
         treatment?" after the long-term risks)."""
+        rest = self._how_long.remove(question)
         if (not context.last or question not in self._how_long
-                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+                or len(key_words(rest)) > FOLLOW_UP_MAX_WORDS):
             return False
-        if not self._own_topic(self._how_long.remove(question)):
+        if not self._own_topic(rest):
             return True
         if any(is_question(s) and s not in self._how_long for s in sentences(question)):
             return False
@@ -412,7 +416,13 @@ class FrontDesk:
             return None
         asked: list[tuple[PhraseSet, str]] = [*self._then.get(context.last, ()), *self._asked_by]
         for phrases, entry_id in asked:
-            if question in phrases and not self._own_topic(phrases.remove(question)):
+            if question not in phrases:
+                continue
+            # A figure the last answer gave is no topic of the turn's own: "only 10 patients??"
+            # after the trial of 10 (but "only neck injuries?" names one).
+            topic = self._own_topic(phrases.remove(question))
+            if not topic or (all(_NUMBER.fullmatch(w) for w in topic)
+                             and self.matcher.in_answer(topic, context.last) >= IN_ANSWER):
                 return entry_id
         return None
 

@@ -109,6 +109,10 @@ TRIGGER_KINDS = (
     "how_many",
     "proven",
     "in_bangladesh",
+    "no_use",
+    "settled",
+    "so_few",
+    "family",
 )
 
 
