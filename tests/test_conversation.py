@@ -305,3 +305,22 @@ def test_no_other_way_asks_whether_to_try_it(desk: FrontDesk, first: str,
                                              next_step: str) -> None:
     replies = chat(desk, first, next_step)
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "considering-it"
+
+
+@pytest.mark.parametrize(
+    ("unanswered", "turn"),
+    [
+        ("does stem cell therapy work for cerebral palsy?", "and for spinal cord injury?"),
+        ("স্ট্রোকে কি স্টেম সেল কাজ করে?", "আর মেরুদণ্ডের আঘাতে?"),
+        ("stroke e stem cell kaj kore?", "r spinal cord injury te?"),
+    ],
+)
+def test_the_same_question_of_a_spinal_injury_after_another_illness(
+        desk: FrontDesk, unanswered: str, turn: str) -> None:
+    """After the honest fallback for another illness, "and for spinal cord injury?" asks the
+    same question of the injury: whether the therapy works, not what an injury does."""
+    replies = chat(desk, unanswered, turn)
+    assert replies[0].kind is ReplyKind.FALLBACK
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "does-it-work"
+    # Another illness next stays unanswered.
+    assert chat(desk, unanswered, "and for parkinson's?")[1].kind is ReplyKind.FALLBACK

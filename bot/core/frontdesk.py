@@ -438,7 +438,9 @@ class FrontDesk:
             return None
         if sure and self._own_topic(question):
             return None
-        both = f"{context.question} {question}"
+        # The subject the turn names takes the place of the one the article does not cover:
+        # "r spinal injury te?" asks "stem cell kaj kore?" of a spinal injury, not of autism.
+        both = f"{self.matcher.without_off_topic(context.question)} {question}"
         kind, matches = self._decide(self.matcher.rank(both, limit=len(self.kb.entries)))
         return (both, kind, matches) if kind is ReplyKind.ANSWER else None
 
