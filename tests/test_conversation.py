@@ -324,3 +324,18 @@ def test_the_same_question_of_a_spinal_injury_after_another_illness(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "does-it-work"
     # Another illness next stays unanswered.
     assert chat(desk, unanswered, "and for parkinson's?")[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "doubt", "entry"),
+    [
+        ("are stem cell clinics on facebook real?", "kivabe bujhbo?", "commercial-clinics"),
+        ("৬৭০ জনের গবেষণায় কী পাওয়া গেছে?", "সবকিছু ভালো হয়েছে?", "msc-670-patients"),
+    ],
+)
+def test_how_do_i_tell_and_everything_point_back(
+        desk: FrontDesk, first: str, doubt: str, entry: str) -> None:
+    """"How do I tell?" and "everything?" (refers_back) ask about the last answer, not the
+    entry that shares a word ("AIS grade kivabe bujhbo")."""
+    replies = chat(desk, first, doubt)
+    assert [r.entry_id for r in replies] == [entry, entry]
