@@ -339,3 +339,20 @@ def test_how_do_i_tell_and_everything_point_back(
     entry that shares a word ("AIS grade kivabe bujhbo")."""
     replies = chat(desk, first, doubt)
     assert [r.entry_id for r in replies] == [entry, entry]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("what does AIS grade mean?", "how many improve by a grade?", "sure?"),
+        ("AIS grade mane ki?", "koyjon er grade bare?", "mane?"),
+        ("এআইএস গ্রেড কী?", "কতজনের গ্রেড বাড়ে?", "নিশ্চিত?"),
+    ],
+)
+def test_how_many_go_up_a_grade_after_the_grade_asks_the_big_study(
+        desk: FrontDesk, turns: tuple[str, ...]) -> None:
+    """`then: {how_many: …}` of ais-grade: how many improve a grade is what the 62 trials
+    found; the doubt after it is about that answer, not the grade again."""
+    replies = chat(desk, *turns)
+    assert [r.entry_id for r in replies] == [
+        "ais-grade", "meta-analysis-62-trials", "meta-analysis-62-trials"]
