@@ -234,3 +234,125 @@ async def test_replying_to_an_answer_in_telegram_makes_it_the_context(fake, bot)
     later = await patient.reply("how long must we keep watching then?",
                                 to=safety["message_id"])
     assert "Long-term" in later.params["text"]
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up"),
+    [
+        ("stem cell er khoroch koto?", "kisti kore dewa jabe?"),
+        ("is stem cell therapy legal in bangladesh?", "and in thailand?"),
+        ("how many patients were in the 670 study?", "what about for kids?"),
+        ("স্টেম সেল কয় ধরনের?", "কোনটা সবচেয়ে ভালো?"),
+    ],
+)
+def test_a_short_turn_asking_what_the_article_leaves_out_gets_the_fallback(
+        desk: FrontDesk, first: str, follow_up: str) -> None:
+    """faq/out-of-scope.yaml `after_an_answer`: installments, treatment abroad, children,
+    which one is best: the honest fallback, not the last answer again."""
+    replies = chat(desk, first, follow_up)
+    assert replies[0].kind is ReplyKind.ANSWER
+    assert replies[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "how_long"),
+    [
+        ("will physiotherapy still be needed with stem cells?",
+         "how many hours a day physio then?"),
+        ("ফিজিওথেরাপি কি লাগবে স্টেম সেল দিলে?", "কত মাস ফিজিও করতে হবে?"),
+    ],
+)
+def test_how_long_of_the_last_answers_subject_gets_the_fallback(
+        desk: FrontDesk, first: str, how_long: str) -> None:
+    replies = chat(desk, first, how_long)
+    assert replies[0].entry_id == "rehabilitation"
+    assert replies[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "entry"),
+    [
+        ("is stem cell therapy a permanent cure?", "so it's useless?", "does-it-work"),
+        ("স্টেম সেল কি পুরোপুরি সারায়?", "তাহলে কোনো লাভ নাই?", "does-it-work"),
+        ("is there a fixed dose for stem cells?", "will that change?", "standardisation"),
+        ("stem cell er dose ki fixed?", "kobe thik hobe?", "standardisation"),
+        ("স্টেম সেলের ডোজ কি নির্দিষ্ট?", "কবে এক রকম হবে?", "standardisation"),
+        ("tell me about the muse cell trial", "only 10?", "trial-quality"),
+        # A topic of its own is not a figure the answer gave: asked of the same trial.
+        ("tell me about the muse cell trial", "only neck injuries?", "muse-cell-trial"),
+    ],
+)
+def test_a_short_turn_asks_what_the_answer_leads_to(
+        desk: FrontDesk, first: str, follow_up: str, entry: str) -> None:
+    """`then` in faq/*.yaml: "so it's useless?" after "no cure" asks whether it works at all;
+    "will that change?" after "no standard dose" asks about a standard; "only 10?" after a
+    small trial asks how far the studies can be trusted."""
+    replies = chat(desk, first, follow_up)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+@pytest.mark.parametrize(
+    ("first", "next_step"),
+    [
+        ("is stem cell a cure?", "is there no other way?"),
+        ("stem cell ki cure?", "r kono upay nei?"),
+        ("স্টেম সেল কি পুরোপুরি সারায়?", "অন্য কোনো উপায় নেই?"),
+        # The asker ("amra") names no topic: it asks what to do, as "tahole ki korbo?" does.
+        ("are stem cell clinics trustworthy?", "tahole amra ki korbo?"),
+    ],
+)
+def test_no_other_way_asks_whether_to_try_it(desk: FrontDesk, first: str,
+                                             next_step: str) -> None:
+    replies = chat(desk, first, next_step)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "considering-it"
+
+
+@pytest.mark.parametrize(
+    ("unanswered", "turn"),
+    [
+        ("does stem cell therapy work for cerebral palsy?", "and for spinal cord injury?"),
+        ("স্ট্রোকে কি স্টেম সেল কাজ করে?", "আর মেরুদণ্ডের আঘাতে?"),
+        ("stroke e stem cell kaj kore?", "r spinal cord injury te?"),
+    ],
+)
+def test_the_same_question_of_a_spinal_injury_after_another_illness(
+        desk: FrontDesk, unanswered: str, turn: str) -> None:
+    """After the honest fallback for another illness, "and for spinal cord injury?" asks the
+    same question of the injury: whether the therapy works, not what an injury does."""
+    replies = chat(desk, unanswered, turn)
+    assert replies[0].kind is ReplyKind.FALLBACK
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "does-it-work"
+    # Another illness next stays unanswered.
+    assert chat(desk, unanswered, "and for parkinson's?")[1].kind is ReplyKind.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("first", "doubt", "entry"),
+    [
+        ("are stem cell clinics on facebook real?", "kivabe bujhbo?", "commercial-clinics"),
+        ("৬৭০ জনের গবেষণায় কী পাওয়া গেছে?", "সবকিছু ভালো হয়েছে?", "msc-670-patients"),
+    ],
+)
+def test_how_do_i_tell_and_everything_point_back(
+        desk: FrontDesk, first: str, doubt: str, entry: str) -> None:
+    """"How do I tell?" and "everything?" (refers_back) ask about the last answer, not the
+    entry that shares a word ("AIS grade kivabe bujhbo")."""
+    replies = chat(desk, first, doubt)
+    assert [r.entry_id for r in replies] == [entry, entry]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("what does AIS grade mean?", "how many improve by a grade?", "sure?"),
+        ("AIS grade mane ki?", "koyjon er grade bare?", "mane?"),
+        ("এআইএস গ্রেড কী?", "কতজনের গ্রেড বাড়ে?", "নিশ্চিত?"),
+    ],
+)
+def test_how_many_go_up_a_grade_after_the_grade_asks_the_big_study(
+        desk: FrontDesk, turns: tuple[str, ...]) -> None:
+    """`then: {how_many: …}` of ais-grade: how many improve a grade is what the 62 trials
+    found; the doubt after it is about that answer, not the grade again."""
+    replies = chat(desk, *turns)
+    assert [r.entry_id for r in replies] == [
+        "ais-grade", "meta-analysis-62-trials", "meta-analysis-62-trials"]

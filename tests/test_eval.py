@@ -415,10 +415,10 @@ def test_held_out_two_question_set_misses_no_emergency(round4: dict[str, Played]
     assert round4["round4/twoq-heldout-J.yaml"].missed_dangers == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 gate not met: 42 of 61 follow-ups right (G), "
-                                        "112 of 148 (W)")
 @pytest.mark.parametrize("name", MULTI_TURN_TUNING)
 def test_follow_ups_are_read_in_context(round4: dict[str, Played], name: str) -> None:
+    """Issue 18's gate: at least 90 % of follow-up turns right on each multi-turn tuning set
+    (G 55 of 61, W 136 of 148 when it was met)."""
     played = round4[name]
     print(f"\n{name} follow-ups: {played.follow_ups_right}/{played.follow_ups}")
     assert played.follow_ups_right >= MIN_FOLLOW_UPS_RIGHT * played.follow_ups

@@ -70,6 +70,7 @@ MAX_TEXT = 800
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
 _FIGURE = re.compile(r"\d\d")  # two digits or more, in any script
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
 
 class Courtesy(StrEnum):
@@ -158,13 +159,17 @@ class FrontDesk:
         self._refers_back = self._phrases("refers_back")
         self._how_long = self._phrases("how_long")
         self._how_many = self._phrases("how_many")
+        self._family = self._phrases("family")
         self._acknowledgement = self._phrases("acknowledgement")
         self._asked_by = [(self._phrases(e.asked_by), e.id)
                           for e in kb.entries.values() if e.asked_by]
         self._follows_on = self._phrases("follows_on")
-        self._then = {e.id: [(self._phrases(kind), target) for kind, target in e.then]
-                      for e in kb.entries.values() if e.then}
+        self._then: dict[str, list[tuple[PhraseSet, str]]] = {
+            e.id: [(self._phrases(kind), target) for kind, target in e.then]
+            for e in kb.entries.values() if e.then}
         self._what_to_do = self._phrases("what_to_do")
+        self._not_covered_after = PhraseSet(
+            p for phrases in kb.after_an_answer.values() for p in phrases)
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
         self._filler = self._phrases("courtesy_filler")
@@ -353,7 +358,9 @@ class FrontDesk:
             <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if ranking is not None and self._asks_only_how_long(question, context):
+        if ranking is not None and (self._asks_only_how_long(question, context, ranking,
+                                                             kind is ReplyKind.ANSWER)
+                                    or self._asks_what_is_not_covered(question, context)):
             kind, matches = ReplyKind.FALLBACK, ()
         elif (asked := (self._asked_next(question, context) or (
                 ranking is not None and not ranking.out_of_scope
@@ -382,19 +389,48 @@ class FrontDesk:
 
     def _own_topic(self, question: str) -> list[str]:
         """The words of a message that name a topic: not the words pointing back ("sure?",
-        "tahole"), nor those many entries share ("mane?", "how many patients?")."""
-        return self.matcher.topic_words(self._follows_on.remove(
-            self._refers_back.remove(self._how_many.remove(question))))
+        "tahole"), nor those many entries share ("mane?", "how many patients?"), nor the asker
+        and the patient ("amra", "ammur")."""
+        return self.matcher.topic_words(self._family.remove(self._follows_on.remove(
+            self._refers_back.remove(self._how_many.remove(question)))))
 
-    def _asks_only_how_long(self, question: str, context: Context) -> bool:
+    def _asks_only_how_long(
+        self, question: str, context: Context, ranking: Ranking, sure: bool
+    ) -> bool:
         """A short turn in a chat asking only how long or how often ("r koto din?", "for how
-        many years?", "কত দিন পর পর?"): the article gives no such figure for a patient. One
-        with a topic of its own is read as usual ("what is sub acute? how many months is
-        that", "how long do they keep checking him after the treatment?")."""
+        many years?", "কত দিন পর পর?"): the article gives no such figure for a patient. So does
+        one that asks it of the last answer's subject ("how many days a week physio then?"
+        after physiotherapy, "কয়বার আসা লাগবো?" after the check-ups). One that asks something
+        else too, or that the bot is sure names another entry, is read as usual ("what is sub
+        acute? how many months is that", "how long do they keep checking him after the
+        treatment?" after the long-term risks)."""
+        rest = self._how_long.remove(question)
         if (not context.last or question not in self._how_long
-                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+                or len(key_words(rest)) > FOLLOW_UP_MAX_WORDS):
             return False
-        return not self._own_topic(self._how_long.remove(question))
+        if not self._own_topic(rest):
+            return True
+        if any(is_question(s) and s not in self._how_long for s in sentences(question)):
+            return False
+        best = ranking.best
+        if best is None or best.entry_id == context.last:
+            return True
+        # Another entry: read as usual when the bot is sure of it, or when the last answer
+        # leads to it ("how long must we keep watching then?" after safety: the long-term risks).
+        return not sure and best.entry_id not in self._near(context)
+
+    def _near(self, context: Context) -> set[str]:
+        """The last answer's entry and what follows on from it: its follow-up buttons and the
+        further relations of its entry (faq/*.yaml `related`)."""
+        last = self.kb.entries.get(context.last or "")
+        return {e for e in (context.last, *context.offered, *(last.related if last else ())) if e}
+
+    def _asks_what_is_not_covered(self, question: str, context: Context) -> bool:
+        """A short turn right after an answer that asks what the article does not cover (faq/
+        out-of-scope.yaml `after_an_answer`: "kisti te dewa jay?" after the cost, "india te
+        gele?", "ছোটদের ক্ষেত্রে?"): the honest fallback, however close the last answer's words."""
+        return (context.last is not None and question in self._not_covered_after
+                and len(key_words(question)) <= FOLLOW_UP_MAX_WORDS)
 
     def _asked_next(self, question: str, context: Context) -> str | None:
         """The entry a short turn of a calm chat asks by its phrase alone, when it names no
@@ -403,8 +439,15 @@ class FrontDesk:
         what do we do?")."""
         if not context.last or context.alarmed:
             return None
-        for phrases, entry_id in (*self._then.get(context.last, ()), *self._asked_by):
-            if question in phrases and not self._own_topic(phrases.remove(question)):
+        asked: list[tuple[PhraseSet, str]] = [*self._then.get(context.last, ()), *self._asked_by]
+        for phrases, entry_id in asked:
+            if question not in phrases:
+                continue
+            # A figure the last answer gave is no topic of the turn's own: "only 10 patients??"
+            # after the trial of 10 (but "only neck injuries?" names one).
+            topic = self._own_topic(phrases.remove(question))
+            if not topic or (all(_NUMBER.fullmatch(w) for w in topic)
+                             and self.matcher.in_answer(topic, context.last) >= IN_ANSWER):
                 return entry_id
         return None
 
@@ -437,7 +480,9 @@ class FrontDesk:
             return None
         if sure and self._own_topic(question):
             return None
-        both = f"{context.question} {question}"
+        # The subject the turn names takes the place of the one the article does not cover:
+        # "r spinal injury te?" asks "stem cell kaj kore?" of a spinal injury, not of autism.
+        both = f"{self.matcher.without_off_topic(context.question)} {question}"
         kind, matches = self._decide(self.matcher.rank(both, limit=len(self.kb.entries)))
         return (both, kind, matches) if kind is ReplyKind.ANSWER else None
 
@@ -470,8 +515,7 @@ class FrontDesk:
         # Its own words decide, with a lead for what follows on from the last answer (its
         # follow-up buttons and the further relations of its entry, faq/*.yaml `related`), and
         # for the last answer itself when the message points back to it.
-        last = self.kb.entries.get(context.last)
-        near = {context.last, *context.offered, *(last.related if last else ())}
+        near = self._near(context)
 
         def weight(m: Match) -> float:
             return (m.score * (TOPICLESS_OWN if topicless else 1.0)

@@ -109,6 +109,10 @@ TRIGGER_KINDS = (
     "how_many",
     "proven",
     "in_bangladesh",
+    "no_use",
+    "settled",
+    "so_few",
+    "family",
 )
 
 
@@ -130,6 +134,10 @@ class KnowledgeBase:
     # Words naming what the article is about (stem cells, the therapy, its trials): one question
     # of several that names one is answered on its own (bot.core.multi).
     article_topics: dict[Form, tuple[str, ...]]
+    # Words that, in a short turn right after an answer, ask what the article does not cover
+    # ("kisti te dewa jay?" after the cost, "india te gele?", "ছোটদের ক্ষেত্রে?"): alone, in a
+    # longer message, they are often side notes of a question the article answers.
+    after_an_answer: dict[Form, tuple[str, ...]]
     article: str
     # Spoken forms read as standard ones (faq/spoken.yaml). Every phrase above is already
     # standardized with it, so a message needs the same one step before it is read.
@@ -453,13 +461,17 @@ def _load_triggers(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
 def _load_out_of_scope(path: Path) -> dict[str, dict[Form, tuple[str, ...]]]:
     file = _File(path)
     top = file.mapping(file.root, "the file", required=(
-        "topics", "conditions", "spinal_cord", "article_topics", "questions"))
+        "topics", "conditions", "spinal_cord", "article_topics", "questions"),
+        optional=("after_an_answer",))
+    empty: dict[Form, tuple[str, ...]] = {form: () for form in Form}
     return {
         "off_topic": _phrases_by_form(file, top["topics"], "out-of-scope topics"),
         "conditions": _phrases_by_form(file, top["conditions"], "other illnesses"),
         "spinal_cord": _phrases_by_form(file, top["spinal_cord"], "spinal cord words"),
         "article_topics": _phrases_by_form(file, top["article_topics"], "article topic words"),
         "out_of_scope": _phrases_by_form(file, top["questions"], "out-of-scope questions"),
+        "after_an_answer": (_phrases_by_form(file, top["after_an_answer"], "after an answer")
+                            if "after_an_answer" in top else empty),
     }
 
 

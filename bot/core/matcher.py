@@ -371,6 +371,11 @@ class Matcher:
             p for phrases in kb.article_topics.values() for p in phrases)
         self.calibration = calibration or Calibration()
 
+    def without_off_topic(self, text: str) -> str:
+        """`text` without the words naming what the article does not cover ("autism e stem cell
+        kaj kore?" -> "e stem cell kaj kore?")."""
+        return self._off_topic.remove(text)
+
     def topic_words(self, text: str) -> list[str]:
         """The key words of `text` that name a topic: those not shared by the phrasings of many
         entries. "mane?", "sure?", "how many patients?" and "r ki kono upay nai?" have none."""
