@@ -124,7 +124,10 @@ def test_a_question_about_the_article_is_answered_beside_one_it_does_not_cover(
 
 
 @pytest.mark.parametrize("text", ["do u have a cord blood bank? and what is the cost?",
-                                  "do you have a cord blood bank, and what is the cost?"])
+                                  "do you have a cord blood bank, and what is the cost?",
+                                  # Another illness told in the story: every question is its.
+                                  "আমার ভাতিজার বয়স ৬, autism আছে, এখনো কথা বলে না। লোকে বলে "
+                                  "stem cell দিলে কথা বলে, এটা কি সত্যি?? কোথায় দেয়?"])
 def test_a_question_cut_from_an_out_of_scope_message_is_not_answered(
     desk: FrontDesk, text: str
 ) -> None:

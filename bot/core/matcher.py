@@ -454,7 +454,7 @@ class Matcher:
         asking = question_sentences(text)
         if any(q in self._off_topic for q in asking):
             return True
-        if text in self._conditions and text not in self._spinal_cord:
+        if self.about_another_illness(text):
             return True
         # A question naming nothing of its own ("whats the charge and is it worth it?") asks
         # about what the message told: another topic told there ("…cord blood banking…") is
@@ -465,6 +465,11 @@ class Matcher:
             and text not in self._spinal_cord
             and text not in self._article_topics
         )
+
+    def about_another_illness(self, text: str) -> bool:
+        """Another disabling illness named anywhere, and no spinal cord injury told: every
+        question of the message is about that illness."""
+        return text in self._conditions and text not in self._spinal_cord
 
     def _as_taught(
         self,

@@ -150,6 +150,8 @@ class MultiQuestions:
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
         if whole.out_of_scope:
+            if self._desk.matcher.about_another_illness(text):
+                return None  # "…autism আছে… এটা কি সত্যি?? কোথায় দেয়?": all about autism
             beside = self._beside_another_subject(parts)
             return None if beside is None else (beside, False)
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
