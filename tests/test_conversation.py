@@ -356,3 +356,14 @@ def test_how_many_go_up_a_grade_after_the_grade_asks_the_big_study(
     replies = chat(desk, *turns)
     assert [r.entry_id for r in replies] == [
         "ais-grade", "meta-analysis-62-trials", "meta-analysis-62-trials"]
+
+
+@pytest.mark.parametrize("follow_up", ["only 10 people? so how much can we trust that",
+                                       "matro 10 jon? eta ki bharosha kora jay?"])
+def test_the_answer_just_given_is_not_given_again_beside_the_new_one(
+        desk: FrontDesk, follow_up: str) -> None:
+    replies = chat(desk, "did the muse cells help anyone?", follow_up)
+    assert replies[0].entry_id == "muse-cell-trial"
+    assert replies[1].kind is ReplyKind.ANSWER
+    assert replies[1].entry_ids in ((), ("trial-quality",)) and (
+        replies[1].entry_id == "trial-quality")

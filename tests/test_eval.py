@@ -221,8 +221,8 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
     phrasings -= {_canonical(q) for q in (
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
         "স্টেম সেল নিয়ে এত হইচই কেন?")}
-    messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT,
-                                   *ROUND5_HELD_OUT)
+    messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
+                                   *ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
@@ -324,7 +324,17 @@ ROUND5_TUNING = ("round5/multiturn-W.yaml", *(f"round5/tuning-{w}.yaml" for w in
                  *(f"round5/firstsight-{w}.yaml" for w in "PQS"))
 ROUND5_HELD_OUT = ("round5/firstsight-R.yaml", "round5/firstsight-T.yaml",
                    "round5/nearmiss-U.yaml", "round5/twoq-heldout-V.yaml")
-MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml")
+# Round 6 (README): danger tuning sets by two new writers (E1, E2), a multi-turn tuning set
+# with emergencies in mid-chat (F6), and three validation writers (V1-V3) used to choose the
+# phrasing round, all tuning sets now. Five first-sight sets (K-O), a near-miss set (NM), a
+# two-question set (TQ) and a multi-turn set (MT) by eight more new writers are held out.
+ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
+    "danger-E1", "danger-E2", "multiturn-F6", "valid-V1", "valid-V2", "valid-V3"))
+ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
+    "firstsight-K", "firstsight-L", "firstsight-M", "firstsight-N", "firstsight-O",
+    "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
+MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
+                     "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
 MIN_FOLLOW_UPS_RIGHT = 0.90
 
@@ -367,10 +377,11 @@ def play(desk: FrontDesk, name: str) -> Played:
 @pytest.fixture(scope="module")
 def round4(desk: FrontDesk) -> dict[str, Played]:
     return {name: play(desk, name)
-            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND4_HELD_OUT, *ROUND5_HELD_OUT)}
+            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND4_HELD_OUT,
+                         *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING))
+@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING))
 def test_round4_tuning_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
     print(f"\n{name}: {played.right}/{played.turns} right")
@@ -386,7 +397,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
         result = evaluations[name]
         calm += sum(result.totals.values()) - result.acute
         alarms += result.false_alarms
-    for name in (*ROUND4_TUNING, *ROUND5_TUNING):
+    for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING):
         calm += round4[name].calm
         alarms += round4[name].false_alarms
     print(f"\nfalse alarms: {alarms}/{calm}")
@@ -408,6 +419,19 @@ def test_round5_held_out_sets_miss_no_emergency(round4: dict[str, Played], name:
     print(f"\n{name}: {played.right}/{played.turns} right, false alarms "
           f"{played.false_alarms}/{played.calm}")
     assert played.missed_dangers == 0
+
+
+@pytest.mark.parametrize("name", ROUND6_HELD_OUT)
+def test_round6_held_out_sets_are_reported(round4: dict[str, Played], name: str) -> None:
+    """Counts only. Their missed emergencies are gated in the next test."""
+    played = round4[name]
+    print(f"\n{name}: {played.right}/{played.turns} right, emergencies missed "
+          f"{played.missed_dangers}, false alarms {played.false_alarms}/{played.calm}")
+
+
+@pytest.mark.parametrize("name", ROUND6_HELD_OUT)
+def test_round6_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
+    assert round4[name].missed_dangers == 0
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: 1 emergency missed (held out)")

@@ -332,7 +332,17 @@ class FrontDesk:
         # matcher would be of a word or two.
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
-        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
+        answers = self._multi.reply(text, lang, form, conversation)
+        # "only 10 people? so how far can we trust that?" right after the Muse trial: the answer
+        # just given is not given again, beside a new one or alone (then the turn is read as
+        # one question, against the chat).
+        again = answers is not None and context.last in answers.entry_ids and (
+            not answers.unanswered and answers.kind is ReplyKind.ANSWER)
+        others = [e for e in answers.entry_ids if e != context.last] if answers else []
+        if answers is not None and again and len(others) == 1:
+            return replace(self.answer(others[0], lang, conversation, form),
+                           ranking=answers.ranking, confidence=answers.confidence), text
+        if answers is not None and not (again and not others):
             return answers, text  # two or three questions, each answered or named as unanswered
         if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text
