@@ -340,3 +340,22 @@ def test_leg_spasms_are_not_a_seizure_but_a_seizure_still_is(desk: FrontDesk) ->
     assert not alarmed(ask(desk, "আব্বার পায়ের খিঁচুনি খুব বেশি, স্টেম সেলে কি কমবে?"))
     assert alarmed(ask(desk, "ছেলের খিঁচুনি হচ্ছে, মুখ দিয়ে ফেনা"))
     assert alarmed(ask(desk, "leg spasms all day and now he is not breathing properly"))
+
+
+def test_a_short_question_right_after_a_999_reply_gets_999_again(desk: FrontDesk) -> None:
+    first = desk.reply("abba abar pore gelo matha fata!!", conversation="terse")
+    assert alarmed(first)
+    for follow_up in ("hospital?", "হাসপাতাল নিমু?", "what do now"):
+        reply = desk.reply(follow_up, conversation="terse", context=first.context)
+        assert alarmed(reply) and reply.entry_id is None, follow_up
+    # Telling the bot they reached the hospital is no new alarm.
+    calm = desk.reply("we are at the hospital now, doctors admitted him. when is the best "
+                      "time for stem cells?", conversation="terse", context=first.context)
+    assert not alarmed(calm)
+
+
+def test_a_question_beside_asking_what_to_say_still_gets_its_answer_after_999(
+        desk: FrontDesk) -> None:
+    reply = desk.reply("আজ রাতে ও বলছে আর বাঁচতে চায় না। stem cell কি আসলেই আশা নাকি খালি "
+                       "হুজুগ, ওরে কি বলব?", conversation="hope")
+    assert alarmed(reply) and reply.entry_id is not None

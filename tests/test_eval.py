@@ -220,7 +220,7 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
     # written on 23 November, before those writers wrote (git log -S): the same words by chance.
     phrasings -= {_canonical(q) for q in (
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
-        "স্টেম সেল নিয়ে এত হইচই কেন?")}
+        "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki")}
     messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
                                    *ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
@@ -329,7 +329,8 @@ ROUND5_HELD_OUT = ("round5/firstsight-R.yaml", "round5/firstsight-T.yaml",
 # phrasing round, all tuning sets now. Five first-sight sets (K-O), a near-miss set (NM), a
 # two-question set (TQ) and a multi-turn set (MT) by eight more new writers are held out.
 ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
-    "danger-E1", "danger-E2", "multiturn-F6", "valid-V1", "valid-V2", "valid-V3"))
+    "danger-E1", "danger-E2", "multiturn-F6", "valid-V1", "valid-V2", "valid-V3",
+    "danger-D4", "multiturn-D3"))
 ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
     "firstsight-K", "firstsight-L", "firstsight-M", "firstsight-N", "firstsight-O",
     "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))

@@ -12,6 +12,7 @@ from bot.core.frontdesk import FrontDesk
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import WORD_CACHE_SIZE
 from bot.core.triggers import REMEMBERED_WORDS, PhraseSet
+from bot.core.vocabulary import ReplyKind
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +194,17 @@ def test_a_phrase_set_forgets_the_least_recently_seen_words_past_its_bound() -> 
     assert breath._candidates.cache_info().currsize == REMEMBERED_WORDS
     assert "বাবার শ্বাস নিতে কষ্ট হচ্ছে" in breath  # a forgotten word is looked up again
     assert "he cant breathe" in breath
+
+
+def test_a_danger_phrase_is_found_typed_without_its_vowels_only_in_an_unknown_word() -> None:
+    known = frozenset({"pore", "gese", "rokto", "porce", "tik", "tika"})
+    fall = PhraseSet(["pore gese", "rokto porce", "tika"], known=known)
+    assert "abba chad thk pr gse" in fall  # "pr gse": "pore gese" typed short
+    assert "mthay rkt porce" in fall
+    assert "operation e thik hoy na" not in fall  # "thik" is a word of its own
+    assert "pr gse" not in PhraseSet(["pore gese"])  # only lists given the known words
+
+
+def test_a_vowel_dropped_emergency_gets_999(desk: FrontDesk) -> None:
+    reply = desk.reply("abba ekhn chad thk pr gse, mthay rkt porche", conversation="short")
+    assert reply.kind is ReplyKind.EMERGENCY

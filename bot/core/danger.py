@@ -77,7 +77,8 @@ class DangerCheck:
 class DangerDetector:
     def __init__(self, kb: KnowledgeBase) -> None:
         def phrases(kind: str) -> PhraseSet:
-            return PhraseSet(p for by_form in kb.triggers[kind].values() for p in by_form)
+            return PhraseSet((p for by_form in kb.triggers[kind].values() for p in by_form),
+                             known=kb.latin_words)
 
         self._cry_for_help = phrases("cry_for_help")
         self._self_harm = phrases("self_harm")

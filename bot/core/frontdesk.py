@@ -50,6 +50,7 @@ SUGGEST_PROBABILITY = 0.2
 CLOSE_RATIO = 0.85
 DID_YOU_MEAN_CHOICES = 3
 COURTESY_MAX_EXTRA_WORDS = 3
+ABOUT_THE_DANGER_WORDS = 2
 # A message this short may lean on the last answer ("and his arms?", "r khoroch?", "তাহলে কী
 # করব?"); a longer one carries its own question.
 FOLLOW_UP_MAX_WORDS = 6
@@ -132,9 +133,12 @@ def _names_something(text: str) -> bool:
 
 
 def asks_something(text: str, besides: PhraseSet | None = None) -> bool:
-    """Whether a sentence of `text` asks something, other than the questions in `besides`."""
+    """Whether a sentence of `text` asks something, other than the questions in `besides`.
+    A clause asks on its own beside one of those ("stem cell কি আসলেই আশা, ওরে কি বলব?")."""
     return any(
-        is_question(sentence) and not (besides and sentence in besides)
+        is_question(sentence) and not (besides and sentence in besides and not any(
+            is_question(clause) and clause not in besides
+            for clause in _CLAUSES.split(sentence)))
         for sentence in sentences(text)
     )
 
@@ -294,7 +298,10 @@ class FrontDesk:
         rickshaw?", "999 e phone dile ashbe?", "hospital e nibo?": `what_to_do` in
         faq/triggers.yaml) asks about the danger: 999 again, and no article answer read into
         it from the chat, unless the bot is sure of one on the message's own words."""
-        if not context.alarmed or text not in self._what_to_do:
+        # A question of a word or two ("hospital?", "ambulance?") asks about it too.
+        if not context.alarmed or not (
+                text in self._what_to_do
+                or (asks_something(text) and len(key_words(text)) <= ABOUT_THE_DANGER_WORDS)):
             return False
         if reply.kind in (ReplyKind.GREETING, ReplyKind.APPOINTMENT):
             return False
@@ -336,13 +343,13 @@ class FrontDesk:
         # "only 10 people? so how far can we trust that?" right after the Muse trial: the answer
         # just given is not given again, beside a new one or alone (then the turn is read as
         # one question, against the chat).
-        again = answers is not None and context.last in answers.entry_ids and (
+        repeats = answers is not None and context.last in answers.entry_ids and (
             not answers.unanswered and answers.kind is ReplyKind.ANSWER)
         others = [e for e in answers.entry_ids if e != context.last] if answers else []
-        if answers is not None and again and len(others) == 1:
+        if answers is not None and repeats and len(others) == 1:
             return replace(self.answer(others[0], lang, conversation, form),
                            ranking=answers.ranking, confidence=answers.confidence), text
-        if answers is not None and not (again and not others):
+        if answers is not None and not (repeats and not others):
             return answers, text  # two or three questions, each answered or named as unanswered
         if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text
@@ -372,9 +379,9 @@ class FrontDesk:
                                                              kind is ReplyKind.ANSWER)
                                     or self._asks_what_is_not_covered(question, context)):
             kind, matches = ReplyKind.FALLBACK, ()
-        elif (asked := (self._asked_next(question, context) or (
-                ranking is not None and not ranking.out_of_scope
-                and self._asked_after_a_story(question, context)))):
+        elif (asked := self._asked_next(question, context) or (
+                self._asked_after_a_story(question, context)
+                if ranking is not None and not ranking.out_of_scope else None)):
             kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
         elif ranking is not None and (again := self._asked_again(question, ranking, context,
                                                                  kind is ReplyKind.ANSWER)):

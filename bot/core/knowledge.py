@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import regex
@@ -16,6 +17,7 @@ import yaml
 
 from bot.core.language import ascii_digits, script_counts
 from bot.core.spoken import Ending, SpokenForms
+from bot.core.triggers import message_keys
 from bot.core.vocabulary import Form, Lang
 
 ARTICLE_PATH = Path("source") / "article.txt"
@@ -142,6 +144,18 @@ class KnowledgeBase:
     # Spoken forms read as standard ones (faq/spoken.yaml). Every phrase above is already
     # standardized with it, so a message needs the same one step before it is read.
     spoken: SpokenForms
+
+    @cached_property
+    def latin_words(self) -> frozenset[str]:
+        """The phonetic keys of every Latin word the knowledge base holds (phrasings, phrase
+        lists): a message word outside them may be one of them typed without its vowels."""
+        texts = [q for e in self.entries.values() for qs in e.questions.values() for q in qs]
+        texts += [p for kinds in self.triggers.values() for ps in kinds.values() for p in ps]
+        for lists in (self.out_of_scope, self.off_topic, self.conditions, self.spinal_cord,
+                      self.article_topics, self.after_an_answer):
+            texts += [p for ps in lists.values() for p in ps]
+        return frozenset(key for text in texts for key in message_keys(text)
+                         if key.isascii() and key.isalpha())
 
     def section_of(self, entry_id: str) -> Section:
         entry = self.entries[entry_id]

@@ -6,6 +6,10 @@ covers "shash", "sash" and "shaash". Bangla words match as word beginnings (Bang
 suffix: গেছ -> গেছেন), unless the editor ends the word with "!" ("আজ!" is "today", and must
 not fire inside "আজীবন", "lifelong").
 
+The danger lists also read SMS shorthand: a Latin word the knowledge base does not know may be
+a listed word typed without some of its vowels ("pr gse" for "pore gese", "rkt" for "rokto").
+Lists whose hit means "not in the article" do not: "thik" is a word of its own, not "tika".
+
 Patterns are indexed by their first word, so a message is checked against the few patterns
 that can start at each of its words rather than against every pattern.
 """
@@ -17,7 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.core.language import WORD_CACHE_SIZE, fold, normalize_text, script_counts, tokenize
+from bot.core.language import (
+    WORD_CACHE_SIZE,
+    fold,
+    normalize_text,
+    script_counts,
+    skeleton,
+    tokenize,
+)
 
 GAP = "..."
 # Words each phrase set remembers (a desk has about 20 sets), about 130 bytes each besides the
@@ -27,13 +38,55 @@ MAX_GAP = 3
 EXACT = "!"
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def shorthand(word: str) -> str | None:
+    """The consonants of a Latin word, s and c alike ("gse" -> "gs"): the index under which a
+    listed word typed without some of its vowels is found. None for a Bangla word, or one with
+    too few consonants to tell words apart."""
+    if not word.isascii() or not word.isalpha():
+        return None
+    return _loose(word)
+
+
+def _loose(key: str) -> str | None:
+    shape = skeleton(key).replace("c", "s")
+    return shape if len(shape) >= _SHORTHAND_MIN else None
+
+
+_SHORTHAND_MIN = 2
+_VOWEL_LETTERS = frozenset("aeiou")
+
+
+def vowels_dropped(word: str, key: str) -> bool:
+    """Whether `word` is `key` typed without some of its vowels ("pr" for "pore", "gse" for
+    "gece", "rkt" for "rokto"), s and c alike; "sel" (cell) is not "sale", nor "stem" "sistem"."""
+    if len(word) >= len(key) or sum(letter in _VOWEL_LETTERS for letter in word) > 1:
+        return False  # "aba" (abba) is a word of its own, not "abohawa" typed short
+    word, key = word.replace("c", "s"), key.replace("c", "s")
+    i = 0
+    for letter in key:
+        if i < len(word) and letter == word[i]:
+            i += 1
+        elif letter not in _VOWEL_LETTERS:
+            return False
+    return i == len(word)
+
+
 @dataclass(frozen=True)
 class _Word:
     key: str
     prefix: bool  # matches any word that starts with `key`
+    # The consonants of a Latin key, for a message word typed without its vowels.
+    loose: str | None = None
 
-    def matches(self, word: str) -> bool:
-        return word.startswith(self.key) if self.prefix else word == self.key
+    def matches(self, word: str, short: bool = False) -> bool:
+        """Whether message word `word` is this word; with `short`, also typed without some of
+        its vowels."""
+        if self.prefix:
+            return word.startswith(self.key)
+        return word == self.key or (
+            short and self.loose is not None and shorthand(word) == self.loose
+            and vowels_dropped(word, self.key))
 
 
 Pattern = tuple[_Word | None, ...]  # None stands for a gap of up to MAX_GAP words
@@ -70,23 +123,29 @@ def compile_phrase(phrase: str) -> Pattern:
             last = i == len(words) - 1
             bangla = script_counts(word)[0] > 0
             prefix = (bangla and not (exact and last)) or (star and last)
-            pattern.append(_Word(word_key(word), prefix=prefix))
+            key = word_key(word)
+            loose = None if bangla or prefix else _loose(key)
+            pattern.append(_Word(key, prefix=prefix, loose=loose))
     return tuple(pattern)
 
 
-def _match_at(pattern: Pattern, words: Sequence[str], start: int) -> int | None:
-    """Where a match of `pattern` starting at `words[start]` ends, or None."""
+def _match_at(
+    pattern: Pattern, words: Sequence[str], start: int, known: frozenset[str] | None = None
+) -> int | None:
+    """Where a match of `pattern` starting at `words[start]` ends, or None. With `known`, a
+    word outside it may be a listed word typed without some of its vowels."""
     if not pattern:
         return start
     head, rest = pattern[0], pattern[1:]
     if head is None:
         for skip in range(MAX_GAP + 1):
-            end = _match_at(rest, words, start + skip)
+            end = _match_at(rest, words, start + skip, known)
             if end is not None:
                 return end
         return None
-    if start < len(words) and head.matches(words[start]):
-        return _match_at(rest, words, start + 1)
+    if start < len(words) and head.matches(
+            words[start], short=known is not None and words[start] not in known):
+        return _match_at(rest, words, start + 1, known)
     return None
 
 
@@ -104,21 +163,32 @@ def _describe(pattern: Pattern) -> str:
 class PhraseSet:
     """Tells whether, and where, a message contains any of a list of phrases."""
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], known: frozenset[str] | None = None) -> None:
+        """`known`: the Latin words of the knowledge base. Given, a message word outside it may
+        be a listed word typed without some of its vowels ("pr gse" for "pore gese", "rkt" for
+        "rokto"): the danger lists read SMS shorthand so; lists whose hit means "not in the
+        article" do not, as a real word ("thik", "dont") is no shorthand for another."""
+        self._known = known
         patterns = [p for p in map(compile_phrase, phrases) if p and p[0] is not None]
         self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._prefix: defaultdict[str, list[Pattern]] = defaultdict(list)
+        self._loose: defaultdict[str, list[Pattern]] = defaultdict(list)
         for pattern in patterns:
             first = pattern[0]
             assert first is not None
             (self._prefix if first.prefix else self._exact)[first.key].append(pattern)
+            if first.loose is not None:
+                self._loose[first.loose].append(pattern)
         self._prefix_lengths = sorted({len(key) for key in self._prefix})
         # Remembered: words repeat a lot.
         self._candidates = lru_cache(maxsize=REMEMBERED_WORDS)(self._starting_with)
 
     def _starting_with(self, word: str) -> tuple[Pattern, ...]:
         """The patterns whose first word matches `word`."""
-        return tuple(self._exact.get(word, ())) + tuple(
+        short = shorthand(word) if self._known is not None and word not in self._known else None
+        loose = tuple(p for p in self._loose.get(short, ())
+                      if p[0] and vowels_dropped(word, p[0].key)) if short else ()
+        return tuple(self._exact.get(word, ())) + loose + tuple(
             pattern
             for length in self._prefix_lengths
             if length <= len(word)
@@ -130,7 +200,7 @@ class PhraseSet:
         found = []
         for start, word in enumerate(words):
             for pattern in self._candidates(word):
-                end = _match_at(pattern, words, start)
+                end = _match_at(pattern, words, start, self._known)
                 if end is not None:
                     found.append(Hit(_describe(pattern), start, end))
         return found
