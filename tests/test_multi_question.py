@@ -225,3 +225,21 @@ def test_how_the_cells_help_is_the_ways_they_may_help_alone_and_beside_safety(
     assert alone.kind is ReplyKind.ANSWER and alone.entry_id == "how-stem-cells-help"
     both = fresh_desk.reply("is it safe, and how do the cells help?", conversation="how2")
     assert both.entry_ids == ("safety", "how-stem-cells-help")
+
+
+def test_a_question_naming_what_the_other_asked_about_is_read_without_it(
+    fresh_desk: FrontDesk,
+) -> None:
+    # The second question names the operation again, but asks about walking: two questions
+    # ask two different things.
+    reply = fresh_desk.reply("Why did the operation not cure him? And can stem cells make him "
+                             "walk where the operation failed?", conversation="apart")
+    assert reply.kind is ReplyKind.ANSWER and not reply.unanswered
+    assert reply.entry_ids == ("conventional-treatment", "walking-again")
+
+
+def test_how_the_cells_help_beside_which_cells_is_not_read_as_does_it_work(
+    fresh_desk: FrontDesk,
+) -> None:
+    reply = fresh_desk.reply("how do the cells help, and which cells do they use?", "cells")
+    assert reply.entry_ids == ("how-stem-cells-help", "cell-types")

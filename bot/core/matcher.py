@@ -348,6 +348,7 @@ class Matcher:
             by_feature=True,
         )
         self._entry_ids = self._entries.labels
+        self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
         # The taught questions alone, to tell when a message is one of them (TAUGHT_CLOSE).
         self._taught = _Index(
             ((label, self._vocabulary.encode(doc)) for label, doc in taught),
@@ -385,17 +386,28 @@ class Matcher:
             for w in words) / len(words) if words else 0.0
 
     def rank(
-        self, text: str, limit: int = 3, calibration: Calibration | None = None
+        self,
+        text: str,
+        limit: int = 3,
+        calibration: Calibration | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> Ranking:
         """The best `limit` entries for `text`, best first, with the evidence weighed by
         `calibration` (one question of several has its own: `bot.core.multi`), else the
-        whole-message one."""
+        whole-message one. Entries in `exclude` are left out, as if the knowledge base had
+        none of them (another question of the message has them)."""
         asking = asking_part(text)
         query_q = self._vocabulary.encode(features(asking))
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
         fit_q = self._entries.scores(query_q)
         fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
         score = fit_q + WHOLE_WEIGHT * fit_w
+        if exclude:
+            score = score.copy()
+            fit_q = fit_q.copy()
+            for entry_id in exclude:
+                if entry_id in self._entry_index:
+                    score[self._entry_index[entry_id]] = fit_q[self._entry_index[entry_id]] = 0
         if not score.any():
             return NOTHING
         order = np.argsort(-score)[:limit]

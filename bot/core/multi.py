@@ -42,6 +42,9 @@ NOT_ANSWERED_BELOW = 0.15
 # program?" names an invented programme (issue 17), whatever its other words fit.
 SURE_ALONE_PROBABILITY = 0.8
 MAX_UNKNOWN_ALONE = 0.25
+# A question this close (cosine) to one phrasing of its entry is asked as the knowledge base
+# words it: the whole message's reading does not overrule it.
+AS_PHRASED = 0.9
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
@@ -77,18 +80,48 @@ class MultiQuestions:
         if len(questions) < 2:
             return [Part(questions[0] if questions else text, None)]
         numbers = any(q in self._desk._appointment for q in questions)
-        return [self._decide(q, text, numbers) for q in questions]
+        parts = [self._decide(q, text, numbers) for q in questions]
+        return [self._apart_from_others(p, parts, text, numbers) for p in parts]
 
-    def rank(self, question: str, text: str) -> Ranking:
+    def _apart_from_others(self, part: Part, parts: list[Part], text: str,
+                           numbers: bool) -> Part:
+        """A question the bot is unsure of, read again without the entries the message's other
+        questions are answered by: one who asks two things asks two different things. "Why
+        could the operation not fix him? And will stem cell make him walk where the operation
+        failed?" names the operation again, but asks about walking."""
+        ranking = part.ranking
+        # A question naming little beyond words many entries share ("…and does it fix nerves",
+        # "…, is it best for stem cells") may ask on about what the one before it asked.
+        if part.entry_id or ranking is None or ranking.out_of_scope or (
+                len(self._own_words(part.question)) < OWN_TOPIC_WORDS):
+            return part
+        others = frozenset(p.entry_id for p in parts if p.entry_id and p is not part)
+        if not others & {m.entry_id for m in ranking.matches[:2]}:
+            return part
+        again = self._decide(part.question, text, numbers, exclude=others)
+        if again.entry_id:
+            return again
+        # Unsure still, it is answered when the whole message, read without the others'
+        # entries too, puts the same entry first: both readings agree on what is left.
+        best = again.ranking.best if again.ranking else None
+        if best is None or again.ranking is None or again.ranking.out_of_scope or (
+                again.ranking.probability < frontdesk.SUGGEST_PROBABILITY):
+            return part
+        rest = self._desk.matcher.rank(text, exclude=others)
+        agrees = rest.best is not None and rest.best.entry_id == best.entry_id
+        return replace(again, entry_id=best.entry_id) if agrees else part
+
+    def rank(self, question: str, text: str, exclude: frozenset[str] = frozenset()) -> Ranking:
         """One question of `text`, ranked and weighed by the fragment calibration."""
         return self._desk.matcher.rank(_with_context(question, text),
-                                       calibration=self._calibration)
+                                       calibration=self._calibration, exclude=exclude)
 
-    def _decide(self, question: str, text: str, numbers: bool) -> Part:
+    def _decide(self, question: str, text: str, numbers: bool,
+                exclude: frozenset[str] = frozenset()) -> Part:
         desk = self._desk
         if question in desk._appointment:
             return Part(question, None, appointment=True)
-        ranking = self.rank(question, text)
+        ranking = self.rank(question, text, exclude)
         best = ranking.best
         if best is not None and not ranking.out_of_scope and (
             ranking.probability >= ANSWER_PROBABILITY
@@ -164,10 +197,16 @@ class MultiQuestions:
         if any(p.entry_id == main for p in confirmed):
             return sorted(confirmed, key=lambda p: p.entry_id != main), False
         asked = [p for p in parts if not p.appointment]
-        # The question whose reading comes close to the whole's entry is asking about it.
+        # The question whose reading comes close to the whole's entry is asking about it,
+        # unless it reads as one of its own entry's phrasings ("how do the cells help"): then
+        # the whole reading, torn between the questions' entries, blends them.
         close = [p for p in asked if p.ranking and p.ranking.best and not p.ranking.out_of_scope
                  and any(m.entry_id == main and m.score >= p.ranking.best.score
                          * frontdesk.CLOSE_RATIO for m in p.ranking.matches)]
+        phrased = [p for p in close if p.entry_id and _as_phrased(p)]
+        close = [p for p in close if p not in phrased]
+        if phrased and not close and _torn_between(whole, asked):
+            return parts, False
         if close:
             weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
             confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
@@ -203,6 +242,11 @@ class MultiQuestions:
             or (len(torn) >= 2 and p.entry_id in torn))}
         return [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
                 for p in parts]
+
+    def _own_words(self, question: str) -> set[str]:
+        """Its words that name something and that few entries share: not "stem cell", "help",
+        "please explain"."""
+        return set(topic_words(question)) & set(self._desk.matcher.topic_words(question))
 
     def _own_topic(self, question: str) -> bool:
         """It names what it asks about: an article topic, or words enough to be more than an
@@ -259,6 +303,23 @@ class MultiQuestions:
             _("The article does not answer this part of your message:"),
             *(f"“{q}”" for q in quoted),
         ])
+
+
+def _torn_between(whole: Ranking, asked: list[Part]) -> bool:
+    """Each question is answered by an entry of its own, and the whole reading ranks every one
+    of them among its first few: it reads a blend of the questions, and its first entry is no
+    question's ("how do the cells help, and which cells do they use?" reads as "does it
+    work")."""
+    answers = [p.entry_id for p in asked]
+    among = {m.entry_id for m in whole.matches}
+    return (len(answers) >= 2 and len(set(answers)) == len(answers)
+            and all(a is not None and a in among for a in answers))
+
+
+def _as_phrased(part: Part) -> bool:
+    """The question reads as one of the knowledge base's own phrasings of its entry."""
+    evidence = part.ranking.evidence if part.ranking else None
+    return (evidence or {}).get("near_asking", 0.0) >= AS_PHRASED
 
 
 def _with_context(question: str, text: str) -> str:
