@@ -243,3 +243,26 @@ def test_how_the_cells_help_beside_which_cells_is_not_read_as_does_it_work(
 ) -> None:
     reply = fresh_desk.reply("how do the cells help, and which cells do they use?", "cells")
     assert reply.entry_ids == ("how-stem-cells-help", "cell-types")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If he has diabetes, can stem cells still be given? And is there any long term risk?",
+        "ডায়াবেটিস থাকলে কি স্টেম সেল দেওয়া যায়? আর দীর্ঘমেয়াদে কোনো ঝুঁকি আছে কি?",
+        "jodi diabetes thake, stem cell deya jabe? r long term e kono risk ache?",
+    ],
+)
+def test_an_illness_asked_about_beside_stem_cells_leaves_the_other_question_answered(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # Diabetes is not in the article: named as unanswered. The message is still about stem
+    # cells, so the question about their long-term risks is answered.
+    reply = fresh_desk.reply(text, conversation="beside-illness")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_ids == ("long-term-risks",)
+    assert reply.unanswered
+
+
+def test_a_condition_before_a_comma_is_part_of_the_question_after_it() -> None:
+    assert split_questions("If he has diabetes, can stem cells still be given?") == [
+        "If he has diabetes, can stem cells still be given?"]

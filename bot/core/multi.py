@@ -225,7 +225,13 @@ class MultiQuestions:
         stroke…") makes every question about it."""
         if not any(p.ranking and p.ranking.out_of_scope for p in parts):
             return None if any(p.entry_id for p in parts) else parts
+        # "ডায়াবেটিস থাকলে কি স্টেম সেল দেওয়া যায়? আর দীর্ঘমেয়াদে কোনো ঝুঁকি আছে কি?": the other
+        # subject is asked about beside stem cells, so the message is still about them, and
+        # a question with a topic of its own is theirs.
+        beside = all(p.question in self._topics for p in parts
+                     if p.ranking and p.ranking.out_of_scope)
         return [p if not p.entry_id or p.question in self._topics
+                or (beside and self._own_topic(p.question))
                 else replace(p, entry_id=None) for p in parts]
 
     def _sure_alone(self, parts: list[Part], blend: set[str]) -> list[Part]:

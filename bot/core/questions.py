@@ -63,6 +63,8 @@ _POLITE = frozenset(
     """একটু বুঝিয়ে সহজ করে বলবেন বলুন জানাবেন ektu bujhiye bujhie shohoj kore kindly honestly
     simple words tell please""".split()
 )
+# Words opening a condition: "If he has diabetes, can stem cells be given?" asks one thing.
+_CONDITIONAL = frozenset("if jodi যদি".split())
 # English question words name nothing either, in any common spelling ("whats the charge?").
 _ASKING_SPELLINGS = frozenset("whats wats wat wht hw howmuch".split())
 _NOT_A_TOPIC = frozenset(key_words(" ".join(
@@ -101,8 +103,11 @@ def _goes_on_telling(piece: str) -> bool:
 
 
 def _asks(piece: str, last: bool = False) -> bool:
-    """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question."""
+    """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question.
+    A condition ("If he has diabetes, can…") leads into the question after it."""
     words = tokenize(piece)
+    if words and words[0] in _CONDITIONAL and "?" not in piece:
+        return False
     asks = (
         is_question(piece.replace("?", " "))
         or any(w in _MORE_QUESTION_WORDS for w in words)
