@@ -266,3 +266,25 @@ def test_an_illness_asked_about_beside_stem_cells_leaves_the_other_question_answ
 def test_a_condition_before_a_comma_is_part_of_the_question_after_it() -> None:
     assert split_questions("If he has diabetes, can stem cells still be given?") == [
         "If he has diabetes, can stem cells still be given?"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        ("is it safe? and how do stem cells help?", ("safety", "how-stem-cells-help")),
+        ("what does it cost, and how do stem cells help?", ("cost", "how-stem-cells-help")),
+    ],
+)
+def test_two_entries_that_fit_a_question_equally_are_told_apart_by_the_closest_phrasing(
+    fresh_desk: FrontDesk, text: str, entries: tuple[str, ...]
+) -> None:
+    # "how do stem cells help" fits "does it work" (all its "help"s) as well as the ways stem
+    # cells may help, whose phrasing it nearly is.
+    assert fresh_desk.reply(text, conversation="phrasing").entry_ids == entries
+
+
+def test_a_single_question_is_not_read_by_the_closest_phrasing(fresh_desk: FrontDesk) -> None:
+    # The tie-break is for questions cut out of a message; a message asking one thing reads as
+    # it did ("does stem cell help" is not "how").
+    reply = fresh_desk.reply("does stem cell help?", conversation="one")
+    assert reply.entry_ids == ("does-it-work",)

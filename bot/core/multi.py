@@ -114,7 +114,8 @@ class MultiQuestions:
     def rank(self, question: str, text: str, exclude: frozenset[str] = frozenset()) -> Ranking:
         """One question of `text`, ranked and weighed by the fragment calibration."""
         return self._desk.matcher.rank(_with_context(question, text),
-                                       calibration=self._calibration, exclude=exclude)
+                                       calibration=self._calibration, exclude=exclude,
+                                       by_phrasing=True)
 
     def _decide(self, question: str, text: str, numbers: bool,
                 exclude: frozenset[str] = frozenset()) -> Part:
