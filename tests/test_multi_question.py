@@ -288,3 +288,20 @@ def test_a_single_question_is_not_read_by_the_closest_phrasing(fresh_desk: Front
     # it did ("does stem cell help" is not "how").
     reply = fresh_desk.reply("does stem cell help?", conversation="one")
     assert reply.entry_ids == ("does-it-work",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A clinic in Kolkata promises a full cure and wants 3 lakh in advance. Can such clinics "
+        "be trusted? And how can we join a proper clinical trial?",
+        "india r ek clinic bolse puro bhalo kore dibe, 3 lakh advance chay. esob clinic e ki "
+        "bhorsa kora jay? r clinical trial e kivabe naam likhabo?",
+    ],
+)
+def test_a_question_pointing_at_what_was_told_is_read_with_it(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # "such clinics" are the one told of: the commercial clinics entry.
+    reply = fresh_desk.reply(text, conversation="such")
+    assert set(reply.entry_ids) == {"commercial-clinics", "clinical-trials"}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
-from bot.core.language import is_question, key_words, sentences
+from bot.core.language import is_question, key_words, sentences, tokenize
 from bot.core.matcher import Calibration, Ranking
 from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words
 from bot.core.triggers import PhraseSet
@@ -47,6 +47,9 @@ MAX_UNKNOWN_ALONE = 0.25
 AS_PHRASED = 0.9
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
+# Words that point at what was just told, whatever the question's length: "…a clinic in
+# Kolkata promises a full cure. Can such clinics be trusted?" asks about that clinic.
+_POINTING_BACK = frozenset("these those such এসব ওসব এসকল এইসব ওইসব esob eisob oisob osob".split())
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -333,7 +336,8 @@ def _with_context(question: str, text: str) -> str:
     """A short question with the sentence told just before it: "…showed improvement but not in
     daily activities. What improved exactly?" asks about that study."""
     at = text.find(question)
-    if at <= 0 or len(key_words(question)) >= CONTEXT_BELOW_WORDS:
+    if at <= 0 or (len(key_words(question)) >= CONTEXT_BELOW_WORDS
+                   and not _POINTING_BACK & set(tokenize(question))):
         return question
     before = sentences(text[:at])
     if not before or is_question(before[-1]):
