@@ -305,3 +305,21 @@ def test_a_question_pointing_at_what_was_told_is_read_with_it(
     # "such clinics" are the one told of: the commercial clinics entry.
     reply = fresh_desk.reply(text, conversation="such")
     assert set(reply.entry_ids) == {"commercial-clinics", "clinical-trials"}
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("Is it safe? And what is the cost at Kallyanpur?", KALLYANPUR, SAVAR),
+        ("stem cell ki safe? r kallyanpur er number ta din", KALLYANPUR, SAVAR),
+        ("কল্যাণপুরের নম্বরটা দিবেন, আর স্টেম সেলে কি প্রস্রাবের নিয়ন্ত্রণ ফেরে?", KALLYANPUR, SAVAR),
+        ("Is it safe? And what is the cost at Savar?", SAVAR, KALLYANPUR),
+    ],
+)
+def test_the_branch_the_patient_named_leads_the_numbers_of_a_two_question_reply(
+    fresh_desk: FrontDesk, text: str, first: str, second: str
+) -> None:
+    reply = fresh_desk.reply(text, conversation="branch")
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.text.count(first) == 1 and reply.text.count(second) == 1
+    assert reply.text.index(first) < reply.text.index(second)

@@ -518,7 +518,6 @@ class FrontDesk:
     def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
         """Both branches' numbers; the branch `asked` names, if one, first."""
         _ = self.catalogs(lang).gettext
-        named = [c.id for c in self.kb.clinics if asked in self._branch_names[c.id]]
         # "Where is the Kallyanpur branch?": the numbers answer it, but only after saying
         # plainly that the bot has no address to give.
         no_address = [_("I can't tell you where the branches are; the front desk can.")
@@ -526,9 +525,14 @@ class FrontDesk:
         text = "\n".join([
             *no_address,
             _("To make an appointment, please call one of our branches:"),
-            self.numbers(lang, first=named[0] if len(named) == 1 else None),
+            self.numbers(lang, first=self.named_branch(asked)),
         ])
         return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
+
+    def named_branch(self, text: str) -> str | None:
+        """The one branch `text` names ("…the Savar number?"), if it names exactly one."""
+        named = [c.id for c in self.kb.clinics if text in self._branch_names[c.id]]
+        return named[0] if len(named) == 1 else None
 
     def greeting(
         self, lang: Lang, form: Form | None = None, courtesy: Courtesy = Courtesy.HELLO
@@ -701,9 +705,11 @@ class FrontDesk:
             entry_id=matches[0].entry_id,
         )
 
-    def _call_us(self, lang: Lang) -> str:
+    def _call_us(self, lang: Lang, first: str | None = None) -> str:
+        """The numbers block; the branch `first` (one the patient named) leads."""
         _ = self.catalogs(lang).gettext
-        return "\n\n" + _("To ask the hospital directly, you can call:") + "\n" + self.numbers(lang)
+        return ("\n\n" + _("To ask the hospital directly, you can call:") + "\n"
+                + self.numbers(lang, first=first))
 
     def _follow_ups(self, entry: Entry, lang: Lang) -> tuple[Choice, ...]:
         return tuple(

@@ -162,7 +162,7 @@ class MultiQuestions:
                            confidence=ranking.probability if ranking else 1.0)
         if len(entry_ids) >= 2 or (entry_ids and (unanswered or asks_numbers)):
             return self._answers(parts, entry_ids, unanswered, asks_numbers, lang, form,
-                                 conversation)
+                                 conversation, self._desk.named_branch(text))
         if unanswered and asks_numbers:
             numbers = self._desk.appointment(lang, form, asked=text)
             note = self._not_in_article(unanswered, lang)
@@ -272,7 +272,10 @@ class MultiQuestions:
         lang: Lang,
         form: Form,
         conversation: str,
+        branch: str | None = None,
     ) -> Reply:
+        """One reply with every answer; the numbers once, the branch the patient named
+        (`branch`) first, as the reply to a request for the numbers alone puts it."""
         desk = self._desk
         entries = [desk.kb.entries[e] for e in entry_ids]
         sections = [f"{e.title[lang]}\n{e.answer[lang]}" for e in entries]
@@ -280,7 +283,7 @@ class MultiQuestions:
             sections.append(self._not_in_article(unanswered, lang))
         # The numbers once: for an answer the hospital must complete, a question the article
         # does not answer, or a request for them. The same block the 999 reply leaves out.
-        call_us = desk._call_us(lang) if (
+        call_us = desk._call_us(lang, first=branch) if (
             unanswered or asks_numbers or any(e.call_us for e in entries)
         ) else ""
         ending = call_us + desk._disclaimer(lang, conversation)
