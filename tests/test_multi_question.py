@@ -323,3 +323,15 @@ def test_the_branch_the_patient_named_leads_the_numbers_of_a_two_question_reply(
     assert reply.kind is ReplyKind.ANSWER
     assert reply.text.count(first) == 1 and reply.text.count(second) == 1
     assert reply.text.index(first) < reply.text.index(second)
+
+
+def test_in_an_emergency_a_question_the_bot_is_unsure_of_is_named_not_dropped(
+    fresh_desk: FrontDesk,
+) -> None:
+    reply = fresh_desk.reply(
+        "my father cannot breathe since an hour, his lips are blue. Can stem cells help his "
+        "breathing muscles? Is the therapy available at IBN-SINA?", "alarm")
+    assert reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER
+    assert reply.entry_ids == ("ibn-sina-offers",) and reply.unanswered
+    assert "“Can stem cells help his breathing muscles?”" in reply.text
+    assert reply.text.index("999") < reply.text.index("breathing muscles")

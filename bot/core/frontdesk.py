@@ -269,7 +269,8 @@ class FrontDesk:
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
-        reply, asked_as = self._understand(text, lang, form, conversation, context)
+        reply, asked_as = self._understand(text, lang, form, conversation, context,
+                                           alarm=danger.alarm)
         if danger.alarm:
             asked = asks_something(text, besides=self._what_to_do)
             reply = self._emergency(danger, reply, asked)
@@ -295,7 +296,8 @@ class FrontDesk:
                        alarmed=reply.kind is ReplyKind.EMERGENCY, after=reply.kind)
 
     def _understand(
-        self, text: str, lang: Lang, form: Form, conversation: str, context: Context
+        self, text: str, lang: Lang, form: Form, conversation: str, context: Context,
+        alarm: bool = False,
     ) -> tuple[Reply, str]:
         """The reply, and the question as it was read (with the last one, for a follow-up)."""
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
@@ -309,7 +311,7 @@ class FrontDesk:
         # matcher would be of a word or two.
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
-        if (answers := self._multi.reply(text, lang, form, conversation)) is not None:
+        if (answers := self._multi.reply(text, lang, form, conversation, alarm)) is not None:
             return answers, text  # two or three questions, each answered or named as unanswered
         if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text

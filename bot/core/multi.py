@@ -141,8 +141,12 @@ class MultiQuestions:
         return Part(question, ranking,
                     unanswered=not told and (ranking.out_of_scope or fits_nothing))
 
-    def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
-        """One reply to every question, or None when the whole-message path should answer."""
+    def reply(self, text: str, lang: Lang, form: Form, conversation: str,
+              alarm: bool = False) -> Reply | None:
+        """One reply to every question, or None when the whole-message path should answer.
+        Under the 999 line (`alarm`), a question the bot is not sure of is named as not
+        answered: whoever writes in an emergency must not take silence for an answer ("Can stem
+        cell help his breathing muscles?" while his breathing fails)."""
         parts = self.parts(text)
         if len(parts) < 2:
             return None
@@ -150,6 +154,8 @@ class MultiQuestions:
         if checked is None:
             return None
         parts, alone = checked
+        if alarm:
+            parts = [replace(p, unanswered=True) if _unsure(p) else p for p in parts]
         entry_ids = tuple(dict.fromkeys(p.entry_id for p in parts if p.entry_id))
         unanswered = [p for p in parts if p.unanswered]
         asks_numbers = any(p.appointment for p in parts)
@@ -327,6 +333,12 @@ def _torn_between(whole: Ranking, asked: list[Part]) -> bool:
     among = {m.entry_id for m in whole.matches}
     return (len(answers) >= 2 and len(set(answers)) == len(answers)
             and all(a is not None and a in among for a in answers))
+
+
+def _unsure(part: Part) -> bool:
+    """A question asked (not told: no full stop) that got no answer, nor asks for numbers."""
+    return not (part.entry_id or part.appointment or part.ranking is None
+                or part.question.rstrip().endswith((".", "।")))
 
 
 def _as_phrased(part: Part) -> bool:
