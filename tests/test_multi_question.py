@@ -335,3 +335,13 @@ def test_in_an_emergency_a_question_the_bot_is_unsure_of_is_named_not_dropped(
     assert reply.entry_ids == ("ibn-sina-offers",) and reply.unanswered
     assert "“Can stem cells help his breathing muscles?”" in reply.text
     assert reply.text.index("999") < reply.text.index("breathing muscles")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["stem cell ashole kon bhabe help kore? r khoroch koto?",
+     "স্টেম সেল কোন ভাবে সাহায্য করে? আর খরচ কত?"],
+)
+def test_in_which_way_written_as_two_words_asks_how(fresh_desk: FrontDesk, text: str) -> None:
+    reply = fresh_desk.reply(text, conversation="kon-bhabe")
+    assert set(reply.entry_ids) == {"how-stem-cells-help", "cost"}
