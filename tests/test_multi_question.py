@@ -345,3 +345,25 @@ def test_in_an_emergency_a_question_the_bot_is_unsure_of_is_named_not_dropped(
 def test_in_which_way_written_as_two_words_asks_how(fresh_desk: FrontDesk, text: str) -> None:
     reply = fresh_desk.reply(text, conversation="kon-bhabe")
     assert set(reply.entry_ids) == {"how-stem-cells-help", "cost"}
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("is it safe & how much does it cost?", ["is it safe", "how much does it cost?"]),
+        ("stem cell ki safe + khoroch koto?", ["stem cell ki safe", "khoroch koto?"]),
+        ("is it safe & effective?", ["is it safe & effective?"]),  # one question
+        ("is C5+C6 injury curable?", ["is C5+C6 injury curable?"]),  # a sign inside a name
+        ("Sir, 1) is it safe? 2) what is the cost?", ["is it safe?", "what is the cost?"]),
+    ],
+)
+def test_signs_and_numbered_items_divide_questions(text: str, questions: list[str]) -> None:
+    assert split_questions(text) == questions
+
+
+@pytest.mark.parametrize(
+    "text", ["is it safe & how much does it cost?", "স্টেম সেল কি নিরাপদ & খরচ কত?"])
+def test_two_questions_joined_by_a_sign_get_both_answers(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    assert set(fresh_desk.reply(text, conversation="sign").entry_ids) == {"safety", "cost"}

@@ -31,9 +31,12 @@ MAX_QUESTIONS = 3
 OWN_TOPIC_WORDS = 3
 _JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "আর", "তাছাড়া", "তাছাড়া")
 # "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
-_NUMBERED = regex.compile(r"(?:^|(?<=\s))[0-9০-৯]{1,2}[).](?!\d)")
+_NUMBERED = regex.compile(r"(?:^|\s+)[0-9০-৯]{1,2}[).](?!\d)")
+# "&" and "+" join like "and" when a space stands beside them ("is it safe & the cost?"), not
+# inside a name or a level ("B&B", "C5+C6").
+_SIGNS = r"(?<!\S)[&+]|[&+](?!\S)"
 _CUT = regex.compile(
-    rf"[,;]|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
+    rf"[,;]|{_SIGNS}|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
     regex.IGNORECASE,
 )
 # Words that ask only in a question of their own ("কতটুকু?", "who?"): used to tell where a
@@ -78,7 +81,7 @@ _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
 # offered ("ক্লিনিক্যাল ট্রায়াল নাকি প্রাইভেট চিকিৎসা, কোনটা ভালো?"): not a question of its own.
 _RESTATING = frozenset("mane মানে meaning naki নাকি konta কোনটা".split())
 _LEADING = regex.compile(
-    rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
+    rf"^(?:[\s,;:—&+-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
 
 
@@ -164,11 +167,18 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
             for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
+def _item_break(text: str, at: int) -> str:
+    """What a list item's number becomes: the end of the sentence before it, unless that
+    sentence has ended already ("1) is it safe? 2) …")."""
+    return " " if text[:at].rstrip().endswith(("?", ".", "!", "।")) else ". "
+
+
 def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: False) -> list[str]:
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
     message asks one thing; never more than MAX_QUESTIONS (the shortest merge first).
     `also_asks` tells a request that asks with no question word ("give me the Savar number")."""
-    text = _ANNOUNCING.sub(". ", _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text)))
+    text = _DECIMAL.sub("\u066b", text)
+    text = _ANNOUNCING.sub(". ", _NUMBERED.sub(lambda m: _item_break(text, m.start()), text))
     questions: list[str] = []
     for sentence in question_sentences(text):
         if questions and (not _names_something(sentence) or _restates(sentence)):
