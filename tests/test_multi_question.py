@@ -367,3 +367,21 @@ def test_two_questions_joined_by_a_sign_get_both_answers(
     fresh_desk: FrontDesk, text: str
 ) -> None:
     assert set(fresh_desk.reply(text, conversation="sign").entry_ids) == {"safety", "cost"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1) is it safe 2) how much does it cost 3) where do i call",
+        "1. is it safe 2. how much does it cost",
+        "১) এটা কি নিরাপদ ২) খরচ কত?",
+        "1) eta ki safe 2) khoroch koto?",
+    ],
+)
+def test_a_numbered_list_of_short_questions_gets_every_answer(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # The items' numbers are no words: they must not leave the whole reading unsure.
+    reply = fresh_desk.reply(text, conversation="list")
+    assert reply.kind is ReplyKind.ANSWER and set(reply.entry_ids) == {"safety", "cost"}
+    assert reply.text.count(SAVAR) == 1

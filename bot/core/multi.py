@@ -23,7 +23,7 @@ from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
 from bot.core.language import is_question, key_words, sentences, tokenize
 from bot.core.matcher import Calibration, Ranking
-from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words
+from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words, without_numbering
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
@@ -191,6 +191,7 @@ class MultiQuestions:
         whole_text = " ".join(p.question for p in parts if not p.appointment)
         if len(whole_text) < len(text) and any(p.appointment for p in parts):
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
+        text = without_numbering(text)
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
         if whole.out_of_scope:
             beside = self._beside_another_subject(parts)

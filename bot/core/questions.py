@@ -167,6 +167,12 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
             for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
+def without_numbering(text: str) -> str:
+    """The message without its list items' numbers ("1) is it safe 2) the cost?"): they are
+    no words of the question, and a number the knowledge base has never seen weighs most."""
+    return _NUMBERED.sub(" ", text)
+
+
 def _item_break(text: str, at: int) -> str:
     """What a list item's number becomes: the end of the sentence before it, unless that
     sentence has ended already ("1) is it safe? 2) …")."""
