@@ -228,3 +228,163 @@ def test_how_the_cells_help_is_the_ways_they_may_help_alone_and_beside_safety(
     assert alone.kind is ReplyKind.ANSWER and alone.entry_id == "how-stem-cells-help"
     both = fresh_desk.reply("is it safe, and how do the cells help?", conversation="how2")
     assert both.entry_ids == ("safety", "how-stem-cells-help")
+
+
+def test_a_question_naming_what_the_other_asked_about_is_read_without_it(
+    fresh_desk: FrontDesk,
+) -> None:
+    # The second question names the operation again, but asks about walking: two questions
+    # ask two different things.
+    reply = fresh_desk.reply("Why did the operation not cure him? And can stem cells make him "
+                             "walk where the operation failed?", conversation="apart")
+    assert reply.kind is ReplyKind.ANSWER and not reply.unanswered
+    assert reply.entry_ids == ("conventional-treatment", "walking-again")
+
+
+def test_how_the_cells_help_beside_which_cells_is_not_read_as_does_it_work(
+    fresh_desk: FrontDesk,
+) -> None:
+    reply = fresh_desk.reply("how do the cells help, and which cells do they use?", "cells")
+    assert reply.entry_ids == ("how-stem-cells-help", "cell-types")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If he has diabetes, can stem cells still be given? And is there any long term risk?",
+        "ডায়াবেটিস থাকলে কি স্টেম সেল দেওয়া যায়? আর দীর্ঘমেয়াদে কোনো ঝুঁকি আছে কি?",
+        "jodi diabetes thake, stem cell deya jabe? r long term e kono risk ache?",
+    ],
+)
+def test_an_illness_asked_about_beside_stem_cells_leaves_the_other_question_answered(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # Diabetes is not in the article: named as unanswered. The message is still about stem
+    # cells, so the question about their long-term risks is answered.
+    reply = fresh_desk.reply(text, conversation="beside-illness")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_ids == ("long-term-risks",)
+    assert reply.unanswered
+
+
+def test_a_condition_before_a_comma_is_part_of_the_question_after_it() -> None:
+    assert split_questions("If he has diabetes, can stem cells still be given?") == [
+        "If he has diabetes, can stem cells still be given?"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entries"),
+    [
+        ("is it safe? and how do stem cells help?", ("safety", "how-stem-cells-help")),
+        ("what does it cost, and how do stem cells help?", ("cost", "how-stem-cells-help")),
+    ],
+)
+def test_two_entries_that_fit_a_question_equally_are_told_apart_by_the_closest_phrasing(
+    fresh_desk: FrontDesk, text: str, entries: tuple[str, ...]
+) -> None:
+    # "how do stem cells help" fits "does it work" (all its "help"s) as well as the ways stem
+    # cells may help, whose phrasing it nearly is.
+    assert fresh_desk.reply(text, conversation="phrasing").entry_ids == entries
+
+
+def test_a_single_question_is_not_read_by_the_closest_phrasing(fresh_desk: FrontDesk) -> None:
+    # The tie-break is for questions cut out of a message; a message asking one thing reads as
+    # it did ("does stem cell help" is not "how").
+    reply = fresh_desk.reply("does stem cell help?", conversation="one")
+    assert reply.entry_ids == ("does-it-work",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A clinic in Kolkata promises a full cure and wants 3 lakh in advance. Can such clinics "
+        "be trusted? And how can we join a proper clinical trial?",
+        "india r ek clinic bolse puro bhalo kore dibe, 3 lakh advance chay. esob clinic e ki "
+        "bhorsa kora jay? r clinical trial e kivabe naam likhabo?",
+    ],
+)
+def test_a_question_pointing_at_what_was_told_is_read_with_it(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # "such clinics" are the one told of: the commercial clinics entry.
+    reply = fresh_desk.reply(text, conversation="such")
+    assert set(reply.entry_ids) == {"commercial-clinics", "clinical-trials"}
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("Is it safe? And what is the cost at Kallyanpur?", KALLYANPUR, SAVAR),
+        ("stem cell ki safe? r kallyanpur er number ta din", KALLYANPUR, SAVAR),
+        ("কল্যাণপুরের নম্বরটা দিবেন, আর স্টেম সেলে কি প্রস্রাবের নিয়ন্ত্রণ ফেরে?", KALLYANPUR, SAVAR),
+        ("Is it safe? And what is the cost at Savar?", SAVAR, KALLYANPUR),
+    ],
+)
+def test_the_branch_the_patient_named_leads_the_numbers_of_a_two_question_reply(
+    fresh_desk: FrontDesk, text: str, first: str, second: str
+) -> None:
+    reply = fresh_desk.reply(text, conversation="branch")
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.text.count(first) == 1 and reply.text.count(second) == 1
+    assert reply.text.index(first) < reply.text.index(second)
+
+
+def test_in_an_emergency_a_question_the_bot_is_unsure_of_is_named_not_dropped(
+    fresh_desk: FrontDesk,
+) -> None:
+    reply = fresh_desk.reply(
+        "my father cannot breathe since an hour, his lips are blue. Can stem cells help his "
+        "breathing muscles? Is the therapy available at IBN-SINA?", "alarm")
+    assert reply.kind is ReplyKind.EMERGENCY and reply.then is ReplyKind.ANSWER
+    assert reply.entry_ids == ("ibn-sina-offers",) and reply.unanswered
+    assert "“Can stem cells help his breathing muscles?”" in reply.text
+    assert reply.text.index("999") < reply.text.index("breathing muscles")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["stem cell ashole kon bhabe help kore? r khoroch koto?",
+     "স্টেম সেল কোন ভাবে সাহায্য করে? আর খরচ কত?"],
+)
+def test_in_which_way_written_as_two_words_asks_how(fresh_desk: FrontDesk, text: str) -> None:
+    reply = fresh_desk.reply(text, conversation="kon-bhabe")
+    assert set(reply.entry_ids) == {"how-stem-cells-help", "cost"}
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("is it safe & how much does it cost?", ["is it safe", "how much does it cost?"]),
+        ("stem cell ki safe + khoroch koto?", ["stem cell ki safe", "khoroch koto?"]),
+        ("is it safe & effective?", ["is it safe & effective?"]),  # one question
+        ("is C5+C6 injury curable?", ["is C5+C6 injury curable?"]),  # a sign inside a name
+        ("Sir, 1) is it safe? 2) what is the cost?", ["is it safe?", "what is the cost?"]),
+    ],
+)
+def test_signs_and_numbered_items_divide_questions(text: str, questions: list[str]) -> None:
+    assert split_questions(text) == questions
+
+
+@pytest.mark.parametrize(
+    "text", ["is it safe & how much does it cost?", "স্টেম সেল কি নিরাপদ & খরচ কত?"])
+def test_two_questions_joined_by_a_sign_get_both_answers(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    assert set(fresh_desk.reply(text, conversation="sign").entry_ids) == {"safety", "cost"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1) is it safe 2) how much does it cost 3) where do i call",
+        "1. is it safe 2. how much does it cost",
+        "১) এটা কি নিরাপদ ২) খরচ কত?",
+        "1) eta ki safe 2) khoroch koto?",
+    ],
+)
+def test_a_numbered_list_of_short_questions_gets_every_answer(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    # The items' numbers are no words: they must not leave the whole reading unsure.
+    reply = fresh_desk.reply(text, conversation="list")
+    assert reply.kind is ReplyKind.ANSWER and set(reply.entry_ids) == {"safety", "cost"}
+    assert reply.text.count(SAVAR) == 1

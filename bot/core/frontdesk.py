@@ -281,7 +281,8 @@ class FrontDesk:
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
-        reply, asked_as = self._understand(text, lang, form, conversation, context)
+        reply, asked_as = self._understand(text, lang, form, conversation, context,
+                                           alarm=danger.alarm)
         about_the_danger = self._about_the_emergency(text, reply, context)
         if about_the_danger and not danger.alarm:
             danger = DangerCheck(Danger.NOW)
@@ -325,7 +326,8 @@ class FrontDesk:
                        alarmed=reply.kind is ReplyKind.EMERGENCY, after=reply.kind)
 
     def _understand(
-        self, text: str, lang: Lang, form: Form, conversation: str, context: Context
+        self, text: str, lang: Lang, form: Form, conversation: str, context: Context,
+        alarm: bool = False,
     ) -> tuple[Reply, str]:
         """The reply, and the question as it was read (with the last one, for a follow-up)."""
         # "Assalamu alaikum, is it safe?" is a question: match it without the salam. When what
@@ -339,7 +341,7 @@ class FrontDesk:
         # matcher would be of a word or two.
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
-        answers = self._multi.reply(text, lang, form, conversation)
+        answers = self._multi.reply(text, lang, form, conversation, alarm)
         # "only 10 people? so how far can we trust that?" right after the Muse trial: the answer
         # just given is not given again, beside a new one or alone (then the turn is read as
         # one question, against the chat).
@@ -621,7 +623,6 @@ class FrontDesk:
     def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
         """Both branches' numbers; the branch `asked` names, if one, first."""
         _ = self.catalogs(lang).gettext
-        named = [c.id for c in self.kb.clinics if asked in self._branch_names[c.id]]
         # "Where is the Kallyanpur branch?": the numbers answer it, but only after saying
         # plainly that the bot has no address to give.
         no_address = [_("I can't tell you where the branches are; the front desk can.")
@@ -629,9 +630,14 @@ class FrontDesk:
         text = "\n".join([
             *no_address,
             _("To make an appointment, please call one of our branches:"),
-            self.numbers(lang, first=named[0] if len(named) == 1 else None),
+            self.numbers(lang, first=self.named_branch(asked)),
         ])
         return Reply(ReplyKind.APPOINTMENT, text, lang, form or Form(lang.value))
+
+    def named_branch(self, text: str) -> str | None:
+        """The one branch `text` names ("…the Savar number?"), if it names exactly one."""
+        named = [c.id for c in self.kb.clinics if text in self._branch_names[c.id]]
+        return named[0] if len(named) == 1 else None
 
     def greeting(
         self, lang: Lang, form: Form | None = None, courtesy: Courtesy = Courtesy.HELLO
@@ -804,9 +810,11 @@ class FrontDesk:
             entry_id=matches[0].entry_id,
         )
 
-    def _call_us(self, lang: Lang) -> str:
+    def _call_us(self, lang: Lang, first: str | None = None) -> str:
+        """The numbers block; the branch `first` (one the patient named) leads."""
         _ = self.catalogs(lang).gettext
-        return "\n\n" + _("To ask the hospital directly, you can call:") + "\n" + self.numbers(lang)
+        return ("\n\n" + _("To ask the hospital directly, you can call:") + "\n"
+                + self.numbers(lang, first=first))
 
     def _follow_ups(self, entry: Entry, lang: Lang) -> tuple[Choice, ...]:
         return tuple(

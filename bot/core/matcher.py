@@ -69,6 +69,10 @@ _SAID_SKELETON = 3
 _SAID_STEM = 5  # "improved" is said by an answer that says "improvement"
 # A word in the phrasings of at least this share of the entries names no topic of its own.
 GENERIC_SHARE = 0.25
+# Two entries this close (score ratio) fit about equally; a phrasing this much closer (cosine)
+# to the question than any of the other entry's tells them apart (`Matcher._by_phrasing`).
+TIE_RATIO = 0.9
+PHRASING_LEAD = 0.1
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 Features = dict[str, float]
@@ -351,6 +355,7 @@ class Matcher:
             by_feature=True,
         )
         self._entry_ids = self._entries.labels
+        self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
         # The taught questions alone, to tell when a message is one of them (TAUGHT_CLOSE).
         self._taught = _Index(
             ((label, self._vocabulary.encode(doc)) for label, doc in taught),
@@ -398,24 +403,41 @@ class Matcher:
             for w in words) / len(words) if words else 0.0
 
     def rank(
-        self, text: str, limit: int = 3, calibration: Calibration | None = None
+        self,
+        text: str,
+        limit: int = 3,
+        calibration: Calibration | None = None,
+        exclude: frozenset[str] = frozenset(),
+        by_phrasing: bool = False,
     ) -> Ranking:
         """The best `limit` entries for `text`, best first, with the evidence weighed by
         `calibration` (one question of several has its own: `bot.core.multi`), else the
-        whole-message one."""
+        whole-message one. Entries in `exclude` are left out, as if the knowledge base had
+        none of them (another question of the message has them). With `by_phrasing`, two
+        entries that fit about equally are told apart by the one phrasing that reads most like
+        the question (`_by_phrasing`)."""
         asking = asking_part(text)
         query_q = self._vocabulary.encode(features(asking))
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
         fit_q = self._entries.scores(query_q)
         fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
         score = fit_q + WHOLE_WEIGHT * fit_w
+        if exclude:
+            score = score.copy()
+            fit_q = fit_q.copy()
+            for entry_id in exclude:
+                if entry_id in self._entry_index:
+                    score[self._entry_index[entry_id]] = fit_q[self._entry_index[entry_id]] = 0
         if not score.any():
             return NOTHING
         order = np.argsort(-score)[:limit]
         top, second = int(order[0]), int(order[1]) if len(order) > 1 else None
-        matches = tuple(Match(self._entry_ids[i], float(score[i])) for i in order)
         s1 = float(score[top])
         s2 = float(score[second]) if second is not None else 0.0
+        if by_phrasing and second is not None and self._by_phrasing(query_q, top, second, s2 / s1):
+            order[:2] = order[1::-1]
+            top, second = second, top
+        matches = tuple(Match(self._entry_ids[i], float(score[i])) for i in order)
         # How close each reading comes to one known phrasing of the best entry, and to one
         # question the article does not answer.
         labels = (self._entry_ids[top], self._oos_label)
@@ -445,6 +467,17 @@ class Matcher:
             evidence=evidence,
         )
         return self._as_taught(ranking, score, (query_q, query_w), off_topic, limit)
+
+    def _by_phrasing(self, query: _Encoded, top: int, second: int, ratio: float) -> bool:
+        """The runner-up goes first: it fits about as well as the first entry, and one of its
+        phrasings reads clearly more like the question. An entry's vocabulary is the sum of
+        its phrasings, so "how do stem cells help?" fits "does it work" (every "help" of its
+        phrasings) as well as "how stem cells help", whose phrasing it nearly is."""
+        if ratio < TIE_RATIO:
+            return False
+        near_top, near_second = self._phrasings.best(
+            query, (self._entry_ids[top], self._entry_ids[second]))
+        return near_second >= near_top + PHRASING_LEAD
 
     def about_another_topic(self, text: str) -> bool:
         """Any question that names another topic ("…and does stem cell help his eyes?") is out

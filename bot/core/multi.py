@@ -21,9 +21,9 @@ from pathlib import Path
 
 from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply
-from bot.core.language import is_question, key_words, sentences
+from bot.core.language import is_question, key_words, sentences, tokenize
 from bot.core.matcher import Calibration, Ranking
-from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words
+from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words, without_numbering
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
@@ -42,8 +42,14 @@ NOT_ANSWERED_BELOW = 0.15
 # program?" names an invented programme (issue 17), whatever its other words fit.
 SURE_ALONE_PROBABILITY = 0.8
 MAX_UNKNOWN_ALONE = 0.25
+# A question this close (cosine) to one phrasing of its entry is asked as the knowledge base
+# words it: the whole message's reading does not overrule it.
+AS_PHRASED = 0.9
 # A question with fewer key words than this is read with the sentence before it.
 CONTEXT_BELOW_WORDS = 4
+# Words that point at what was just told, whatever the question's length: "…a clinic in
+# Kolkata promises a full cure. Can such clinics be trusted?" asks about that clinic.
+_POINTING_BACK = frozenset("these those such এসব ওসব এসকল এইসব ওইসব esob eisob oisob osob".split())
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -77,18 +83,49 @@ class MultiQuestions:
         if len(questions) < 2:
             return [Part(questions[0] if questions else text, None)]
         numbers = any(q in self._desk._appointment for q in questions)
-        return [self._decide(q, text, numbers) for q in questions]
+        parts = [self._decide(q, text, numbers) for q in questions]
+        return [self._apart_from_others(p, parts, text, numbers) for p in parts]
 
-    def rank(self, question: str, text: str) -> Ranking:
+    def _apart_from_others(self, part: Part, parts: list[Part], text: str,
+                           numbers: bool) -> Part:
+        """A question the bot is unsure of, read again without the entries the message's other
+        questions are answered by: one who asks two things asks two different things. "Why
+        could the operation not fix him? And will stem cell make him walk where the operation
+        failed?" names the operation again, but asks about walking."""
+        ranking = part.ranking
+        # A question naming little beyond words many entries share ("…and does it fix nerves",
+        # "…, is it best for stem cells") may ask on about what the one before it asked.
+        if part.entry_id or ranking is None or ranking.out_of_scope or (
+                len(self._own_words(part.question)) < OWN_TOPIC_WORDS):
+            return part
+        others = frozenset(p.entry_id for p in parts if p.entry_id and p is not part)
+        if not others & {m.entry_id for m in ranking.matches[:2]}:
+            return part
+        again = self._decide(part.question, text, numbers, exclude=others)
+        if again.entry_id:
+            return again
+        # Unsure still, it is answered when the whole message, read without the others'
+        # entries too, puts the same entry first: both readings agree on what is left.
+        best = again.ranking.best if again.ranking else None
+        if best is None or again.ranking is None or again.ranking.out_of_scope or (
+                again.ranking.probability < frontdesk.SUGGEST_PROBABILITY):
+            return part
+        rest = self._desk.matcher.rank(text, exclude=others)
+        agrees = rest.best is not None and rest.best.entry_id == best.entry_id
+        return replace(again, entry_id=best.entry_id) if agrees else part
+
+    def rank(self, question: str, text: str, exclude: frozenset[str] = frozenset()) -> Ranking:
         """One question of `text`, ranked and weighed by the fragment calibration."""
         return self._desk.matcher.rank(_with_context(question, text),
-                                       calibration=self._calibration)
+                                       calibration=self._calibration, exclude=exclude,
+                                       by_phrasing=True)
 
-    def _decide(self, question: str, text: str, numbers: bool) -> Part:
+    def _decide(self, question: str, text: str, numbers: bool,
+                exclude: frozenset[str] = frozenset()) -> Part:
         desk = self._desk
         if question in desk._appointment:
             return Part(question, None, appointment=True)
-        ranking = self.rank(question, text)
+        ranking = self.rank(question, text, exclude)
         best = ranking.best
         if best is not None and not ranking.out_of_scope and (
             ranking.probability >= ANSWER_PROBABILITY
@@ -104,8 +141,12 @@ class MultiQuestions:
         return Part(question, ranking,
                     unanswered=not told and (ranking.out_of_scope or fits_nothing))
 
-    def reply(self, text: str, lang: Lang, form: Form, conversation: str) -> Reply | None:
-        """One reply to every question, or None when the whole-message path should answer."""
+    def reply(self, text: str, lang: Lang, form: Form, conversation: str,
+              alarm: bool = False) -> Reply | None:
+        """One reply to every question, or None when the whole-message path should answer.
+        Under the 999 line (`alarm`), a question the bot is not sure of is named as not
+        answered: whoever writes in an emergency must not take silence for an answer ("Can stem
+        cell help his breathing muscles?" while his breathing fails)."""
         parts = self.parts(text)
         if len(parts) < 2:
             return None
@@ -113,6 +154,8 @@ class MultiQuestions:
         if checked is None:
             return None
         parts, alone = checked
+        if alarm:
+            parts = [replace(p, unanswered=True) if _unsure(p) else p for p in parts]
         entry_ids = tuple(dict.fromkeys(p.entry_id for p in parts if p.entry_id))
         unanswered = [p for p in parts if p.unanswered]
         asks_numbers = any(p.appointment for p in parts)
@@ -125,7 +168,7 @@ class MultiQuestions:
                            confidence=ranking.probability if ranking else 1.0)
         if len(entry_ids) >= 2 or (entry_ids and (unanswered or asks_numbers)):
             return self._answers(parts, entry_ids, unanswered, asks_numbers, lang, form,
-                                 conversation)
+                                 conversation, self._desk.named_branch(text))
         if unanswered and asks_numbers:
             numbers = self._desk.appointment(lang, form, asked=text)
             note = self._not_in_article(unanswered, lang)
@@ -148,6 +191,7 @@ class MultiQuestions:
         whole_text = " ".join(p.question for p in parts if not p.appointment)
         if len(whole_text) < len(text) and any(p.appointment for p in parts):
             text = whole_text  # "…and the Savar number?" dilutes the reading of the rest
+        text = without_numbering(text)
         whole = self._desk.matcher.rank(text, limit=frontdesk.DID_YOU_MEAN_CHOICES)
         if whole.out_of_scope:
             if self._desk.matcher.about_another_illness(text):
@@ -166,10 +210,16 @@ class MultiQuestions:
         if any(p.entry_id == main for p in confirmed):
             return sorted(confirmed, key=lambda p: p.entry_id != main), False
         asked = [p for p in parts if not p.appointment]
-        # The question whose reading comes close to the whole's entry is asking about it.
+        # The question whose reading comes close to the whole's entry is asking about it,
+        # unless it reads as one of its own entry's phrasings ("how do the cells help"): then
+        # the whole reading, torn between the questions' entries, blends them.
         close = [p for p in asked if p.ranking and p.ranking.best and not p.ranking.out_of_scope
                  and any(m.entry_id == main and m.score >= p.ranking.best.score
                          * frontdesk.CLOSE_RATIO for m in p.ranking.matches)]
+        phrased = [p for p in close if p.entry_id and _as_phrased(p)]
+        close = [p for p in close if p not in phrased]
+        if phrased and not close and _torn_between(whole, asked):
+            return parts, False
         if close:
             weakest = min(close, key=lambda p: p.ranking.probability if p.ranking else 0.0)
             confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
@@ -188,7 +238,13 @@ class MultiQuestions:
         stroke…") makes every question about it."""
         if not any(p.ranking and p.ranking.out_of_scope for p in parts):
             return None if any(p.entry_id for p in parts) else parts
+        # "ডায়াবেটিস থাকলে কি স্টেম সেল দেওয়া যায়? আর দীর্ঘমেয়াদে কোনো ঝুঁকি আছে কি?": the other
+        # subject is asked about beside stem cells, so the message is still about them, and
+        # a question with a topic of its own is theirs.
+        beside = all(p.question in self._topics for p in parts
+                     if p.ranking and p.ranking.out_of_scope)
         return [p if not p.entry_id or p.question in self._topics
+                or (beside and self._own_topic(p.question))
                 else replace(p, entry_id=None) for p in parts]
 
     def _sure_alone(self, parts: list[Part], blend: set[str]) -> list[Part]:
@@ -206,6 +262,11 @@ class MultiQuestions:
         return [p if p.ranking is None or p.question in standing else replace(p, entry_id=None)
                 for p in parts]
 
+    def _own_words(self, question: str) -> set[str]:
+        """Its words that name something and that few entries share: not "stem cell", "help",
+        "please explain"."""
+        return set(topic_words(question)) & set(self._desk.matcher.topic_words(question))
+
     def _own_topic(self, question: str) -> bool:
         """It names what it asks about: an article topic, or words enough to be more than an
         aspect of something said elsewhere ("and the cost?", "is it all permanent")."""
@@ -220,7 +281,10 @@ class MultiQuestions:
         lang: Lang,
         form: Form,
         conversation: str,
+        branch: str | None = None,
     ) -> Reply:
+        """One reply with every answer; the numbers once, the branch the patient named
+        (`branch`) first, as the reply to a request for the numbers alone puts it."""
         desk = self._desk
         entries = [desk.kb.entries[e] for e in entry_ids]
         sections = [f"{e.title[lang]}\n{e.answer[lang]}" for e in entries]
@@ -228,7 +292,7 @@ class MultiQuestions:
             sections.append(self._not_in_article(unanswered, lang))
         # The numbers once: for an answer the hospital must complete, a question the article
         # does not answer, or a request for them. The same block the 999 reply leaves out.
-        call_us = desk._call_us(lang) if (
+        call_us = desk._call_us(lang, first=branch) if (
             unanswered or asks_numbers or any(e.call_us for e in entries)
         ) else ""
         ending = call_us + desk._disclaimer(lang, conversation)
@@ -263,11 +327,35 @@ class MultiQuestions:
         ])
 
 
+def _torn_between(whole: Ranking, asked: list[Part]) -> bool:
+    """Each question is answered by an entry of its own, and the whole reading ranks every one
+    of them among its first few: it reads a blend of the questions, and its first entry is no
+    question's ("how do the cells help, and which cells do they use?" reads as "does it
+    work")."""
+    answers = [p.entry_id for p in asked]
+    among = {m.entry_id for m in whole.matches}
+    return (len(answers) >= 2 and len(set(answers)) == len(answers)
+            and all(a is not None and a in among for a in answers))
+
+
+def _unsure(part: Part) -> bool:
+    """A question asked (not told: no full stop) that got no answer, nor asks for numbers."""
+    return not (part.entry_id or part.appointment or part.ranking is None
+                or part.question.rstrip().endswith((".", "।")))
+
+
+def _as_phrased(part: Part) -> bool:
+    """The question reads as one of the knowledge base's own phrasings of its entry."""
+    evidence = part.ranking.evidence if part.ranking else None
+    return (evidence or {}).get("near_asking", 0.0) >= AS_PHRASED
+
+
 def _with_context(question: str, text: str) -> str:
     """A short question with the sentence told just before it: "…showed improvement but not in
     daily activities. What improved exactly?" asks about that study."""
     at = text.find(question)
-    if at <= 0 or len(key_words(question)) >= CONTEXT_BELOW_WORDS:
+    if at <= 0 or (len(key_words(question)) >= CONTEXT_BELOW_WORDS
+                   and not _POINTING_BACK & set(tokenize(question))):
         return question
     before = sentences(text[:at])
     if not before or is_question(before[-1]):

@@ -31,9 +31,12 @@ MAX_QUESTIONS = 3
 OWN_TOPIC_WORDS = 3
 _JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "আর", "তাছাড়া", "তাছাড়া")
 # "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
-_NUMBERED = regex.compile(r"(?:^|(?<=\s))[0-9০-৯]{1,2}[).](?!\d)")
+_NUMBERED = regex.compile(r"(?:^|\s+)[0-9০-৯]{1,2}[).](?!\d)")
+# "&" and "+" join like "and" when a space stands beside them ("is it safe & the cost?"), not
+# inside a name or a level ("B&B", "C5+C6").
+_SIGNS = r"(?<!\S)[&+]|[&+](?!\S)"
 _CUT = regex.compile(
-    rf"[,;]|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
+    rf"[,;]|{_SIGNS}|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
     regex.IGNORECASE,
 )
 # Words that ask only in a question of their own ("কতটুকু?", "who?"): used to tell where a
@@ -63,6 +66,8 @@ _POLITE = frozenset(
     """একটু বুঝিয়ে সহজ করে বলবেন বলুন জানাবেন ektu bujhiye bujhie shohoj kore kindly honestly
     simple words tell please""".split()
 )
+# Words opening a condition: "If he has diabetes, can stem cells be given?" asks one thing.
+_CONDITIONAL = frozenset("if jodi যদি".split())
 # English question words name nothing either, in any common spelling ("whats the charge?").
 _ASKING_SPELLINGS = frozenset("whats wats wat wht hw howmuch".split())
 _NOT_A_TOPIC = frozenset(key_words(" ".join(
@@ -76,7 +81,7 @@ _NEGATION = frozenset("na naa nai nei না নাই নেই".split())
 # offered ("ক্লিনিক্যাল ট্রায়াল নাকি প্রাইভেট চিকিৎসা, কোনটা ভালো?"): not a question of its own.
 _RESTATING = frozenset("mane মানে meaning naki নাকি konta কোনটা".split())
 _LEADING = regex.compile(
-    rf"^(?:[\s,;:—-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
+    rf"^(?:[\s,;:—&+-]|(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}]))+", regex.IGNORECASE
 )
 
 
@@ -101,8 +106,11 @@ def _goes_on_telling(piece: str) -> bool:
 
 
 def _asks(piece: str, last: bool = False) -> bool:
-    """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question."""
+    """Its words ask: a question mark alone ("…and route?") ends a sentence, not a question.
+    A condition ("If he has diabetes, can…") leads into the question after it."""
     words = tokenize(piece)
+    if words and words[0] in _CONDITIONAL and "?" not in piece:
+        return False
     asks = (
         is_question(piece.replace("?", " "))
         or any(w in _MORE_QUESTION_WORDS for w in words)
@@ -159,11 +167,24 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
             for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
+def without_numbering(text: str) -> str:
+    """The message without its list items' numbers ("1) is it safe 2) the cost?"): they are
+    no words of the question, and a number the knowledge base has never seen weighs most."""
+    return _NUMBERED.sub(" ", text)
+
+
+def _item_break(text: str, at: int) -> str:
+    """What a list item's number becomes: the end of the sentence before it, unless that
+    sentence has ended already ("1) is it safe? 2) …")."""
+    return " " if text[:at].rstrip().endswith(("?", ".", "!", "।")) else ". "
+
+
 def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: False) -> list[str]:
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
     message asks one thing; never more than MAX_QUESTIONS (the shortest merge first).
     `also_asks` tells a request that asks with no question word ("give me the Savar number")."""
-    text = _ANNOUNCING.sub(". ", _NUMBERED.sub(". ", _DECIMAL.sub("\u066b", text)))
+    text = _DECIMAL.sub("\u066b", text)
+    text = _ANNOUNCING.sub(". ", _NUMBERED.sub(lambda m: _item_break(text, m.start()), text))
     questions: list[str] = []
     for sentence in question_sentences(text):
         if questions and (not _names_something(sentence) or _restates(sentence)):
