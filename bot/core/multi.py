@@ -41,6 +41,9 @@ NOT_ANSWERED_BELOW = 0.15
 # and only with few words the knowledge base has never seen: "what is the IBN-SINA SpineCare Gold
 # program?" names an invented programme (issue 17), whatever its other words fit.
 SURE_ALONE_PROBABILITY = 0.8
+# Questions each this sure of a different entry are answered apart when the whole message,
+# a blend of them, reads unsure ("is it safe & how much does it cost?").
+BLEND_PROBABILITY = 0.5
 MAX_UNKNOWN_ALONE = 0.25
 # A question this close (cosine) to one phrasing of its entry is asked as the knowledge base
 # words it: the whole message's reading does not overrule it.
@@ -199,6 +202,8 @@ class MultiQuestions:
             beside = self._beside_another_subject(parts)
             return None if beside is None else (beside, False)
         if whole.best is None or whole.probability < frontdesk.ANSWER_PROBABILITY:
+            if self._each_sure_of_its_own(parts, sure=BLEND_PROBABILITY):
+                return parts, False  # "is it safe & how much does it cost?": a blend, unsure
             return self._sure_alone(parts, {m.entry_id for m in whole.matches}), True
         main = whole.best.entry_id
         confirmed = [
@@ -225,10 +230,17 @@ class MultiQuestions:
             confirmed = [replace(p, entry_id=main, unanswered=False) if p is weakest else p
                          for p in parts]
             return sorted(confirmed, key=lambda p: p.entry_id != main), False
-        if all(p.entry_id and p.ranking and p.ranking.probability >= SURE_ALONE_PROBABILITY
-               for p in asked):
+        if self._each_sure_of_its_own(parts):
             return parts, False  # each sure of its own entry: the whole reads a blend
         return None
+
+    @staticmethod
+    def _each_sure_of_its_own(parts: list[Part], sure: float = SURE_ALONE_PROBABILITY) -> bool:
+        """Every question (the numbers aside) is `sure` of an entry, and no two of the same."""
+        asked = [p for p in parts if not p.appointment]
+        entries = [p.entry_id for p in asked]
+        return len(asked) >= 2 and len(set(entries)) == len(entries) and all(
+            p.entry_id and p.ranking and p.ranking.probability >= sure for p in asked)
 
     def _beside_another_subject(self, parts: list[Part]) -> list[Part] | None:
         """The parts of a message out of scope as a whole. A question naming an article topic
