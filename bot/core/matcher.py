@@ -59,6 +59,9 @@ _SKELETON_WEIGHT = 0.5
 _TRIGRAM_WEIGHT = 0.35
 # The whole message counts this much beside its asking part when ranking (bench/calibrate.py).
 WHOLE_WEIGHT = 2.0
+# In the asking part's reading, the cosine to an entry's closest single phrasing counts this
+# much beside the fit of its whole vocabulary (0: not weighed yet).
+PHRASING_WEIGHT = 0.0
 # A message this close (cosine) to a question staff taught gets what staff chose: the entry, or
 # the honest fallback. Their decision beats the calibration, which was fitted on the knowledge
 # base's own phrasings and trusts little a word the entry never had ("insurance"), the very
@@ -340,7 +343,9 @@ class Matcher:
             for entry_id, words in self._answer_words.items()
         }
         size = len(self._vocabulary)
-        self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
+        # Feature-major: the closest phrasing of every entry at once, since every entry's is
+        # weighed in the ranking (PHRASING_WEIGHT), not only the first one's.
+        self._phrasings = _Index(encoded, size, sublinear=False, by_feature=True)
         self._entries = _Index(
             ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()),
             size,
@@ -348,6 +353,10 @@ class Matcher:
             by_feature=True,
         )
         self._entry_ids = self._entries.labels
+        # Where each entry, and the out-of-scope questions, sit among the phrasings' labels.
+        where = {label: i for i, label in enumerate(self._phrasings.labels)}
+        self._phrasing_of_entry = np.array([where[e] for e in self._entry_ids], dtype=np.intp)
+        self._phrasing_of_oos = where.get(self._oos_label)
         # The taught questions alone, to tell when a message is one of them (TAUGHT_CLOSE).
         self._taught = _Index(
             ((label, self._vocabulary.encode(doc)) for label, doc in taught),
@@ -367,6 +376,7 @@ class Matcher:
         self._article_topics = PhraseSet(
             p for phrases in kb.article_topics.values() for p in phrases)
         self.calibration = calibration or Calibration()
+        self.phrasing_weight = PHRASING_WEIGHT  # an attribute, so bench scripts can vary it
 
     def topic_words(self, text: str) -> list[str]:
         """The key words of `text` that name a topic: those not shared by the phrasings of many
@@ -395,7 +405,14 @@ class Matcher:
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
         fit_q = self._entries.scores(query_q)
         fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
-        score = fit_q + WHOLE_WEIGHT * fit_w
+        closest_q = self._phrasings.scores(query_q)
+        closest_w = closest_q if query_w is query_q else self._phrasings.scores(query_w)
+        near_all_q = closest_q[self._phrasing_of_entry]
+        # The asking part is also read against each entry's closest single phrasing: an entry
+        # that has the very question must not lose to one whose many phrasings share a common
+        # word ("help"). Divided so that reading still scores 0..1.
+        score = (fit_q + self.phrasing_weight * near_all_q) / (1 + self.phrasing_weight) + (
+            WHOLE_WEIGHT * fit_w)
         if not score.any():
             return NOTHING
         order = np.argsort(-score)[:limit]
@@ -405,11 +422,11 @@ class Matcher:
         s2 = float(score[second]) if second is not None else 0.0
         # How close each reading comes to one known phrasing of the best entry, and to one
         # question the article does not answer.
-        labels = (self._entry_ids[top], self._oos_label)
-        near_q, oos_q = self._phrasings.best(query_q, labels)
-        near_w, oos_w = (near_q, oos_q) if query_w is query_q else (
-            self._phrasings.best(query_w, labels)
-        )
+        near_q = float(near_all_q[top])
+        near_w = float(closest_w[self._phrasing_of_entry[top]])
+        oos = self._phrasing_of_oos
+        oos_q = float(closest_q[oos]) if oos is not None else 0.0
+        oos_w = float(closest_w[oos]) if oos is not None else 0.0
         # The evidence the calibration weighs; each is a number a reviewer can read.
         evidence = {
             "score": s1 / (1 + WHOLE_WEIGHT),  # how well the best entry fits, 0..1
