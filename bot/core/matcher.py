@@ -7,16 +7,27 @@ inflections; the skeleton forgives dropped vowels ("hbe"/"hobe").
 
 Relatives write the story first and ask last ("my son fell from a tree two years ago, he is
 paralysed… can stem cells help him walk?"), so every message is read twice: whole, and as its
-asking part (`language.asking_part`). Two indexes answer two questions for each reading:
-- which entry? Each entry's phrasings and titles together form one document, so a message is
-  ranked by the entry whose *vocabulary* fits it best, even when no single phrasing does;
-- how close? The cosine to the entry's closest single phrasing.
+asking part (`language.asking_part`). Two indexes score each reading against every entry:
+- its vocabulary: each entry's phrasings and titles together form one document, so an entry
+  can fit a message that no single phrasing of it does;
+- its closest single phrasing: the best cosine to any one of its phrasings.
 
-The ranking score weighs the asking part and the whole message. How sure to be is not read off
-one cosine (it falls as a message grows): `calibration.json` holds a logistic model, fitted on
-the development story set by `bench/calibrate.py`, that turns the evidence (the best score, how
-far ahead of the runner-up it is, the closest phrasings, whether both readings agree) into the
-probability that the first entry is right.
+An entry's ranking score is
+
+    (vocabulary fit + PHRASING_WEIGHT * closest phrasing) / (1 + PHRASING_WEIGHT)   [asking part]
+    + WHOLE_WEIGHT * vocabulary fit                                                [whole message]
+
+The closest phrasing counts because vocabulary alone favours an entry with many phrasings that
+share a common word: "how do stem cells help the spinal cord?" is a phrasing of
+how-stem-cells-help, yet does-it-work's vocabulary fits it better. In the whole message, story
+and all, one phrasing's closeness helped less (bench/RESULTS.md).
+
+How sure to be is not read off one cosine (it falls as a message grows): `calibration.json`
+holds a logistic model, fitted on the tuning sets by `bench/calibrate.py`, that turns the
+evidence (the best score, how far ahead of the runner-up it is, how close each reading comes to
+the first entry's closest phrasing, whether the asking part alone agrees, how much closer an
+out-of-scope question comes, the share of unknown words) into the probability that the first
+entry is right.
 
 Words the knowledge base has never seen keep their (highest) weight in the message's vector, so
 a message about something else scores low. Questions the article does not answer are listed in
@@ -24,8 +35,9 @@ a message about something else scores low. Questions the article does not answer
 phrasing is one of those questions, or a question in the message names such a topic, the ranking is
 marked out of scope and nothing may answer it.
 
-Scores are sparse matrix products (scipy), so a message costs about the same whatever the size
-of the knowledge base's vocabulary; see bench/RESULTS.md.
+Scores are sums over the postings of a message's features (numpy over scipy's sparse layout),
+so a message costs about the same whatever the size of the knowledge base's vocabulary; see
+bench/RESULTS.md.
 """
 
 from __future__ import annotations
