@@ -10,7 +10,9 @@ paralysed… can stem cells help him walk?"), so every message is read twice: wh
 asking part (`language.asking_part`). Two indexes score each reading against every entry:
 - its vocabulary: each entry's phrasings and titles together form one document, so an entry
   can fit a message that no single phrasing of it does;
-- its closest single phrasing: the best cosine to any one of its phrasings.
+- its closest single phrasing: the best cosine to any one of its phrasings, read for the
+  CANDIDATES entries whose vocabulary fits best (the others count it as 0), so a message costs
+  the same however many entries the knowledge base grows to.
 
 An entry's ranking score is
 
@@ -76,6 +78,8 @@ WHOLE_WEIGHT = 2.0
 # refitted for each weight: 0.1 to 0.5 all helped; weighing the whole message's closest phrasing
 # as well helped less (bench/RESULTS.md).
 PHRASING_WEIGHT = 0.3
+# How many of the entries that fit best have their closest phrasing read.
+CANDIDATES = 8
 # A message this close (cosine) to a question staff taught gets what staff chose: the entry, or
 # the honest fallback. Their decision beats the calibration, which was fitted on the knowledge
 # base's own phrasings and trusts little a word the entry never had ("insurance"), the very
@@ -239,17 +243,23 @@ class _Index:
         weights, norm = self._weigh(query)
         dense = np.zeros(self._size)
         dense[query.ids] = weights / norm
-        result = []
-        for label in labels:
-            first, last = self._rows.get(label, (0, 0))
-            if first == last:
-                result.append(0.0)
-                continue
-            start, end = self._indptr[first], self._indptr[last]
-            products = self._data[start:end] * dense[self._indices[start:end]]
-            per_doc = np.add.reduceat(products, self._indptr[first:last] - start)
-            result.append(min(1.0, float(per_doc.max())))
-        return result
+        # All the labels' documents at once: one gather and two reductions, not a loop of
+        # numpy calls per label (the ranking asks for CANDIDATES labels per message).
+        spans = [self._rows.get(label, (0, 0)) for label in labels]
+        sizes = np.array([last - first for first, last in spans], dtype=np.intp)
+        if not sizes.any():
+            return [0.0] * len(labels)
+        docs = np.concatenate([np.arange(first, last) for first, last in spans])
+        starts = self._indptr[docs]
+        lengths = self._indptr[docs + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+        products = self._data[positions] * dense[self._indices[positions]]
+        per_doc = np.add.reduceat(products, offsets)
+        present = sizes > 0
+        result = np.zeros(len(labels))
+        result[present] = np.maximum.reduceat(per_doc, (np.cumsum(sizes) - sizes)[present])
+        return [min(1.0, float(v)) for v in result]
 
 
 @dataclass(frozen=True)
@@ -357,9 +367,8 @@ class Matcher:
             for entry_id, words in self._answer_words.items()
         }
         size = len(self._vocabulary)
-        # Feature-major: the closest phrasing of every entry at once, since every entry's is
-        # weighed in the ranking (PHRASING_WEIGHT), not only the first one's.
-        self._phrasings = _Index(encoded, size, sublinear=False, by_feature=True)
+        # Document-major: only the phrasings of the few entries that fit best are read.
+        self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
         self._entries = _Index(
             ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()),
             size,
@@ -367,10 +376,6 @@ class Matcher:
             by_feature=True,
         )
         self._entry_ids = self._entries.labels
-        # Where each entry, and the out-of-scope questions, sit among the phrasings' labels.
-        where = {label: i for i, label in enumerate(self._phrasings.labels)}
-        self._phrasing_of_entry = np.array([where[e] for e in self._entry_ids], dtype=np.intp)
-        self._phrasing_of_oos = where.get(self._oos_label)
         # The taught questions alone, to tell when a message is one of them (TAUGHT_CLOSE).
         self._taught = _Index(
             ((label, self._vocabulary.encode(doc)) for label, doc in taught),
@@ -419,12 +424,17 @@ class Matcher:
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
         fit_q = self._entries.scores(query_q)
         fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
-        closest_q = self._phrasings.scores(query_q)
-        closest_w = closest_q if query_w is query_q else self._phrasings.scores(query_w)
-        near_all_q = closest_q[self._phrasing_of_entry]
         # The asking part is also read against each entry's closest single phrasing: an entry
         # that has the very question must not lose to one whose many phrasings share a common
-        # word ("help"). Divided so that reading still scores 0..1.
+        # word ("help"). Divided so that reading still scores 0..1. Only the CANDIDATES entries
+        # that fit best are read (the others get no such credit): reading every phrasing costs
+        # too much in a large knowledge base.
+        fit = fit_q + WHOLE_WEIGHT * fit_w
+        candidates = np.argsort(-fit)[:CANDIDATES]
+        labels = [self._entry_ids[i] for i in candidates]
+        *near_c, oos_q = self._phrasings.best(query_q, [*labels, self._oos_label])
+        near_all_q = np.zeros(len(fit))
+        near_all_q[candidates] = near_c
         score = (fit_q + self.phrasing_weight * near_all_q) / (1 + self.phrasing_weight) + (
             WHOLE_WEIGHT * fit_w)
         if not score.any():
@@ -436,11 +446,11 @@ class Matcher:
         s2 = float(score[second]) if second is not None else 0.0
         # How close each reading comes to one known phrasing of the best entry, and to one
         # question the article does not answer.
-        near_q = float(near_all_q[top])
-        near_w = float(closest_w[self._phrasing_of_entry[top]])
-        oos = self._phrasing_of_oos
-        oos_q = float(closest_q[oos]) if oos is not None else 0.0
-        oos_w = float(closest_w[oos]) if oos is not None else 0.0
+        near_q = float(near_all_q[top]) if top in candidates else (
+            self._phrasings.best(query_q, (self._entry_ids[top],))[0])
+        near_w, oos_w = (near_q, oos_q) if query_w is query_q else (
+            self._phrasings.best(query_w, (self._entry_ids[top], self._oos_label))
+        )
         # The evidence the calibration weighs; each is a number a reviewer can read.
         evidence = {
             "score": s1 / (1 + WHOLE_WEIGHT),  # how well the best entry fits, 0..1
