@@ -79,7 +79,7 @@ WHOLE_WEIGHT = 2.0
 # as well helped less (bench/RESULTS.md).
 PHRASING_WEIGHT = 0.3
 # How many of the entries that fit best have their closest phrasing read.
-CANDIDATES = 8
+CANDIDATES = 5
 # A message this close (cosine) to a question staff taught gets what staff chose: the entry, or
 # the honest fallback. Their decision beats the calibration, which was fitted on the knowledge
 # base's own phrasings and trusts little a word the entry never had ("insurance"), the very
