@@ -13,7 +13,7 @@ from bot.config import PROJECT_DIR
 from bot.core.frontdesk import FrontDesk, Reply
 from bot.core.i18n import Catalogs
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Learned, Matcher
+from bot.core.matcher import Learned
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
 from helpers.replies import KALLYANPUR, SAVAR, is_bangla
@@ -466,26 +466,6 @@ def test_price_question_says_the_article_has_no_price_and_gives_both_numbers(des
     reply = desk.reply(text, conversation=f"price-{text}")
     assert reply.kind == ReplyKind.ANSWER and reply.entry_id == "cost"
     assert "09610010615" in reply.text and "09610009616" in reply.text
-
-
-def test_a_message_equal_to_a_phrasing_gets_its_entry_though_another_shares_its_words(
-    desk: FrontDesk,
-) -> None:
-    """"how do stem cells help the spinal cord?" is a phrasing of how-stem-cells-help, but
-    does-it-work's many phrasings share "help", "stem", "spinal cord": read as whole entries,
-    does-it-work fits it best. The closest single phrasing must weigh too."""
-    text = "how do stem cells help the spinal cord?"
-    phrasings = desk.kb.entries["how-stem-cells-help"].questions[Form.EN]
-    assert text.rstrip("?") in phrasings
-    vocabulary_only = Matcher(desk.kb, desk.matcher.calibration)
-    vocabulary_only.phrasing_weight = 0.0
-    assert vocabulary_only.rank(text).matches[0].entry_id == "does-it-work"
-    assert desk.matcher.rank(text).matches[0].entry_id == "how-stem-cells-help"
-    reply = desk.reply(text, conversation=new_conversation())
-    assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "how-stem-cells-help"
-    both = desk.reply("how do the cells help, and which cells do they use?",
-                      conversation=new_conversation())
-    assert both.entry_ids == ("how-stem-cells-help", "cell-types")
 
 
 def test_a_taught_question_is_answered_from_the_next_message_on(kb: KnowledgeBase) -> None:

@@ -45,9 +45,7 @@ from bot.core.vocabulary import Form, Lang, ReplyKind
 # above ANSWER the bot answers; below it, it asks "did you mean" when two or three entries are
 # genuinely close (each within CLOSE_RATIO of the best score) and the probability that one of
 # them is meant is at least SUGGEST; otherwise it says honestly that it has no answer.
-# 0.45 since the ranking weighs each entry's closest phrasing: the calibration refitted on it
-# is more generous, and at 0.4 it answered out-of-scope near misses the gates forbid.
-ANSWER_PROBABILITY = 0.45
+ANSWER_PROBABILITY = 0.4
 SUGGEST_PROBABILITY = 0.2
 CLOSE_RATIO = 0.85
 DID_YOU_MEAN_CHOICES = 3

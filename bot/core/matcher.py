@@ -7,29 +7,16 @@ inflections; the skeleton forgives dropped vowels ("hbe"/"hobe").
 
 Relatives write the story first and ask last ("my son fell from a tree two years ago, he is
 paralysed… can stem cells help him walk?"), so every message is read twice: whole, and as its
-asking part (`language.asking_part`). Two indexes score each reading against every entry:
-- its vocabulary: each entry's phrasings and titles together form one document, so an entry
-  can fit a message that no single phrasing of it does;
-- its closest single phrasing: the best cosine to any one of its phrasings, read for the
-  CANDIDATES entries whose vocabulary fits best (the others count it as 0), so a message costs
-  the same however many entries the knowledge base grows to.
+asking part (`language.asking_part`). Two indexes answer two questions for each reading:
+- which entry? Each entry's phrasings and titles together form one document, so a message is
+  ranked by the entry whose *vocabulary* fits it best, even when no single phrasing does;
+- how close? The cosine to the entry's closest single phrasing.
 
-An entry's ranking score is
-
-    (vocabulary fit + PHRASING_WEIGHT * closest phrasing) / (1 + PHRASING_WEIGHT)   [asking part]
-    + WHOLE_WEIGHT * vocabulary fit                                                [whole message]
-
-The closest phrasing counts because vocabulary alone favours an entry with many phrasings that
-share a common word: "how do stem cells help the spinal cord?" is a phrasing of
-how-stem-cells-help, yet does-it-work's vocabulary fits it better. In the whole message, story
-and all, one phrasing's closeness helped less (bench/RESULTS.md).
-
-How sure to be is not read off one cosine (it falls as a message grows): `calibration.json`
-holds a logistic model, fitted on the tuning sets by `bench/calibrate.py`, that turns the
-evidence (the best score, how far ahead of the runner-up it is, how close each reading comes to
-the first entry's closest phrasing, whether the asking part alone agrees, how much closer an
-out-of-scope question comes, the share of unknown words) into the probability that the first
-entry is right.
+The ranking score weighs the asking part and the whole message. How sure to be is not read off
+one cosine (it falls as a message grows): `calibration.json` holds a logistic model, fitted on
+the development story set by `bench/calibrate.py`, that turns the evidence (the best score, how
+far ahead of the runner-up it is, the closest phrasings, whether both readings agree) into the
+probability that the first entry is right.
 
 Words the knowledge base has never seen keep their (highest) weight in the message's vector, so
 a message about something else scores low. Questions the article does not answer are listed in
@@ -37,9 +24,8 @@ a message about something else scores low. Questions the article does not answer
 phrasing is one of those questions, or a question in the message names such a topic, the ranking is
 marked out of scope and nothing may answer it.
 
-Scores are sums over the postings of a message's features (numpy over scipy's sparse layout),
-so a message costs about the same whatever the size of the knowledge base's vocabulary; see
-bench/RESULTS.md.
+Scores are sparse matrix products (scipy), so a message costs about the same whatever the size
+of the knowledge base's vocabulary; see bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -73,13 +59,6 @@ _SKELETON_WEIGHT = 0.5
 _TRIGRAM_WEIGHT = 0.35
 # The whole message counts this much beside its asking part when ranking (bench/calibrate.py).
 WHOLE_WEIGHT = 2.0
-# In the asking part's reading, the cosine to an entry's closest single phrasing counts this
-# much beside the fit of its whole vocabulary. Chosen on the tuning sets, the calibrations
-# refitted for each weight: 0.1 to 0.5 all helped; weighing the whole message's closest phrasing
-# as well helped less (bench/RESULTS.md).
-PHRASING_WEIGHT = 0.3
-# How many of the entries that fit best have their closest phrasing read.
-CANDIDATES = 5
 # A message this close (cosine) to a question staff taught gets what staff chose: the entry, or
 # the honest fallback. Their decision beats the calibration, which was fitted on the knowledge
 # base's own phrasings and trusts little a word the entry never had ("insurance"), the very
@@ -243,23 +222,17 @@ class _Index:
         weights, norm = self._weigh(query)
         dense = np.zeros(self._size)
         dense[query.ids] = weights / norm
-        # All the labels' documents at once: one gather and two reductions, not a loop of
-        # numpy calls per label (the ranking asks for CANDIDATES labels per message).
-        spans = [self._rows.get(label, (0, 0)) for label in labels]
-        sizes = np.array([last - first for first, last in spans], dtype=np.intp)
-        if not sizes.any():
-            return [0.0] * len(labels)
-        docs = np.concatenate([np.arange(first, last) for first, last in spans])
-        starts = self._indptr[docs]
-        lengths = self._indptr[docs + 1] - starts
-        offsets = np.cumsum(lengths) - lengths
-        positions = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
-        products = self._data[positions] * dense[self._indices[positions]]
-        per_doc = np.add.reduceat(products, offsets)
-        present = sizes > 0
-        result = np.zeros(len(labels))
-        result[present] = np.maximum.reduceat(per_doc, (np.cumsum(sizes) - sizes)[present])
-        return [min(1.0, float(v)) for v in result]
+        result = []
+        for label in labels:
+            first, last = self._rows.get(label, (0, 0))
+            if first == last:
+                result.append(0.0)
+                continue
+            start, end = self._indptr[first], self._indptr[last]
+            products = self._data[start:end] * dense[self._indices[start:end]]
+            per_doc = np.add.reduceat(products, self._indptr[first:last] - start)
+            result.append(min(1.0, float(per_doc.max())))
+        return result
 
 
 @dataclass(frozen=True)
@@ -367,7 +340,6 @@ class Matcher:
             for entry_id, words in self._answer_words.items()
         }
         size = len(self._vocabulary)
-        # Document-major: only the phrasings of the few entries that fit best are read.
         self._phrasings = _Index(encoded, size, sublinear=False, by_feature=False)
         self._entries = _Index(
             ((e, self._vocabulary.encode(doc)) for e, doc in entries.items()),
@@ -395,7 +367,6 @@ class Matcher:
         self._article_topics = PhraseSet(
             p for phrases in kb.article_topics.values() for p in phrases)
         self.calibration = calibration or Calibration()
-        self.phrasing_weight = PHRASING_WEIGHT  # an attribute, so bench scripts can vary it
 
     def topic_words(self, text: str) -> list[str]:
         """The key words of `text` that name a topic: those not shared by the phrasings of many
@@ -424,19 +395,7 @@ class Matcher:
         query_w = query_q if asking == text else self._vocabulary.encode(features(text))
         fit_q = self._entries.scores(query_q)
         fit_w = fit_q if query_w is query_q else self._entries.scores(query_w)
-        # The asking part is also read against each entry's closest single phrasing: an entry
-        # that has the very question must not lose to one whose many phrasings share a common
-        # word ("help"). Divided so that reading still scores 0..1. Only the CANDIDATES entries
-        # that fit best are read (the others get no such credit): reading every phrasing costs
-        # too much in a large knowledge base.
-        fit = fit_q + WHOLE_WEIGHT * fit_w
-        candidates = np.argsort(-fit)[:CANDIDATES]
-        labels = [self._entry_ids[i] for i in candidates]
-        *near_c, oos_q = self._phrasings.best(query_q, [*labels, self._oos_label])
-        near_all_q = np.zeros(len(fit))
-        near_all_q[candidates] = near_c
-        score = (fit_q + self.phrasing_weight * near_all_q) / (1 + self.phrasing_weight) + (
-            WHOLE_WEIGHT * fit_w)
+        score = fit_q + WHOLE_WEIGHT * fit_w
         if not score.any():
             return NOTHING
         order = np.argsort(-score)[:limit]
@@ -446,10 +405,10 @@ class Matcher:
         s2 = float(score[second]) if second is not None else 0.0
         # How close each reading comes to one known phrasing of the best entry, and to one
         # question the article does not answer.
-        near_q = float(near_all_q[top]) if top in candidates else (
-            self._phrasings.best(query_q, (self._entry_ids[top],))[0])
+        labels = (self._entry_ids[top], self._oos_label)
+        near_q, oos_q = self._phrasings.best(query_q, labels)
         near_w, oos_w = (near_q, oos_q) if query_w is query_q else (
-            self._phrasings.best(query_w, (self._entry_ids[top], self._oos_label))
+            self._phrasings.best(query_w, labels)
         )
         # The evidence the calibration weighs; each is a number a reviewer can read.
         evidence = {
