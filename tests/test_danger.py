@@ -359,3 +359,15 @@ def test_a_question_beside_asking_what_to_say_still_gets_its_answer_after_999(
     reply = desk.reply("আজ রাতে ও বলছে আর বাঁচতে চায় না। stem cell কি আসলেই আশা নাকি খালি "
                        "হুজুগ, ওরে কি বলব?", conversation="hope")
     assert alarmed(reply) and reply.entry_id is not None
+
+
+@pytest.mark.parametrize("text", [
+    # Khulna and Satkhira forms (faq/spoken.yaml): "-তিছে", "-তি পারে", "এট্টু".
+    "ভাইয়ের ঘাড় ভাঙা। আজ বিকাল থেকে দম নিতি পারতিছে না",
+    "জ্বরে গা পুড়ে যাতিছে, মানুষ চিনতিছেন না",
+    "abba r mukh ek pashe benke gilo, hat tulti parche na, ettu age bhalo chhilo",
+    # SMS shorthand beside a word that is no story's time: "chle" is a son, not "sale" (a year).
+    "amr chle ekhn khichuni dtse, ki krbo",
+])
+def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
+    assert alarmed(desk.reply(text, conversation="khulna")), text

@@ -328,12 +328,17 @@ ROUND5_HELD_OUT = ("round5/firstsight-R.yaml", "round5/firstsight-T.yaml",
 # with emergencies in mid-chat (F6), and three validation writers (V1-V3) used to choose the
 # phrasing round, all tuning sets now. Five first-sight sets (K-O), a near-miss set (NM), a
 # two-question set (TQ) and a multi-turn set (MT) by eight more new writers are held out.
+# After their final score, only the missed emergencies of K, L and N were read and fixed: they
+# are tuning sets for emergencies now (gated at zero). M, O and MT still miss emergencies that
+# were never read (strict xfail below).
 ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
     "danger-E1", "danger-E2", "multiturn-F6", "valid-V1", "valid-V2", "valid-V3",
-    "danger-D4", "multiturn-D3"))
+    "danger-D4", "multiturn-D3", "firstsight-K", "firstsight-L", "firstsight-N"))
 ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
-    "firstsight-K", "firstsight-L", "firstsight-M", "firstsight-N", "firstsight-O",
-    "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
+    "firstsight-M", "firstsight-O", "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
+ROUND6_MISSING_EMERGENCIES = {  # at the end of round 6, never read
+    "round6/firstsight-M.yaml": 1, "round6/firstsight-O.yaml": 1,
+    "round6/multiturn-heldout-MT.yaml": 4}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -430,7 +435,12 @@ def test_round6_held_out_sets_are_reported(round4: dict[str, Played], name: str)
           f"{played.missed_dangers}, false alarms {played.false_alarms}/{played.calm}")
 
 
-@pytest.mark.parametrize("name", ROUND6_HELD_OUT)
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(
+        strict=True, reason=f"issue 17 gate not met: {ROUND6_MISSING_EMERGENCIES[name]} "
+                            "emergencies missed (held out, never read)"))
+    if name in ROUND6_MISSING_EMERGENCIES else name
+    for name in ROUND6_HELD_OUT])
 def test_round6_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     assert round4[name].missed_dangers == 0
 

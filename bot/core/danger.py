@@ -76,20 +76,23 @@ class DangerCheck:
 
 class DangerDetector:
     def __init__(self, kb: KnowledgeBase) -> None:
-        def phrases(kind: str) -> PhraseSet:
+        def phrases(kind: str, shorthand: bool = False) -> PhraseSet:
             return PhraseSet((p for by_form in kb.triggers[kind].values() for p in by_form),
-                             known=kb.latin_words)
+                             known=kb.latin_words if shorthand else None)
 
-        self._cry_for_help = phrases("cry_for_help")
-        self._self_harm = phrases("self_harm")
-        self._emergency = phrases("emergency")
+        # SMS shorthand ("pr gse", "rkt") is read only by the lists that raise an alarm: read
+        # by those that calm one (a story's time, "if", patients in general), a word typed
+        # short would silence a real emergency ("chle", a son, is not "sale", a year).
+        self._cry_for_help = phrases("cry_for_help", shorthand=True)
+        self._self_harm = phrases("self_harm", shorthand=True)
+        self._emergency = phrases("emergency", shorthand=True)
         self._hypothetical = phrases("hypothetical")
-        self._injury = phrases("injury")
-        self._condition = phrases("condition")
+        self._injury = phrases("injury", shorthand=True)
+        self._condition = phrases("condition", shorthand=True)
         self._past = phrases("past")
-        self._what_to_do = phrases("what_to_do")
-        self._recent = phrases("recent")
-        self._sudden = phrases("sudden")
+        self._what_to_do = phrases("what_to_do", shorthand=True)
+        self._recent = phrases("recent", shorthand=True)
+        self._sudden = phrases("sudden", shorthand=True)
         self._long_ago = phrases("long_ago")
         self._that_day = phrases("that_day")
         self._present = phrases("present")
