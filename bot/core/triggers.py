@@ -109,6 +109,9 @@ def message_keys(text: str) -> tuple[str, ...]:
     return tuple(word_key(w) for w in tokenize(normalize_text(text)))
 
 
+# A phrase list is read by several sets (what to do: the danger and the front desk): each
+# phrase is compiled once.
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def compile_phrase(phrase: str) -> Pattern:
     pattern: list[_Word | None] = []
     phrase = normalize_text(phrase).replace("…", GAP)  # editors often autocorrect "..."
