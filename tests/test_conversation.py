@@ -367,3 +367,10 @@ def test_the_answer_just_given_is_not_given_again_beside_the_new_one(
     assert replies[1].kind is ReplyKind.ANSWER
     assert replies[1].entry_ids in ((), ("trial-quality",)) and (
         replies[1].entry_id == "trial-quality")
+
+
+def test_a_turn_with_no_clue_of_its_language_follows_the_chat(desk: FrontDesk) -> None:
+    replies = chat(desk, "abba 3 bochor age gach theke pore gechilo. stem cell er khoroch koto?",
+                   "kallyanpur e?")
+    assert replies[0].lang is Lang.BN
+    assert replies[1].lang is Lang.BN

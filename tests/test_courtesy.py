@@ -34,6 +34,7 @@ from helpers.replies import KALLYANPUR, SAVAR
         ("Is anybody there please? I want to ask something for my cousin.", Lang.EN, "Hello!"),
         ("Assalamu alaikum. I am Rahima from Netrokona, my nephew is typing for me. Is anyone "
          "there?", Lang.EN, "Wa alaikum assalam"),
+        ("Assalamu alaikum, I am Rahim from Tangail, anyone there?", Lang.EN, "Wa alaikum assalam"),
         ("We are grateful to you for the kind reply. May Allah bless you.", Lang.EN,
          "You're welcome"),
     ],

@@ -275,6 +275,8 @@ class FrontDesk:
         """
         # Cap first: repairing a pasted essay word by word costs more than answering it.
         text = normalize_text(_cap(text), matching=True)
+        # A message with no clue of its own ("kallyanpur e?") follows the chat's language.
+        usual = context.lang or usual
         default = Form.BANGLISH if usual is Lang.BN else Form.EN
         form = self.detector.detect(text, default=default) if text else default
         lang = chosen or reply_language(form)
@@ -372,7 +374,7 @@ class FrontDesk:
         # my musalli", "need talk about my brother", "I am Hasina from Kishoreganj") say who is
         # writing, not what they ask. Names and places are words no phrasing has.
         if courtesy and kind is not ReplyKind.ANSWER and not (
-            ranking is not None and ranking.out_of_scope) and (
+            self.matcher.about_another_topic(question)) and (
             len(self.matcher.known_words(self._filler.remove(question)))
             <= COURTESY_MAX_EXTRA_WORDS
         ):
