@@ -19,7 +19,7 @@ from helpers.telegram_harness import STAFF_CHAT, STAFF_ID, Chat, bot_settings, d
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[1]
-UNKNOWN = "will insurance cover it"  # the fallback today; the cost entry once taught
+UNKNOWN = "does the government pay for it"  # the fallback today; the cost entry once taught
 # A "did you mean" today (a word the bot can only guess at); staff will say the article
 # has no answer to it, and the next patient gets the honest fallback instead of the guesses.
 OFF_TOPIC = "stem cells"
@@ -58,7 +58,7 @@ async def test_teach_from_the_card_answers_the_next_patient(fake, bot, db) -> No
     text, undo = await teach(fake, staff, teach_data, "caveats", "cost")
     assert "Nasrin" in text and UNKNOWN in text and undo
     # The next patient who asks it, or something close, gets the answer at once.
-    answer = await Chat(fake, 502).say("Will the insurance cover it?")
+    answer = await Chat(fake, 502).say("Does the government pay for it?")
     assert "Cost" in answer.params["text"] and "don't have an answer" not in answer.params["text"]
     async with await InquiryLog.open(db) as log:
         taught = await log.learned.all()

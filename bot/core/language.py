@@ -140,6 +140,8 @@ class FormDetector:
         for word in tokenize(text):
             if _BANGLA_LETTER.search(word):
                 bangla += 1
+            elif not any(c.isalpha() for c in word):
+                continue  # a number in Latin digits ("hello 3", "3 bochor") tells no language
             elif word in self._banglish:
                 banglish += 1
             elif word in self._english:
