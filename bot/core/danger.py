@@ -142,15 +142,6 @@ class DangerDetector:
         return (self._opens_a_condition(clauses[i]) and i + 1 < len(parts)
                 and is_question(parts[i + 1]))
 
-    def tells_a_past_time(self, text: str) -> bool:
-        """Whether `text` dates something months or years ago ("it happened last month")."""
-        for part in _CLAUSE_END.split(text):
-            keys = message_keys(part)
-            if (self._long_ago.hits(keys) or any(_YEAR.match(ascii_digits(k)) for k in keys)
-                    or self._counted_time(keys, [])[0]):
-                return True
-        return False
-
     def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
         time applies to what follows, as a story's time applies to the whole story); `alarmed`

@@ -29,6 +29,7 @@ from bot.core.i18n import Catalogs
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge_base
 from bot.core.language import (
     FormDetector,
+    clauses,
     is_question,
     key_words,
     normalize_text,
@@ -116,9 +117,6 @@ class Reply:
     unanswered: bool = False  # a question of the message has no answer in the article
 
 
-_CLAUSES = re.compile(r"[,;:]")
-
-
 def _cap(text: str) -> str:
     if len(text) <= MAX_TEXT:
         return text
@@ -138,7 +136,7 @@ def asks_something(text: str, besides: PhraseSet | None = None) -> bool:
     return any(
         is_question(sentence) and not (besides and sentence in besides and not any(
             is_question(clause) and clause not in besides
-            for clause in _CLAUSES.split(sentence)))
+            for clause in clauses(sentence)))
         for sentence in sentences(text)
     )
 
@@ -344,17 +342,18 @@ class FrontDesk:
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
         answers = self._multi.reply(text, lang, form, conversation, alarm)
-        # "only 10 people? so how far can we trust that?" right after the Muse trial: the answer
-        # just given is not given again, beside a new one or alone (then the turn is read as
-        # one question, against the chat).
-        repeats = answers is not None and context.last in answers.entry_ids and (
-            not answers.unanswered and answers.kind is ReplyKind.ANSWER)
-        others = [e for e in answers.entry_ids if e != context.last] if answers else []
-        if answers is not None and repeats and len(others) == 1:
-            return replace(self.answer(others[0], lang, conversation, form),
-                           ranking=answers.ranking, confidence=answers.confidence), text
-        if answers is not None and not (repeats and not others):
-            return answers, text  # two or three questions, each answered or named as unanswered
+        if answers is not None:
+            # "only 10 people? so how far can we trust that?" right after the Muse trial: the
+            # answer just given is not given again, beside a new one or alone (then the turn is
+            # read as one question, against the chat).
+            others = [e for e in answers.entry_ids if e != context.last]
+            repeats = len(others) < len(answers.entry_ids) and (
+                not answers.unanswered and answers.kind is ReplyKind.ANSWER)
+            if not repeats or len(others) > 1:
+                return answers, text  # two or three questions, each answered or named unanswered
+            if others:
+                return replace(self.answer(others[0], lang, conversation, form),
+                               ranking=answers.ranking, confidence=answers.confidence), text
         if text in self._appointment or self._asks_where_a_branch_is(text):
             return self._appointment_and_answer(text, lang, form, conversation), text
         if courtesy and not asks_something(text):
@@ -481,7 +480,7 @@ class FrontDesk:
         asking = [s for s in sentences(question) if is_question(s)]
         if len(asking) != 1:
             return None
-        *story, clause = _CLAUSES.split(asking[0])
+        *story, clause = clauses(asking[0])
         if any(is_question(part) for part in story if part.strip()):
             return None
         for phrases, entry_id in self._asked_by:

@@ -334,12 +334,17 @@ def is_question(sentence: str) -> bool:
         return True
     # "my husband fell from a roof, plz tell can stem cell make him walk": a clause that opens
     # like a question is one, even where the sentence does not.
-    for clause in _CLAUSE.split(sentence):
+    for clause in clauses(sentence):
         words = tokenize(clause)
         first = next((w for w in words if w not in _LEAD_IN), None)
         if first in QUESTION_STARTERS:
             return True
     return False
+
+
+def clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence, as commas, semicolons and colons part them."""
+    return _CLAUSE.split(sentence)
 
 
 def sentences(text: str) -> list[str]:
