@@ -336,9 +336,10 @@ ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
     "danger-D4", "multiturn-D3", "firstsight-K", "firstsight-L", "firstsight-N"))
 ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
     "firstsight-M", "firstsight-O", "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
-ROUND6_MISSING_EMERGENCIES = {  # at the end of round 6, never read
-    "round6/firstsight-M.yaml": 1, "round6/firstsight-O.yaml": 1,
-    "round6/multiturn-heldout-MT.yaml": 4}
+LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)
+HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 6, never read
+    "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
+    "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -410,50 +411,30 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
     assert alarms <= MAX_FALSE_ALARMS * calm
 
 
-def test_held_out_conversations_are_reported(round4: dict[str, Played]) -> None:
-    """Counts only, as for every held-out set."""
-    played = round4["round4/multiturn-heldout-I.yaml"]
-    print(f"\nmultiturn-heldout-I: {played.right}/{played.turns} turns right, follow-ups "
-          f"{played.follow_ups_right}/{played.follow_ups}")
-    assert played.missed_dangers == 0
-
-
-@pytest.mark.parametrize("name", ROUND5_HELD_OUT)
-def test_round5_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
-    """Counts only: right replies and false alarms printed, missed emergencies gated."""
+@pytest.mark.parametrize("name", LATER_HELD_OUT)
+def test_later_held_out_sets_are_reported(round4: dict[str, Played], name: str) -> None:
+    """Counts only, as for every held-out set; their missed emergencies are gated below."""
     played = round4[name]
-    print(f"\n{name}: {played.right}/{played.turns} right, false alarms "
-          f"{played.false_alarms}/{played.calm}")
-    assert played.missed_dangers == 0
-
-
-@pytest.mark.parametrize("name", ROUND6_HELD_OUT)
-def test_round6_held_out_sets_are_reported(round4: dict[str, Played], name: str) -> None:
-    """Counts only. Their missed emergencies are gated in the next test."""
-    played = round4[name]
+    follow_ups = (f", follow-ups {played.follow_ups_right}/{played.follow_ups}"
+                  if played.follow_ups else "")
     print(f"\n{name}: {played.right}/{played.turns} right, emergencies missed "
-          f"{played.missed_dangers}, false alarms {played.false_alarms}/{played.calm}")
+          f"{played.missed_dangers}, false alarms {played.false_alarms}/{played.calm}{follow_ups}")
 
 
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason=f"issue 17 gate not met: {ROUND6_MISSING_EMERGENCIES[name]} "
+        strict=True, reason=f"issue 17 gate not met: {HELD_OUT_MISSED_EMERGENCIES[name]} "
                             "emergencies missed (held out, never read)"))
-    if name in ROUND6_MISSING_EMERGENCIES else name
-    for name in ROUND6_HELD_OUT])
-def test_round6_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
+    if name in HELD_OUT_MISSED_EMERGENCIES else name
+    for name in LATER_HELD_OUT])
+def test_later_held_out_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     assert round4[name].missed_dangers == 0
-
-
-@pytest.mark.xfail(strict=True, reason="issue 17 gate not met: 1 emergency missed (held out)")
-def test_held_out_two_question_set_misses_no_emergency(round4: dict[str, Played]) -> None:
-    assert round4["round4/twoq-heldout-J.yaml"].missed_dangers == 0
 
 
 @pytest.mark.parametrize("name", MULTI_TURN_TUNING)
 def test_follow_ups_are_read_in_context(round4: dict[str, Played], name: str) -> None:
     """Issue 18's gate: at least 90 % of follow-up turns right on each multi-turn tuning set
-    (G 55 of 61, W 136 of 148 when it was met)."""
+    (G 55 of 61, W 141 of 148, F6 53 of 58 at the end of round 6)."""
     played = round4[name]
     print(f"\n{name} follow-ups: {played.follow_ups_right}/{played.follow_ups}")
     assert played.follow_ups_right >= MIN_FOLLOW_UPS_RIGHT * played.follow_ups
