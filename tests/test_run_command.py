@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import PROJECT_DIR
 from bot.storage import InquiryLog
+from bot.tg.app import CONNECTIONS
 
 from helpers.fake_bot_api import FakeBotApi
 from helpers.process import stop_with_sigterm
@@ -205,9 +206,10 @@ async def test_a_bot_killed_mid_burst_logs_and_answers_every_message_after_a_res
     rows = await logged(db)
     assert sorted(rows) == sorted(sent), "every message logged exactly once"
     duplicates = sum(n - each for n in answered.values())
-    # Only a reply that left in the last instant before the kill (sent, not yet recorded as
-    # sent) can go out twice: see the README's durability section.
-    assert duplicates <= 2, answered
+    # Only a reply that left in the last instant before the kill (accepted by Telegram, its done
+    # mark not yet written) can go out twice: a handful, about the calls in flight at once
+    # (README, durability). Resending what was recorded would be dozens here.
+    assert duplicates <= CONNECTIONS, answered
 
 
 async def test_sigterm_finishes_what_is_in_flight_and_leaves_the_rest_for_the_next_start(
