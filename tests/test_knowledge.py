@@ -169,8 +169,8 @@ def test_every_related_id_is_another_existing_entry(shipped: KnowledgeBase) -> N
 def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) -> None:
     assert set(shipped.triggers) == {
         "cry_for_help", "self_harm", "what_to_do", "emergency", "hypothetical", "injury",
-        "condition", "recent", "sudden", "long_ago", "past", "time_unit", "counted", "age",
-        "that_day", "present", "living_with", "people", "not_emergency",
+        "condition", "recent", "duration", "sudden", "long_ago", "past", "time_unit", "counted",
+        "age", "that_day", "present", "living_with", "people", "treatment", "not_emergency",
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",

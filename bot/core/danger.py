@@ -62,6 +62,9 @@ _COUNT = regex.compile(r"^\d{1,2}(?!\d)")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
 _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছিলাম|silo|cilo|silen|cilen|silam|cilam)$")
+# Present progressive endings ("হচ্ছে", "করতেছে", "hocche", "hoitese", "kapche" is not one:
+# "-che" is also the perfect of an old story's "pore geche"): the message is back at now.
+_PRESENT_ENDING = regex.compile(r"(?:চ্ছে|চ্ছেন|তেছে|তাছে|তেসে|তাসে|cce|cche|tese|tase|tece|tace)$")
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,14 @@ class DangerDetector:
         self._past = phrases("past")
         self._what_to_do = phrases("what_to_do", shorthand=True)
         self._recent = phrases("recent", shorthand=True)
+        self._duration = phrases("duration", shorthand=True)
         self._sudden = phrases("sudden", shorthand=True)
         self._long_ago = phrases("long_ago")
         self._that_day = phrases("that_day")
         self._present = phrases("present")
         self._living_with = phrases("living_with")
         self._people = phrases("people")
+        self._treatment = phrases("treatment")
         self._not_emergency = phrases("not_emergency")
         self._unit = phrases("time_unit")
         self._counted = phrases("counted")
@@ -138,9 +143,8 @@ class DangerDetector:
         return len(hits) >= 2 and any(hit.start == 0 for hit in hits)
 
     def _imagined(self, i: int, clauses: Sequence[Sequence[str]], parts: Sequence[str]) -> bool:
-        """Clause `i` imagines a danger and the next one asks about it."""
-        return (self._opens_a_condition(clauses[i]) and i + 1 < len(parts)
-                and is_question(parts[i + 1]))
+        """Clause `i` imagines a danger and the message asks about it after it."""
+        return self._opens_a_condition(clauses[i]) and any(map(is_question, parts[i + 1:]))
 
     def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
@@ -182,19 +186,42 @@ class DangerDetector:
             in zip(clauses, recent_hits, long_ago, counted, found, strict=True)
         ]
         living = [bool(self._living_with.hits(keys)) for keys in clauses]
-        dated = (old_story or any(long_ago)) and not any(recent)
-        story = (dated or any(living)) and not any(recent)
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
                 for keys in clauses]
         # "Oi din hush silo na, nak mukh diye rokto porse. Ekhon L2 injury": that day's
-        # events are past until the message comes back to now.
-        then = False
+        # events are past until the message comes back to now; and a message that tells of
+        # "that day" and then comes back to now tells an old story, dated or not ("সেদিন
+        # শ্বাসকষ্টে ঠোঁট নীল হয়ে গিয়েছিল… বর্তমানে স্থিতিশীল").
+        # In an old story (a long-ago time, nothing recent), a verb in the past tells the past
+        # until the message comes back to now: "8 months back she slipped… not breathing
+        # properly, lips going blue… surgery that night" is that day's; "4 bochor age komor
+        # bhangse. sokal thk prsb nai" has no verb in the past, and is read as now.
+        dated_early = (old_story or any(long_ago)) and not any(recent)
+        then = recalled = False
         for i, keys in enumerate(clauses):
-            if self._that_day.hits(keys):
+            if self._that_day.hits(keys) or (dated_early and past[i]):
                 then = True
-            elif self._present.hits(keys) or recent[i]:
+            elif (self._present.hits(keys) or recent[i]
+                  or any(map(_PRESENT_ENDING.search, keys))):
+                recalled = recalled or (then and not recent[i])
                 then = False
             past[i] = past[i] or then
+        # Told before the message comes back to now in an old story ("…kono hush nai, lungi
+        # rokte bhija. Ekhon T12 injury", "…belly big big, night hospital go. now still pipe"):
+        # the story's. Not when the message tells something going on ("…hoitese", "getting").
+        going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
+                    for keys in clauses]
+        back = [i for i, keys in enumerate(clauses) if self._present.hits(keys)]
+        if dated_early and back:
+            for i in range(back[-1]):
+                past[i] = past[i] or not going_on[i]
+        # A span of minutes or hours is now ("since 20 min he can't breathe"), unless it is
+        # told in the past of an old story ("that day he lay 40 min on the ground").
+        old = (old_story or any(long_ago) or recalled) and not any(recent)
+        recent = [now or (bool(self._duration.hits(keys)) and not (old and past[i]))
+                  for now, keys in zip(recent, clauses, strict=True)]
+        dated = (old_story or any(long_ago) or recalled) and not any(recent)
+        story = (dated or any(living)) and not any(recent)
         people = [bool(self._people.hits(keys)) for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
@@ -213,22 +240,31 @@ class DangerDetector:
         for i, keys in enumerate(clauses):
             not_one = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
             emergencies, injuries, conditions = found[i]
+            imagined = self._imagined(i, clauses, parts)
+            # "stem cell give seizure?": a side effect of the treatment, asked about. Named
+            # before the danger: "প্রস্রাব নাই পেট ফুলা, স্টেম সেলে ঠিক হবে?" tells it first.
+            treatment = self._treatment.hits(keys)
+            first_danger = min((h.start for h in emergencies), default=len(keys))
+            of_treatment = (asked[i] and not recent[i]
+                            and any(h.start < first_danger for h in treatment))
             for hit in emergencies:
                 if any(a <= hit.start and hit.end <= b for a, b in not_one):
                     continue  # "pa er khichuni" (leg spasms), "ambulance fare koto?"
+                if imagined or of_treatment:
+                    continue  # "যদি কোনদিন সে পড়ে যায়, তাহলে কোথায় ফোন দেব?"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if long_ago[i] or (story and past[i]):
                     continue
                 if (self._hypothetical.hits(keys) or people[i]) and is_question(parts[i]):
                     continue
-                if self._imagined(i, clauses, parts):
-                    continue  # "যদি কোনদিন সে পড়ে যায়, তাহলে কোথায় ফোন দেব?"
                 return DangerCheck(Danger.NOW, hit.phrase)
             for hit in injuries:
+                if imagined:
+                    continue  # "if father ever fall again from the chair, what do?"
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if people[i] or self._imagined(i, clauses, parts):
+                if people[i]:
                     continue  # "patients injured in an accident": a topic
                 # A new fall from the wheelchair is an event of its own, whatever the story.
                 if long_ago[i] or dated or (story and not living[i]):
