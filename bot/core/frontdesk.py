@@ -281,8 +281,10 @@ class FrontDesk:
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
-        reply, asked_as = self._understand(self.matcher.respell(text, form), lang, form, conversation,
-                                           context, alarm=danger.alarm)
+        # Understood with its vowel-less words spelt out; the danger lists read it as typed.
+        understood = self.matcher.respell(text, form)
+        reply, asked_as = self._understand(understood, lang, form, conversation, context,
+                                           alarm=danger.alarm)
         about_the_danger = self._about_the_emergency(text, reply, context)
         if about_the_danger and not danger.alarm:
             danger = DangerCheck(Danger.NOW)
