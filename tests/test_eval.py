@@ -222,7 +222,7 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
         "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki")}
     messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
-                                   *ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)
+                                   *ROUND7_TUNING, *LATER_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
@@ -336,10 +336,22 @@ ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
     "danger-D4", "multiturn-D3", "firstsight-K", "firstsight-L", "firstsight-N"))
 ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
     "firstsight-M", "firstsight-O", "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
-LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)
-HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 6, never read
+# Round 7 (README): danger sets by two new writers (DA, DB), validation writers VA and VB, a
+# multi-turn set (MA) and a two-question set (TA), all written to tune on. Five first-sight
+# sets, a near-miss, a two-question and a multi-turn set by eight more new writers are held out.
+# K, L and N of round 6 had all their misses read this round: full tuning sets now.
+ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
+    "danger-DA", "danger-DB", "valid-VA", "valid-VB", "multiturn-MA", "twoq-TA"))
+ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
+    "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
+    "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
+LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT)
+HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 7, never read
     "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
-    "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4}
+    "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
+    "round7/firstsight-BA.yaml": 4, "round7/firstsight-RJ.yaml": 1,
+    "round7/firstsight-AU.yaml": 1, "round7/firstsight-BS.yaml": 1,
+    "round7/twoq-heldout-TB.yaml": 1, "round7/multiturn-heldout-MH.yaml": 3}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -384,11 +396,12 @@ def play(desk: FrontDesk, name: str) -> Played:
 @pytest.fixture(scope="module")
 def round4(desk: FrontDesk) -> dict[str, Played]:
     return {name: play(desk, name)
-            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND4_HELD_OUT,
-                         *ROUND5_HELD_OUT, *ROUND6_HELD_OUT)}
+            for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING,
+                         *LATER_HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING))
+@pytest.mark.parametrize("name",
+                         (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING))
 def test_round4_tuning_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
     print(f"\n{name}: {played.right}/{played.turns} right")
@@ -404,7 +417,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
         result = evaluations[name]
         calm += sum(result.totals.values()) - result.acute
         alarms += result.false_alarms
-    for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING):
+    for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING):
         calm += round4[name].calm
         alarms += round4[name].false_alarms
     print(f"\nfalse alarms: {alarms}/{calm}")
