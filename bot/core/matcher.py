@@ -305,25 +305,32 @@ class Matcher:
     ) -> None:
         self._oos_label = "\0out-of-scope"  # never a valid entry id
         phrasings: list[tuple[str, Features]] = []
-        # Each form's phrasings, for respelling a message of that form: a Banglish "prche" is
-        # "parche", never the English "price".
-        by_form: defaultdict[Form, list[str]] = defaultdict(list)
+        # How often each form's phrasings use each word, for respelling a message of that
+        # form: a Banglish "prche" is "parche", never the English "price".
+        used: defaultdict[Form, Counter[str]] = defaultdict(Counter)
+
+        def add(label: str, form: Form | None, text: str) -> None:
+            doc = features(text)
+            phrasings.append((label, doc))
+            if form is not None:
+                used[form].update({f[2:]: round(n / _WORD_WEIGHT)
+                                   for f, n in doc.items() if f.startswith("w:")})
+
         for entry in kb.entries.values():
-            texts = [*entry.title.values()]
+            for title in entry.title.values():
+                add(entry.id, None, title)
             for form, questions in entry.questions.items():
-                texts.extend(questions)
-                by_form[form] += questions
-            phrasings += [(entry.id, features(text)) for text in texts]
+                for text in questions:
+                    add(entry.id, form, text)
         for form, questions in kb.out_of_scope.items():
-            phrasings += [(self._oos_label, features(q)) for q in questions]
-            by_form[form] += questions
+            for text in questions:
+                add(self._oos_label, form, text)
         known = kb.latin_words | {fold(w) for w in STOPWORDS}
         # Banglish writers spell the Bangla of the Bangla-script phrasings too, and a Latin
         # word in a Bangla-script message is Banglish.
-        banglish = Respeller((w for form in (Form.BN, Form.BANGLISH) for text in by_form[form]
-                              for w in key_words(text)), known)
+        banglish = Respeller(used[Form.BN] + used[Form.BANGLISH], known)
         self._respellers = {
-            Form.EN: Respeller((w for text in by_form[Form.EN] for w in key_words(text)), known),
+            Form.EN: Respeller(used[Form.EN], known),
             Form.BN: banglish,
             Form.BANGLISH: banglish,
         }

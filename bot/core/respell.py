@@ -16,7 +16,7 @@ alarm-raising lists do (`triggers.PhraseSet`); a calming word must not be guesse
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Mapping
 from functools import lru_cache
 
 import regex
@@ -30,12 +30,11 @@ _LATIN_WORD = regex.compile(r"[A-Za-z]+")
 
 
 class Respeller:
-    def __init__(self, words: Iterable[str], known: frozenset[str]) -> None:
-        """`words`: the phonetic keys of the words of the knowledge base's phrasings, once per
-        use (how common a word is decides between readings); `known`: every word any phrasing
-        or phrase list has, the little ones too ("is", "my", "thx"), which are never
+    def __init__(self, counts: Mapping[str, int], known: frozenset[str]) -> None:
+        """`counts`: how often the knowledge base's phrasings use each word (phonetic keys;
+        how common a word is decides between readings); `known`: every word any phrasing or
+        phrase list has, the little ones too ("is", "my", "thx"), which are never
         respelled."""
-        counts = Counter(words)
         self._known = known | frozenset(counts)
         self._by_shape: defaultdict[str, Counter[str]] = defaultdict(Counter)
         for word, n in counts.items():
