@@ -52,6 +52,7 @@ _ALARMS = frozenset({Danger.UNSURE, Danger.NOW, Danger.SELF_HARM})
 
 # Sentences and clauses: the time words of one sentence date the danger words of that sentence.
 _CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
+_SENTENCE_END = regex.compile(r"[.!?।\n]")
 # A calendar year ("in 2019", "২০২১ সালে", "2020 e") dates a story as well as any phrase does.
 # "জরুরি!" or "help please" alone is a cry for help; in a longer message, or a question
 # ("ফিজিওথেরাপি কি জরুরি?", "is physiotherapy necessary?"), it is not.
@@ -151,8 +152,13 @@ class DangerDetector:
         time applies to what follows, as a story's time applies to the whole story); `alarmed`
         when the bot's last reply put the 999 line first ("what do we do??" next asks what to
         do about that danger)."""
-        parts = [part for part in _CLAUSE_END.split(text) if message_keys(part)]
+        pieces = _CLAUSE_END.split(text)
+        ends = _CLAUSE_END.findall(text)
+        kept = [(part, i) for i, part in enumerate(pieces) if message_keys(part)]
+        parts = [part for part, _ in kept]
         clauses = [message_keys(part) for part in parts]
+        # Whether each part closes its sentence (a full stop, "?", "!", "।", a new line).
+        sentence_ends = [i >= len(ends) or bool(_SENTENCE_END.search(ends[i])) for _, i in kept]
         if sum(map(len, clauses)) <= CRY_FOR_HELP_WORDS and not is_question(text):
             for keys in clauses:
                 if hits := self._cry_for_help.hits(keys):
@@ -196,22 +202,31 @@ class DangerDetector:
         # until the message comes back to now: "8 months back she slipped… not breathing
         # properly, lips going blue… surgery that night" is that day's; "4 bochor age komor
         # bhangse. sokal thk prsb nai" has no verb in the past, and is read as now.
+        # A verb in the past carries only to the end of its sentence: "…was paralysed. He
+        # stopped breathing, lips blue, help!" is now.
         dated_early = (old_story or any(long_ago)) and not any(recent)
-        then = recalled = False
+        then = recalled = told = False
         for i, keys in enumerate(clauses):
-            if self._that_day.hits(keys) or (dated_early and past[i]):
-                then = True
+            if self._that_day.hits(keys):
+                then, told = True, False
+            elif dated_early and past[i]:
+                then = told = True
             elif (self._present.hits(keys) or recent[i]
                   or any(map(_PRESENT_ENDING.search, keys))):
-                recalled = recalled or (then and not recent[i])
+                recalled = recalled or (then and not recent[i] and not told)
                 then = False
             past[i] = past[i] or then
+            if told and sentence_ends[i]:
+                then = told = False
         # Told before the message comes back to now in an old story ("…kono hush nai, lungi
         # rokte bhija. Ekhon T12 injury", "…belly big big, night hospital go. now still pipe"):
         # the story's. Not when the message tells something going on ("…hoitese", "getting").
         going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
                     for keys in clauses]
-        back = [i for i, keys in enumerate(clauses) if self._present.hits(keys)]
+        # Only a return to now that counts the time since ("Ekhon 1 yr", "Now 12 months
+        # complete"): "…not breathing, lips blue! now what do I do" is now.
+        back = [i for i, keys in enumerate(clauses)
+                if self._present.hits(keys) and long_ago[i]]
         if dated_early and back:
             for i in range(back[-1]):
                 past[i] = past[i] or not going_on[i]
