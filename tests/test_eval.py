@@ -92,7 +92,10 @@ def answers_all(m: dict[str, Any], reply: Reply) -> bool:
     the order asked); a "fallback" question must be named as unanswered."""
     if (m.get("danger") in ("now", "unsure")) is not (reply.kind is ReplyKind.EMERGENCY):
         return False  # a missed emergency, or a 999 line that frightens a calm message
-    wanted = {e for e in m["expect"] if e not in ("fallback", "appointment")}
+    # A thanks or a cry for help beside the questions is no question: the greeting needs no
+    # answer there, and the 999 line is checked above.
+    wanted = {e for e in m["expect"]
+              if e not in ("fallback", "appointment", "greeting", "emergency")}
     named = reply.unanswered or "fallback" not in m["expect"]
     return wanted <= set(reply.entry_ids) and named
 

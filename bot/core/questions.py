@@ -3,10 +3,10 @@
 Relatives often ask two or three things at once: "is it safe? and the cost?", "stem cell ki
 puro cure? r eta ki govt approved?", "১) ... ২) ...". Numbered items become sentences of their
 own; each asking sentence (`language.question_sentences`) is then cut at a joining word ("and",
-"আর", "r", "ar", "also", "তাছাড়া", "plus") or a comma. A piece is a question of its own only
-when its words ask (a question word, or an opening like "how" or "is it") and name something
-besides the question words. The other pieces belong to the question beside them: "is it safe
-and effective?" stays one question, and so does "সে কি আর হাঁটতে পারবে?" ("আর" is also
+"আর", "r", "ar", "এবং", "ebong", "also", "তাছাড়া", "plus") or a comma. A piece is a question of
+its own only when its words ask (a question word, or an opening like "how" or "is it") and name
+something besides the question words. The other pieces belong to the question beside them: "is
+it safe and effective?" stays one question, and so does "সে কি আর হাঁটতে পারবে?" ("আর" is also
 "again": "সে কি" alone names nothing).
 """
 
@@ -29,7 +29,8 @@ MAX_QUESTIONS = 3
 # A question naming this many things (besides question words) has a topic of its own: "are these
 # research studies reliable?" has, "dam kemon?" and "is it all permanent?" have not.
 OWN_TOPIC_WORDS = 3
-_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "আর", "তাছাড়া", "তাছাড়া")
+_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "ebong", "আর", "এবং", "তাছাড়া",
+            "তাছাড়া")
 # "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
 _NUMBERED = regex.compile(r"(?:^|\s+)[0-9০-৯]{1,2}[).](?!\d)")
 # "&" and "+" join like "and" when a space stands beside them ("is it safe & the cost?"), not
