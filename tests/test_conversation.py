@@ -115,6 +115,20 @@ def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) ->
     assert [r.entry_id for r in replies] == ["muse-cell-trial", "muse-cell-trial"]
 
 
+@pytest.mark.parametrize(("first", "meaning", "entry"), [
+    ("when should stem cells be given after the injury?", "sub-acute mane ki?", "timing"),
+    ("স্টেম সেল থেরাপি কি কাজ করে?", "অটোনমিক মানে?", "does-it-work"),
+    ("stem cell dile ki hatte parbe?", "motor recovery mane ki?", "walking-again"),
+    # A term another entry is named by, or a reading that names one, is asked of that entry.
+    ("is there a success rate?", "62 trials mane ki?", "meta-analysis-62-trials"),
+    ("is there a success rate?", "bhalo howa mane ki hatte para?", "walking-again"),
+])
+def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
+        desk: FrontDesk, first: str, meaning: str, entry: str) -> None:
+    replies = chat(desk, first, meaning)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
 @pytest.mark.parametrize("how_long", ["for how many years?", "r koto din?", "কত দিন পর পর?"])
 def test_asking_only_how_long_gets_the_honest_fallback(desk: FrontDesk, how_long: str) -> None:
     replies = chat(desk, "after stem cells do they keep checking the patient?", how_long)

@@ -38,7 +38,7 @@ from bot.core.language import (
     tokenize,
 )
 from bot.core.matcher import Learned, Match, Matcher, Ranking
-from bot.core.triggers import PhraseSet
+from bot.core.triggers import PhraseSet, word_key
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
 # Decisions on the matcher's calibrated probability that its first entry is right. Chosen on
@@ -56,6 +56,9 @@ ABOUT_THE_DANGER_WORDS = 2
 # করব?"); a longer one carries its own question.
 FOLLOW_UP_MAX_WORDS = 6
 FOLLOW_UP_LEAD = 0.2
+# A question about meaning is about the last answer when this share of its words is that
+# answer's ("rare mane ekebare kom?": "rare" is; "ekebare kom" is the patient's reading of it).
+MEANT_SHARE = 0.5
 # A message the bot could answer alone that points back ("tahole ki lav?") takes the entry the
 # chat leads to only when that entry's own score comes this close to the best one's.
 FOLLOW_UP_CLOSE = 0.6
@@ -161,6 +164,10 @@ class FrontDesk:
         self._refers_back = self._phrases("refers_back")
         self._how_long = self._phrases("how_long")
         self._how_many = self._phrases("how_many")
+        self._meaning = self._phrases("meaning")
+        self._title_words = {e.id: frozenset(w for title in e.title.values()
+                                             for w in key_words(title))
+                             for e in kb.entries.values()}
         self._family = self._phrases("family")
         self._acknowledgement = self._phrases("acknowledgement")
         self._asked_by = [(self._phrases(e.asked_by), e.id)
@@ -380,7 +387,9 @@ class FrontDesk:
             <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if ranking is not None and (self._asks_only_how_long(question, context, ranking,
+        if meant := self._asks_what_it_meant(question, context):
+            kind, matches = ReplyKind.ANSWER, (Match(meant, 0.0),)
+        elif ranking is not None and (self._asks_only_how_long(question, context, ranking,
                                                              kind is ReplyKind.ANSWER)
                                     or self._asks_what_is_not_covered(question, context)):
             kind, matches = ReplyKind.FALLBACK, ()
@@ -440,6 +449,30 @@ class FrontDesk:
         # Another entry: read as usual when the bot is sure of it, or when the last answer
         # leads to it ("how long must we keep watching then?" after safety: the long-term risks).
         return not sure and best.entry_id not in self._near(context)
+
+    def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
+        """A short turn asking what words of the last answer mean ("sensory mane?",
+        "Sub-acute means how many months?", "মোটামুটি উন্নতি মানে?"): that answer again, whose
+        words they are, however strongly another entry owns them."""
+        if (not context.last or context.alarmed or question not in self._meaning
+                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+            return None
+        topic = self._own_topic(self._how_long.remove(self._meaning.remove(question)))
+        said = self.matcher.in_answer(topic, context.last) if topic else 0.0
+        # A term that another entry is named by is asked of that entry: "৬২টা ট্রায়াল মানে
+        # কী?" after the success rate asks what the 62 trials found. So is a reading of it
+        # that names another entry: "ভালা হওয়া মানে কি হাঁটবার পারা?" asks about walking.
+        named = any(sum(w in words for w in topic) >= MEANT_SHARE * len(topic)
+                    for entry_id, words in self._title_words.items() if entry_id != context.last)
+        words = tokenize(normalize_text(question))
+        hits = self._meaning.hits([word_key(w) for w in words])
+        reading = " ".join(words[hits[0].end:]) if hits else ""
+        if reading and self._own_topic(reading):
+            ranked = self.matcher.rank(reading)
+            named = named or (ranked.best is not None and not ranked.out_of_scope
+                              and ranked.best.entry_id != context.last
+                              and ranked.probability >= ANSWER_PROBABILITY)
+        return context.last if said >= MEANT_SHARE and not named else None
 
     def _near(self, context: Context) -> set[str]:
         """The last answer's entry and what follows on from it: its follow-up buttons and the

@@ -111,6 +111,7 @@ TRIGGER_KINDS = (
     "how_long",
     "acknowledgement",
     "how_many",
+    "meaning",
     "proven",
     "in_bangladesh",
     "no_use",
