@@ -233,8 +233,8 @@ class DangerDetector:
         # A span of minutes or hours is now ("since 20 min he can't breathe"), unless it is
         # told in the past of an old story ("that day he lay 40 min on the ground").
         old = (old_story or any(long_ago) or recalled) and not any(recent)
-        recent = [now or (bool(self._duration.hits(keys)) and not (old and past[i]))
-                  for now, keys in zip(recent, clauses, strict=True)]
+        recent = [now or (bool(self._duration.hits(keys)) and not (old and told_then))
+                  for now, keys, told_then in zip(recent, clauses, past, strict=True)]
         dated = (old_story or any(long_ago) or recalled) and not any(recent)
         story = (dated or any(living)) and not any(recent)
         people = [bool(self._people.hits(keys)) for keys in clauses]
