@@ -371,3 +371,44 @@ def test_a_question_beside_asking_what_to_say_still_gets_its_answer_after_999(
 ])
 def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     assert alarmed(desk.reply(text, conversation="khulna")), text
+
+
+@pytest.mark.parametrize("text", [
+    # An old story's past goes on to the end of its sentence ("was", "-ছিল").
+    "8 months back, Feb, she slipped on the stairs. I found her at the bottom, not breathing "
+    "properly, lips going blue. Is it too late for stem cells?",
+    # Told of "the day of the accident", then back to now.
+    "এক্সিডেন্টের দিন তার শ্বাস আটকে আসছিল, অক্সিজেন দিয়ে ঢাকা নিলাম। এখন সে বাসায়। স্টেম সেল কি নিরাপদ?",
+    # Minutes told of that day.
+    "Son injured last yr. He lay on the ground 40 min before the stretcher came. Now 12 months "
+    "complete. Is 1 yr too late for stem cell?",
+    # Fine now, after the story.
+    "aage 1 bochor, baba matha betha boro, BP 230, gham, mukh lal. ekhon thik. stem cell kivabe "
+    "kaj kore?",
+    # Imagined, or asked of the treatment, or said not to be happening.
+    "if father ever fall again from the chair, head hit, blood, what do? sms ok?",
+    "question only. stem cell give seizure?",
+    "General question for my SCI lecture, nothing urgent. We teach autonomic dysreflexia. Which "
+    "functions improve most?",
+])
+def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, text: str) -> None:
+    assert not alarmed(ask(desk, text))
+
+
+@pytest.mark.parametrize("text", [
+    # A new sentence in the present after the story's past.
+    "My father had an accident 2 years ago and was paralysed. He stopped breathing, lips blue, "
+    "help!",
+    "Baba 2 bochor age accident e paralysed hoyechilo. nishash bondho hoye gese, thot nil, help",
+    "বাবা ২ বছর আগে পড়ে গিয়ে প্যারালাইসিস হয়েছিল। শ্বাস বন্ধ হয়ে গেছে, ঠোঁট নীল, বাঁচান",
+    # Minutes that are now.
+    "My father was injured 2 years ago. He was not breathing well since an hour, lips blue",
+    # "Nothing urgent" beside a danger going on, or a time of now.
+    "general question, nothing urgent: he is having a seizure, what to do?",
+    "not an emergency but he has not passed urine since morning, belly swollen",
+    # Fine before, and a danger now.
+    "বাবা ২ বছর আগে পড়ে গিয়েছিল, এখন ভালো আছে। এইমাত্র খিঁচুনি শুরু হয়েছে",
+])
+def test_what_an_old_story_or_a_calm_word_cannot_hide_gets_999(
+        desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text))

@@ -104,6 +104,8 @@ class DangerDetector:
         self._living_with = phrases("living_with")
         self._people = phrases("people")
         self._treatment = phrases("treatment")
+        self._calm = phrases("calm")
+        self._fine_now = phrases("fine_now")
         self._not_emergency = phrases("not_emergency")
         self._unit = phrases("time_unit")
         self._counted = phrases("counted")
@@ -226,7 +228,7 @@ class DangerDetector:
         # Only a return to now that counts the time since ("Ekhon 1 yr", "Now 12 months
         # complete"): "…not breathing, lips blue! now what do I do" is now.
         back = [i for i, keys in enumerate(clauses)
-                if self._present.hits(keys) and long_ago[i]]
+                if (self._present.hits(keys) and long_ago[i]) or self._fine_now.hits(keys)]
         if dated_early and back:
             for i in range(back[-1]):
                 past[i] = past[i] or not going_on[i]
@@ -237,6 +239,11 @@ class DangerDetector:
                   for now, keys, told_then in zip(recent, clauses, past, strict=True)]
         dated = (old_story or any(long_ago) or recalled) and not any(recent)
         story = (dated or any(living)) and not any(recent)
+        # "General question, nothing urgent: …" names dangers as topics, unless a time of now
+        # is told too, or a danger told as going on ("…he is having a seizure, what to do?").
+        calm = (not any(recent) and any(self._calm.hits(keys) for keys in clauses)
+                and not any(self._what_to_do.hits(keys) or (now and any(hits))
+                            for keys, now, hits in zip(clauses, going_on, found, strict=True)))
         people = [bool(self._people.hits(keys)) for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
@@ -265,7 +272,7 @@ class DangerDetector:
             for hit in emergencies:
                 if any(a <= hit.start and hit.end <= b for a, b in not_one):
                     continue  # "pa er khichuni" (leg spasms), "ambulance fare koto?"
-                if imagined or of_treatment:
+                if imagined or of_treatment or calm:
                     continue  # "যদি কোনদিন সে পড়ে যায়, তাহলে কোথায় ফোন দেব?"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
@@ -275,7 +282,7 @@ class DangerDetector:
                     continue
                 return DangerCheck(Danger.NOW, hit.phrase)
             for hit in injuries:
-                if imagined:
+                if imagined or calm:
                     continue  # "if father ever fall again from the chair, what do?"
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)

@@ -94,6 +94,8 @@ TRIGGER_KINDS = (
     "living_with",
     "people",
     "treatment",
+    "calm",
+    "fine_now",
     "not_emergency",
     "salam",
     "namaskar",
