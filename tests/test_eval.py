@@ -223,7 +223,9 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
     # written on 23 November, before those writers wrote (git log -S): the same words by chance.
     phrasings -= {_canonical(q) for q in (
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
-        "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki")}
+        "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki",
+        # and two short turns of round 7's MB, written without the phrasings, equal two of them
+        "what is AIS", "ibn sina savar e ki stem cell dey")}
     messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
                                    *ROUND7_TUNING, *LATER_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
@@ -339,12 +341,14 @@ ROUND6_TUNING = tuple(f"round6/{name}.yaml" for name in (
     "danger-D4", "multiturn-D3", "firstsight-K", "firstsight-L", "firstsight-N"))
 ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
     "firstsight-M", "firstsight-O", "nearmiss-NM", "twoq-heldout-TQ", "multiturn-heldout-MT"))
-# Round 7 (README): danger sets by two new writers (DA, DB), validation writers VA and VB, a
-# multi-turn set (MA) and a two-question set (TA), all written to tune on. Five first-sight
+# Round 7 (README): danger sets by four new writers (DA-DD), validation writers VA and VB,
+# multi-turn sets MA and MB and two-question sets TA and TC, all written to tune on or to check
+# the tuning with. Five first-sight
 # sets, a near-miss, a two-question and a multi-turn set by eight more new writers are held out.
 # K, L and N of round 6 had all their misses read this round: full tuning sets now.
 ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
-    "danger-DA", "danger-DB", "valid-VA", "valid-VB", "multiturn-MA", "twoq-TA"))
+    "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "multiturn-MA",
+    "multiturn-MB", "twoq-TA", "twoq-TC"))
 ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
