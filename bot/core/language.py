@@ -324,7 +324,10 @@ _INVERTED = regex.compile(
     r"(?:he|she|it|they|we|i|you|the|this|that|these|stem|my|his|her|our|their)\b"
     r"|\b(?:is|are|was|were)\s+(?:he|she|it|they|we|there|this)\b",
     regex.IGNORECASE)
-_OR_NOT = regex.compile(r"\bor not\b", regex.IGNORECASE)
+# "safe or no", "cost how much", "AIS A what mean": asking in the middle or at the end, as
+# relatives' short English does.
+_OR_NOT = regex.compile(r"\bor (?:not|no)\b|\bhow (?:much|many)\b|\bwhat means?\b",
+                     regex.IGNORECASE)
 
 
 def is_question(sentence: str) -> bool:
