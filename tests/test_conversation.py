@@ -122,6 +122,11 @@ def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) ->
     # A term another entry is named by, or a reading that names one, is asked of that entry.
     ("is there a success rate?", "62 trials mane ki?", "meta-analysis-62-trials"),
     ("is there a success rate?", "bhalo howa mane ki hatte para?", "walking-again"),
+    # The term, then the patient's own reading of it.
+    ("how reliable are these studies?", "blind? mane ki chokh bondho", "trial-quality"),
+    # The last answer again, simpler.
+    ("what are the long-term risks?", "সহজ করে বলেন", "long-term-risks"),
+    ("stem cell dile ki hatte parbe?", "short e bolen boss", "walking-again"),
 ])
 def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
         desk: FrontDesk, first: str, meaning: str, entry: str) -> None:

@@ -406,6 +406,8 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     # "Nothing urgent" beside a danger going on, or a time of now.
     "general question, nothing urgent: he is having a seizure, what to do?",
     "not an emergency but he has not passed urine since morning, belly swollen",
+    # A child's age is no date: "3 bochor er pola" is a 3-year-old.
+    "chachato bon er 3 bochor er pola kerosine kheye felse bomi kortese",
     # Fine before, and a danger now.
     "বাবা ২ বছর আগে পড়ে গিয়েছিল, এখন ভালো আছে। এইমাত্র খিঁচুনি শুরু হয়েছে",
 ])

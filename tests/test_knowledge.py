@@ -175,7 +175,8 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",
-        "acknowledgement", "how_many", "meaning", "proven", "in_bangladesh", "no_use", "settled",
+        "acknowledgement", "how_many", "meaning", "say_again", "proven", "in_bangladesh",
+        "no_use", "settled",
         "so_few", "family",
     }
     for kind, by_form in shipped.triggers.items():

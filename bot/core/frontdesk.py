@@ -165,6 +165,7 @@ class FrontDesk:
         self._how_long = self._phrases("how_long")
         self._how_many = self._phrases("how_many")
         self._meaning = self._phrases("meaning")
+        self._say_again = self._phrases("say_again")
         self._title_words = {e.id: frozenset(w for title in e.title.values()
                                              for w in key_words(title))
                              for e in kb.entries.values()}
@@ -288,9 +289,7 @@ class FrontDesk:
         # From here on, spoken forms ("পইড়া গেছে", "khaiya falaise") read as standard ones.
         text = self.kb.spoken.standardize(text)
         danger = self.danger.check(text, old_story=context.old_story, alarmed=context.alarmed)
-        # Understood with its vowel-less words spelt out; the danger lists read it as typed.
-        understood = self.matcher.respell(text, form)
-        reply, asked_as = self._understand(understood, lang, form, conversation, context,
+        reply, asked_as = self._understand(text, lang, form, conversation, context,
                                            alarm=danger.alarm)
         about_the_danger = self._about_the_emergency(text, reply, context)
         if about_the_danger and not danger.alarm:
@@ -452,22 +451,33 @@ class FrontDesk:
 
     def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
         """A short turn asking what words of the last answer mean ("sensory mane?",
-        "Sub-acute means how many months?", "মোটামুটি উন্নতি মানে?"): that answer again, whose
+        "Sub-acute means how many months?", "blind? mane ki chokh bondho"), or for that answer
+        again in simpler words ("so in short?", "সহজ করে বলেন"): that answer again, whose
         words they are, however strongly another entry owns them."""
-        if (not context.last or context.alarmed or question not in self._meaning
+        if (not context.last or context.alarmed
                 or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return None
-        topic = self._own_topic(self._how_long.remove(self._meaning.remove(question)))
-        said = self.matcher.in_answer(topic, context.last) if topic else 0.0
+        # Beside it, only words that name nothing the knowledge base knows ("…boss", "…ভাই").
+        if question in self._say_again and not self.matcher.known_words(
+                " ".join(self._own_topic(self._say_again.remove(question)))):
+            return context.last
+        if question not in self._meaning:
+            return None
+        words = tokenize(normalize_text(question))
+        hits = self._meaning.hits([word_key(w) for w in words])
+        # The term asked about stands before "mane"/"means" when anything does ("blind? mane
+        # ki chokh bondho"); what follows is the patient's reading of it.
+        term = self._own_topic(self._how_long.remove(" ".join(words[:hits[0].start])))
+        if not term:
+            term = self._own_topic(self._how_long.remove(self._meaning.remove(question)))
+        said = self.matcher.in_answer(term, context.last) if term else 0.0
         # A term that another entry is named by is asked of that entry: "৬২টা ট্রায়াল মানে
         # কী?" after the success rate asks what the 62 trials found. So is a reading of it
         # that names another entry: "ভালা হওয়া মানে কি হাঁটবার পারা?" asks about walking.
-        named = any(sum(w in words for w in topic) >= MEANT_SHARE * len(topic)
+        named = any(sum(w in words for w in term) >= MEANT_SHARE * len(term)
                     for entry_id, words in self._title_words.items() if entry_id != context.last)
-        words = tokenize(normalize_text(question))
-        hits = self._meaning.hits([word_key(w) for w in words])
-        reading = " ".join(words[hits[0].end:]) if hits else ""
-        if reading and self._own_topic(reading):
+        reading = " ".join(words[hits[0].end:])
+        if self.matcher.known_words(" ".join(self._own_topic(reading))):
             ranked = self.matcher.rank(reading)
             named = named or (ranked.best is not None and not ranked.out_of_scope
                               and ranked.best.entry_id != context.last

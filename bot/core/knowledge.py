@@ -114,6 +114,7 @@ TRIGGER_KINDS = (
     "acknowledgement",
     "how_many",
     "meaning",
+    "say_again",
     "proven",
     "in_bangladesh",
     "no_use",

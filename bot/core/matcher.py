@@ -43,18 +43,14 @@ from scipy import sparse
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import (
-    STOPWORDS,
     WORD_CACHE_SIZE,
     asking_part,
-    fold,
     key_words,
     question_sentences,
     skeleton,
 )
 from bot.core.questions import OWN_TOPIC_WORDS, topic_words
-from bot.core.respell import Respeller
 from bot.core.triggers import PhraseSet
-from bot.core.vocabulary import Form
 
 # An out-of-scope example must be clearly closer than every entry: a tie is not a verdict.
 OUT_OF_SCOPE_MARGIN = 0.05
@@ -305,35 +301,13 @@ class Matcher:
     ) -> None:
         self._oos_label = "\0out-of-scope"  # never a valid entry id
         phrasings: list[tuple[str, Features]] = []
-        # How often each form's phrasings use each word, for respelling a message of that
-        # form: a Banglish "prche" is "parche", never the English "price".
-        used: defaultdict[Form, Counter[str]] = defaultdict(Counter)
-
-        def add(label: str, form: Form | None, text: str) -> None:
-            doc = features(text)
-            phrasings.append((label, doc))
-            if form is not None:
-                used[form].update({f[2:]: round(n / _WORD_WEIGHT)
-                                   for f, n in doc.items() if f.startswith("w:")})
-
         for entry in kb.entries.values():
-            for title in entry.title.values():
-                add(entry.id, None, title)
-            for form, questions in entry.questions.items():
-                for text in questions:
-                    add(entry.id, form, text)
-        for form, questions in kb.out_of_scope.items():
-            for text in questions:
-                add(self._oos_label, form, text)
-        known = kb.latin_words | {fold(w) for w in STOPWORDS}
-        # Banglish writers spell the Bangla of the Bangla-script phrasings too, and a Latin
-        # word in a Bangla-script message is Banglish.
-        banglish = Respeller(used[Form.BN] + used[Form.BANGLISH], known)
-        self._respellers = {
-            Form.EN: Respeller(used[Form.EN], known),
-            Form.BN: banglish,
-            Form.BANGLISH: banglish,
-        }
+            texts = [*entry.title.values()]
+            for questions in entry.questions.values():
+                texts.extend(questions)
+            phrasings += [(entry.id, features(text)) for text in texts]
+        for questions in kb.out_of_scope.values():
+            phrasings += [(self._oos_label, features(q)) for q in questions]
         # A taught question joins the phrasings of its entry; one for an entry that has since
         # left the knowledge base is ignored rather than answered with nothing.
         taught = [
@@ -406,12 +380,6 @@ class Matcher:
         """`text` without the words naming what the article does not cover ("autism e stem cell
         kaj kore?" -> "e stem cell kaj kore?")."""
         return self._off_topic.remove(text)
-
-    def respell(self, text: str, form: Form) -> str:
-        """`text` with its words typed without vowels spelt as the phrasings of its form spell
-        them (`bot.core.respell`)."""
-        respeller = self._respellers.get(form)
-        return respeller(text) if respeller is not None else text
 
     def topic_words(self, text: str) -> list[str]:
         """The key words of `text` that name a topic: those not shared by the phrasings of many
