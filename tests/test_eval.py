@@ -357,8 +357,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 7, never read
     "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
     "round7/firstsight-BA.yaml": 3, "round7/firstsight-RJ.yaml": 1,
-    "round7/firstsight-BS.yaml": 1, "round7/twoq-heldout-TB.yaml": 1,
-    "round7/multiturn-heldout-MH.yaml": 2}
+    "round7/firstsight-BS.yaml": 1, "round7/multiturn-heldout-MH.yaml": 1}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
