@@ -348,7 +348,7 @@ ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
 # K, L and N of round 6 had all their misses read this round: full tuning sets now.
 ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
     "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "multiturn-MA",
-    "multiturn-MB", "twoq-TA", "twoq-TC"))
+    "multiturn-MB", "multiturn-MC", "twoq-TA", "twoq-TC", "twoq-TD"))
 ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
@@ -431,7 +431,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 7's tuning writers get "
-                                       "31 false alarms in 389 calm turns (README)")
+                                       "42 false alarms in 930 calm turns (README)")
 def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played]) -> None:
     """Written this round and tuned first for missed emergencies: DA, DB, VA, VB, MA, TA."""
