@@ -382,6 +382,9 @@ def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     # Minutes told of that day.
     "Son injured last yr. He lay on the ground 40 min before the stretcher came. Now 12 months "
     "complete. Is 1 yr too late for stem cell?",
+    # Told before the message comes back to how he is now.
+    "Sir, 1 yr age chele ke rope obstacle theke namano hoy, mathay rokto, behush. Ekhon C6 "
+    "injury. Muse cell er trial e ki hoise?",
     # Fine now, after the story.
     "aage 1 bochor, baba matha betha boro, BP 230, gham, mukh lal. ekhon thik. stem cell kivabe "
     "kaj kore?",
@@ -406,6 +409,10 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     # "Nothing urgent" beside a danger going on, or a time of now.
     "general question, nothing urgent: he is having a seizure, what to do?",
     "not an emergency but he has not passed urine since morning, belly swollen",
+    # A present-tense line that says where they are is no return to a story's now.
+    "Urgent. Pitaji (70 yrs, spinal injury T11 since 5 yrs) having very severe headache, he is "
+    "saying head will burst. Face red and sweating, BP machine showing 212/118. Kindly advise "
+    "what to do immediately, we are at home in Islampur.",
     # A child's age is no date: "3 bochor er pola" is a 3-year-old.
     "chachato bon er 3 bochor er pola kerosine kheye felse bomi kortese",
     # Fine before, and a danger now.

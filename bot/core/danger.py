@@ -225,10 +225,15 @@ class DangerDetector:
         # the story's. Not when the message tells something going on ("…hoitese", "getting").
         going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
                     for keys in clauses]
-        # Only a return to now that counts the time since ("Ekhon 1 yr", "Now 12 months
-        # complete"): "…not breathing, lips blue! now what do I do" is now.
+        # Only a return to now that tells how the patient is now, injured or living with it
+        # ("Ekhon T12 injury", "now chest down nothing", "Ekhon 1 yr", "now ok"): "…not
+        # breathing, lips blue! now what do I do", "…now he is unconscious" and "…BP 212/118.
+        # We are at home" are now.
         back = [i for i, keys in enumerate(clauses)
-                if (self._present.hits(keys) and long_ago[i]) or self._fine_now.hits(keys)]
+                if self._fine_now.hits(keys) or (self._present.hits(keys) and (
+                    long_ago[i] or (bool(found[i][1] or found[i][2] or living[i])
+                                    and not (is_question(parts[i]) or found[i][0]
+                                             or self._what_to_do.hits(keys)))))]
         if dated_early and back:
             for i in range(back[-1]):
                 past[i] = past[i] or not going_on[i]
