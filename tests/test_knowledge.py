@@ -171,7 +171,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "cry_for_help", "self_harm", "what_to_do", "emergency", "hypothetical", "injury",
         "condition", "recent", "duration", "sudden", "long_ago", "past", "time_unit", "counted",
         "age", "that_day", "present", "living_with", "people", "treatment", "calm",
-        "fine_now", "not_emergency",
+        "fine_now", "lasting", "not_emergency",
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",

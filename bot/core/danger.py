@@ -60,6 +60,7 @@ CRY_FOR_HELP_WORDS = 3
 ASKED_MAX_WORDS = 14
 _YEAR = regex.compile(r"^(?:19[5-9]\d|20[0-4]\d)$")
 _COUNT = regex.compile(r"^\d{1,2}(?!\d)")
+_LEVEL = regex.compile(r"^[ctl]\d{1,2}$")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
 _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছিলাম|silo|cilo|silen|cilen|silam|cilam)$")
@@ -106,6 +107,7 @@ class DangerDetector:
         self._treatment = phrases("treatment")
         self._calm = phrases("calm")
         self._fine_now = phrases("fine_now")
+        self._lasting = phrases("lasting")
         self._not_emergency = phrases("not_emergency")
         self._unit = phrases("time_unit")
         self._counted = phrases("counted")
@@ -137,6 +139,13 @@ class DangerDetector:
             if i - 1 in todays_at:
                 todays.add(i - 1)
         return found, todays
+
+    def _lasts(self, keys: Sequence[str], found: tuple[list[Hit], list[Hit], list[Hit]],
+               living: bool) -> bool:
+        """Whether a clause tells how the patient lives with the injury: an injury, a
+        condition, daily life with it, or its level ("C6", "T12")."""
+        return (bool(found[1] or found[2] or self._lasting.hits(keys)) or living
+                or any(_LEVEL.match(key) for key in keys))
 
     def _opens_a_condition(self, keys: Sequence[str]) -> bool:
         """A clause that opens by imagining ("suppose … some day", "যদি কোনদিন", "dhoren jodi
@@ -231,7 +240,7 @@ class DangerDetector:
         # We are at home" are now.
         back = [i for i, keys in enumerate(clauses)
                 if self._fine_now.hits(keys) or (self._present.hits(keys) and (
-                    long_ago[i] or (bool(found[i][1] or found[i][2] or living[i])
+                    long_ago[i] or (self._lasts(keys, found[i], living[i])
                                     and not (is_question(parts[i]) or found[i][0]
                                              or self._what_to_do.hits(keys)))))]
         if dated_early and back:

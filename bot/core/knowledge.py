@@ -96,6 +96,7 @@ TRIGGER_KINDS = (
     "treatment",
     "calm",
     "fine_now",
+    "lasting",
     "not_emergency",
     "salam",
     "namaskar",
