@@ -413,6 +413,18 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     "Urgent. Pitaji (70 yrs, spinal injury T11 since 5 yrs) having very severe headache, he is "
     "saying head will burst. Face red and sweating, BP machine showing 212/118. Kindly advise "
     "what to do immediately, we are at home in Islampur.",
+    # An old story, then a danger now, in every shape the calming rules read.
+    "My son was injured 3 years ago. He was in ICU then. Now he is not breathing properly, lips "
+    "blue",
+    "Abba 2 bochor age gach theke pore gesilo. Ekhon hush nai, dakle sara dey na",
+    "২ বছর আগে আব্বা পড়ে গিয়েছিল। এখন শ্বাস নিতে পারছে না, ঠোঁট নীল",
+    "Last year he had the accident and was paralysed. Tonight he has a terrible headache, BP "
+    "210/120, sweating",
+    "Since 2019 he is in a wheelchair. He fell from the wheelchair and his head is bleeding a lot",
+    "বাবা ৪ বছর ধরে প্যারালাইজড। আজ দুপুর থেকে মুখ বেঁকে গেছে, কথা জড়িয়ে যাচ্ছে",
+    "General question. My father had a stroke just now, face drooping, what to do?",
+    "3 bochor age accident e paralysed. 10 min dhore khichuni hocche, thamche na",
+    "Injured in 2020, that day he was unconscious. Now he is unconscious again and not waking up",
     # A child's age is no date: "3 bochor er pola" is a 3-year-old.
     "chachato bon er 3 bochor er pola kerosine kheye felse bomi kortese",
     # Fine before, and a danger now.
