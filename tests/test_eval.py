@@ -347,7 +347,8 @@ ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
 # sets, a near-miss, a two-question and a multi-turn set by eight more new writers are held out.
 # K, L and N of round 6 had all their misses read this round: full tuning sets now.
 ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
-    "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "multiturn-MA",
+    "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "valid-VC",
+    "valid-VD", "multiturn-MA",
     "multiturn-MB", "multiturn-MC", "twoq-TA", "twoq-TC", "twoq-TD"))
 ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
@@ -431,7 +432,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 7's tuning writers get "
-                                       "42 false alarms in 930 calm turns (README)")
+                                       "36 false alarms in 1,026 calm turns (README)")
 def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played]) -> None:
     """Written this round and tuned first for missed emergencies: DA, DB, VA, VB, MA, TA."""
