@@ -127,6 +127,9 @@ def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) ->
     # The last answer again, simpler.
     ("what are the long-term risks?", "সহজ করে বলেন", "long-term-risks"),
     ("stem cell dile ki hatte parbe?", "short e bolen boss", "walking-again"),
+    # A short turn is one thought, however it is punctuated.
+    ("when is the best time to give stem cells after injury?", "sub acute? what mean boss",
+     "timing"),
 ])
 def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
         desk: FrontDesk, first: str, meaning: str, entry: str) -> None:

@@ -349,7 +349,10 @@ class FrontDesk:
         # matcher would be of a word or two.
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
-        answers = self._multi.reply(text, lang, form, conversation, alarm)
+        # A short turn right after an answer is one thought leaning on it ("sub acute? what
+        # mean boss"), not two questions.
+        short_turn = context.last is not None and len(key_words(text)) <= FOLLOW_UP_MAX_WORDS
+        answers = None if short_turn else self._multi.reply(text, lang, form, conversation, alarm)
         if answers is not None:
             # "only 10 people? so how far can we trust that?" right after the Muse trial: the
             # answer just given is not given again, beside a new one or alone (then the turn is
