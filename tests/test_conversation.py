@@ -137,6 +137,13 @@ def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
 
 
+def test_words_said_to_god_or_who_relays_the_question_are_no_part_of_it(
+        desk: FrontDesk) -> None:
+    replies = chat(desk, "stem cell dile ki hatte parbe?",
+                   "Dada bolse alhamdulillah, tobe tar pesab-paikhana?")
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "bladder-bowel"
+
+
 @pytest.mark.parametrize("how_long", ["for how many years?", "r koto din?", "কত দিন পর পর?"])
 def test_asking_only_how_long_gets_the_honest_fallback(desk: FrontDesk, how_long: str) -> None:
     replies = chat(desk, "after stem cells do they keep checking the patient?", how_long)

@@ -349,7 +349,7 @@ ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
 ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
     "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "valid-VC",
     "valid-VD", "multiturn-MA",
-    "multiturn-MB", "multiturn-MC", "twoq-TA", "twoq-TC", "twoq-TD"))
+    "multiturn-MB", "multiturn-MC", "multiturn-ME", "twoq-TA", "twoq-TC", "twoq-TD"))
 ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
@@ -432,7 +432,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 7's tuning writers get "
-                                       "36 false alarms in 1,026 calm turns (README)")
+                                       "39 false alarms in 1,190 calm turns (README)")
 def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played]) -> None:
     """Written this round and tuned first for missed emergencies: DA, DB, VA, VB, MA, TA."""

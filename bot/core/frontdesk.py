@@ -183,6 +183,7 @@ class FrontDesk:
         self._courtesy = {kind: self._phrases(kind.value) for kind in Courtesy}
         self._address = self._phrases("address")
         self._filler = self._phrases("courtesy_filler")
+        self._asides = self._phrases("aside")
         self._courtesies = PhraseSet(
             p for kind in Courtesy for phrases in kb.triggers[kind.value].values() for p in phrases
         )
@@ -344,6 +345,10 @@ class FrontDesk:
         courtesy = next((kind for kind in reversed(Courtesy) if text in self._courtesy[kind]),
                         None)
         question = self._courtesies.remove(text) if courtesy else text
+        # "Innalillah… tobe tar pesab-paikhana?", "Dada bolse…": what is asked, without what
+        # is said to God or who relays it.
+        if question in self._asides:
+            question = self._asides.remove(question)
         # What is left may be only the words around a courtesy ("…sir", "ভাই?", "reply den na
         # kene", "মানুষ নাকি রোবট?"): then the courtesy was the message, however sure the
         # matcher would be of a word or two.

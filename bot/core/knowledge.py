@@ -107,6 +107,7 @@ TRIGGER_KINDS = (
     "identity",
     "appointment",
     "address",
+    "aside",
     "courtesy_filler",
     "appointment_alone",
     "refers_back",
