@@ -31,9 +31,10 @@ from bot.core.language import (
 )
 
 GAP = "..."
-# Words each phrase set remembers (a desk has about 20 sets), about 130 bytes each besides the
-# word: on replayed evaluation messages 4,096 hit 96 % and 8,192 98 %, as unbounded (bench/).
-REMEMBERED_WORDS = 8192
+# Words each phrase set remembers, about 130 bytes each besides the word: on replayed
+# evaluation messages 4,096 hit 96 % and 8,192 98 %, as unbounded (bench/). A desk has about 80
+# sets since round 7, and 8,192 each took the flood of long messages past 150 MiB (152).
+REMEMBERED_WORDS = 4096
 MAX_GAP = 3
 EXACT = "!"
 
