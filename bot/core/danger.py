@@ -25,6 +25,11 @@ an old story, even in its parts that name no time. A time can be counted ("2 bos
 day until the message comes back to now. Living with an injury (physiotherapy, a wheelchair, a
 catheter) dates a story too, except for a fall from that wheelchair. An injury said of patients
 in general ("রোগীদের নিয়ে…", "people with a neck injury") is a topic, not an event.
+In a dated story a verb in the past tells that day to the end of its sentence, and a line telling
+how the patient lives now ("Ekhon C6 injury", "now ok") closes the story before it. A danger only
+imagined ("if he ever falls…"), a side effect asked of stem cells, or a message that says nothing
+is happening ("general question, nothing urgent") raises no alarm, unless it tells a time of now
+or a danger going on.
 """
 
 from __future__ import annotations
@@ -77,6 +82,18 @@ class DangerCheck:
     @property
     def alarm(self) -> bool:
         return self.level in _ALARMS
+
+
+@dataclass(frozen=True)
+class _Times:
+    """When the parts of a message happen (`DangerDetector._story_times`)."""
+
+    recent: list[bool]  # told as now
+    past: list[bool]  # told of that day, in a story
+    living: list[bool]  # daily life with the injury
+    dated: bool  # a story of long ago, nothing recent
+    story: bool  # an old story, dated or lived with
+    calm: bool  # the writer says nothing is happening now
 
 
 class DangerDetector:
@@ -158,6 +175,65 @@ class DangerDetector:
         """Clause `i` imagines a danger and the message asks about it after it."""
         return self._opens_a_condition(clauses[i]) and any(map(is_question, parts[i + 1:]))
 
+    def _story_times(
+        self, parts: Sequence[str], clauses: Sequence[Sequence[str]],
+        sentence_ends: Sequence[bool], found: Sequence[tuple[list[Hit], list[Hit], list[Hit]]],
+        recent: list[bool], long_ago: list[bool], old_story: bool,
+    ) -> _Times:
+        """When each part of a message happens, as its story tells it: now, or that day."""
+        living = [bool(self._living_with.hits(keys)) for keys in clauses]
+        past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
+                for keys in clauses]
+        # What follows "that day" is that day's until the message comes back to now ("Oi din
+        # hush silo na, nak diye rokto porse. Ekhon L2 injury"), and a message that does come
+        # back tells an old story, dated or not ("সেদিন শ্বাসকষ্টে… বর্তমানে স্থিতিশীল"). In a
+        # dated story, a verb in the past does the same to the end of its sentence ("8 months
+        # back she slipped. I found her not breathing properly, lips going blue"); "…was
+        # paralysed. He stopped breathing, lips blue, help!" and "4 bchr age komor bhangse.
+        # sokal thk prsb nai" are now.
+        dated_early = (old_story or any(long_ago)) and not any(recent)
+        then = recalled = told = False
+        for i, keys in enumerate(clauses):
+            if self._that_day.hits(keys):
+                then, told = True, False
+            elif dated_early and past[i]:
+                then = told = True
+            elif (self._present.hits(keys) or recent[i]
+                  or any(map(_PRESENT_ENDING.search, keys))):
+                recalled = recalled or (then and not recent[i] and not told)
+                then = False
+            past[i] = past[i] or then
+            if told and sentence_ends[i]:
+                then = told = False
+        # In a dated story, what comes before a line telling how the patient lives now is the
+        # story's ("…kono hush nai, lungi rokte bhija. Ekhon T12 injury", "…now ok"), unless
+        # it is told as going on ("…hoitese"). A line asking what to do, naming a danger or
+        # only saying where they are ("we are at home") is no such line.
+        going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
+                    for keys in clauses]
+        back = [i for i, keys in enumerate(clauses)
+                if self._fine_now.hits(keys) or (self._present.hits(keys) and (
+                    long_ago[i] or (self._lasts(keys, found[i], living[i])
+                                    and not (is_question(parts[i]) or found[i][0]
+                                             or self._what_to_do.hits(keys)))))]
+        if dated_early and back:
+            for i in range(back[-1]):
+                past[i] = past[i] or not going_on[i]
+        # A span of minutes or hours is now ("since 20 min he can't breathe"), unless it is
+        # told in the past of an old story ("that day he lay 40 min on the ground").
+        old = (old_story or any(long_ago) or recalled) and not any(recent)
+        recent = [now or (bool(self._duration.hits(keys)) and not (old and told_then))
+                  for now, keys, told_then in zip(recent, clauses, past, strict=True)]
+        dated = (old_story or any(long_ago) or recalled) and not any(recent)
+        story = (dated or any(living)) and not any(recent)
+        # "General question, nothing urgent: …" names dangers as topics, unless a time of now
+        # is told too, or a danger told as going on ("…he is having a seizure, what to do?").
+        calm = (not any(recent) and any(self._calm.hits(keys) for keys in clauses)
+                and not any(self._what_to_do.hits(keys) or (now and any(hits))
+                            for keys, now, hits in zip(clauses, going_on, found, strict=True)))
+        return _Times(recent=recent, past=past, living=living, dated=dated, story=story,
+                      calm=calm)
+
     def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
         time applies to what follows, as a story's time applies to the whole story); `alarmed`
@@ -202,62 +278,10 @@ class DangerDetector:
             for keys, hits, old, (_, todays), dangers
             in zip(clauses, recent_hits, long_ago, counted, found, strict=True)
         ]
-        living = [bool(self._living_with.hits(keys)) for keys in clauses]
-        past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
-                for keys in clauses]
-        # "Oi din hush silo na, nak mukh diye rokto porse. Ekhon L2 injury": that day's
-        # events are past until the message comes back to now; and a message that tells of
-        # "that day" and then comes back to now tells an old story, dated or not ("সেদিন
-        # শ্বাসকষ্টে ঠোঁট নীল হয়ে গিয়েছিল… বর্তমানে স্থিতিশীল").
-        # In an old story (a long-ago time, nothing recent), a verb in the past tells the past
-        # until the message comes back to now: "8 months back she slipped… not breathing
-        # properly, lips going blue… surgery that night" is that day's; "4 bochor age komor
-        # bhangse. sokal thk prsb nai" has no verb in the past, and is read as now.
-        # A verb in the past carries only to the end of its sentence: "…was paralysed. He
-        # stopped breathing, lips blue, help!" is now.
-        dated_early = (old_story or any(long_ago)) and not any(recent)
-        then = recalled = told = False
-        for i, keys in enumerate(clauses):
-            if self._that_day.hits(keys):
-                then, told = True, False
-            elif dated_early and past[i]:
-                then = told = True
-            elif (self._present.hits(keys) or recent[i]
-                  or any(map(_PRESENT_ENDING.search, keys))):
-                recalled = recalled or (then and not recent[i] and not told)
-                then = False
-            past[i] = past[i] or then
-            if told and sentence_ends[i]:
-                then = told = False
-        # Told before the message comes back to now in an old story ("…kono hush nai, lungi
-        # rokte bhija. Ekhon T12 injury", "…belly big big, night hospital go. now still pipe"):
-        # the story's. Not when the message tells something going on ("…hoitese", "getting").
-        going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
-                    for keys in clauses]
-        # Only a return to now that tells how the patient is now, injured or living with it
-        # ("Ekhon T12 injury", "now chest down nothing", "Ekhon 1 yr", "now ok"): "…not
-        # breathing, lips blue! now what do I do", "…now he is unconscious" and "…BP 212/118.
-        # We are at home" are now.
-        back = [i for i, keys in enumerate(clauses)
-                if self._fine_now.hits(keys) or (self._present.hits(keys) and (
-                    long_ago[i] or (self._lasts(keys, found[i], living[i])
-                                    and not (is_question(parts[i]) or found[i][0]
-                                             or self._what_to_do.hits(keys)))))]
-        if dated_early and back:
-            for i in range(back[-1]):
-                past[i] = past[i] or not going_on[i]
-        # A span of minutes or hours is now ("since 20 min he can't breathe"), unless it is
-        # told in the past of an old story ("that day he lay 40 min on the ground").
-        old = (old_story or any(long_ago) or recalled) and not any(recent)
-        recent = [now or (bool(self._duration.hits(keys)) and not (old and told_then))
-                  for now, keys, told_then in zip(recent, clauses, past, strict=True)]
-        dated = (old_story or any(long_ago) or recalled) and not any(recent)
-        story = (dated or any(living)) and not any(recent)
-        # "General question, nothing urgent: …" names dangers as topics, unless a time of now
-        # is told too, or a danger told as going on ("…he is having a seizure, what to do?").
-        calm = (not any(recent) and any(self._calm.hits(keys) for keys in clauses)
-                and not any(self._what_to_do.hits(keys) or (now and any(hits))
-                            for keys, now, hits in zip(clauses, going_on, found, strict=True)))
+        times = self._story_times(parts, clauses, sentence_ends, found, recent, long_ago,
+                                  old_story)
+        recent, past, living = times.recent, times.past, times.living
+        dated, story, calm = times.dated, times.story, times.calm
         people = [bool(self._people.hits(keys)) for keys in clauses]
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
