@@ -137,6 +137,14 @@ def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
 
 
+def test_asking_for_it_simpler_gets_the_answer_in_short_with_the_rest_a_button_away(
+        desk: FrontDesk) -> None:
+    full, short = chat(desk, "will he walk again with stem cells?", "so in short?")
+    assert short.kind is ReplyKind.ANSWER and short.entry_id == "walking-again"
+    assert len(short.text) < len(full.text) / 2
+    assert short.choices[0].entry_id == "walking-again"  # "Read more"
+
+
 def test_words_said_to_god_or_who_relays_the_question_are_no_part_of_it(
         desk: FrontDesk) -> None:
     replies = chat(desk, "stem cell dile ki hatte parbe?",

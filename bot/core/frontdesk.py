@@ -56,6 +56,8 @@ ABOUT_THE_DANGER_WORDS = 2
 # করব?"); a longer one carries its own question.
 FOLLOW_UP_MAX_WORDS = 6
 FOLLOW_UP_LEAD = 0.2
+# An answer asked for "in short" keeps its first sentences up to about this many characters.
+IN_SHORT_CHARS = 300
 # A question about meaning is about the last answer when this share of its words is that
 # answer's ("rare mane ekebare kom?": "rare" is; "ekebare kom" is the patient's reading of it).
 MEANT_SHARE = 0.5
@@ -394,7 +396,10 @@ class FrontDesk:
             <= COURTESY_MAX_EXTRA_WORDS
         ):
             return self.greeting(lang, form, courtesy), text
-        if meant := self._asks_what_it_meant(question, context):
+        short = False
+        if simpler := self._asks_it_simpler(question, context):
+            kind, matches, short = ReplyKind.ANSWER, (Match(simpler, 0.0),), True
+        elif meant := self._asks_what_it_meant(question, context):
             kind, matches = ReplyKind.ANSWER, (Match(meant, 0.0),)
         elif ranking is not None and (self._asks_only_how_long(question, context, ranking,
                                                              kind is ReplyKind.ANSWER)
@@ -416,7 +421,7 @@ class FrontDesk:
                 question, match = followed
                 kind, matches = ReplyKind.ANSWER, (match,)
         if kind is ReplyKind.ANSWER:
-            reply = self.answer(matches[0].entry_id, lang, conversation, form)
+            reply = self.answer(matches[0].entry_id, lang, conversation, form, short=short)
         elif kind is ReplyKind.DID_YOU_MEAN:
             reply = self._did_you_mean(lang, form, matches)
         else:
@@ -457,19 +462,22 @@ class FrontDesk:
         # leads to it ("how long must we keep watching then?" after safety: the long-term risks).
         return not sure and best.entry_id not in self._near(context)
 
-    def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
-        """A short turn asking what words of the last answer mean ("sensory mane?",
-        "Sub-acute means how many months?", "blind? mane ki chokh bondho"), or for that answer
-        again in simpler words ("so in short?", "সহজ করে বলেন"): that answer again, whose
-        words they are, however strongly another entry owns them."""
-        if (not context.last or context.alarmed
+    def _asks_it_simpler(self, question: str, context: Context) -> str | None:
+        """A short turn asking for the last answer again, simpler ("so in short?", "সহজ করে
+        বলেন", "short e bolen boss"): that answer, in short. Beside the request, only words
+        that name nothing the knowledge base knows ("…boss", "…ভাই")."""
+        if (not context.last or context.alarmed or question not in self._say_again
                 or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return None
-        # Beside it, only words that name nothing the knowledge base knows ("…boss", "…ভাই").
-        if question in self._say_again and not self.matcher.known_words(
-                " ".join(self._own_topic(self._say_again.remove(question)))):
-            return context.last
-        if question not in self._meaning:
+        rest = self._own_topic(self._say_again.remove(question))
+        return None if self.matcher.known_words(" ".join(rest)) else context.last
+
+    def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
+        """A short turn asking what words of the last answer mean ("sensory mane?",
+        "Sub-acute means how many months?", "blind? mane ki chokh bondho"): that answer again,
+        whose words they are, however strongly another entry owns them."""
+        if (not context.last or context.alarmed or question not in self._meaning
+                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
             return None
         words = tokenize(normalize_text(question))
         hits = self._meaning.hits([word_key(w) for w in words])
@@ -655,9 +663,16 @@ class FrontDesk:
         lang: Lang,
         conversation: str,
         form: Form | None = None,
+        short: bool = False,
     ) -> Reply:
+        """The entry's answer; `short`: its first paragraph and a button for the rest ("so in
+        short?", "সহজ করে বলেন" right after it)."""
         entry = self.kb.entries[entry_id]
-        text = entry.answer[lang]
+        text = in_short(entry.answer[lang]) if short else entry.answer[lang]
+        more: tuple[Choice, ...] = ()
+        if short and text != entry.answer[lang]:
+            _ = self.catalogs(lang).gettext
+            more = (Choice(entry_id, _("Read more: {title}").format(title=entry.title[lang])),)
         if entry.call_us:
             # The article says nothing about IBN-SINA's services: the hospital itself must answer.
             text += self._call_us(lang)
@@ -668,7 +683,7 @@ class FrontDesk:
             lang=lang,
             form=form or Form(lang.value),
             title=entry.title[lang],
-            choices=self._follow_ups(entry, lang),
+            choices=more + self._follow_ups(entry, lang),
             entry_id=entry_id,
             confidence=1.0,
             entry_ids=(entry_id,),
@@ -889,6 +904,23 @@ class FrontDesk:
             "This is general information from a published article, not medical advice. "
             "Please talk to a doctor about the patient's own case."
         )
+
+
+def first_paragraph(answer: str) -> str:
+    """An answer's opening paragraph: what it says before its details."""
+    return answer.split("\n\n")[0].split("\n")[0]
+
+
+def in_short(answer: str) -> str:
+    """An answer asked for "in short": its opening paragraph, and of a long one its first
+    sentences, up to about a phone screen's worth."""
+    opening = first_paragraph(answer)
+    kept: list[str] = []
+    for sentence in sentences(opening):
+        if kept and len(" ".join([*kept, sentence])) > IN_SHORT_CHARS:
+            break
+        kept.append(sentence)
+    return " ".join(kept) or opening
 
 
 def build_front_desk(faq_dir: Path, locales_dir: Path) -> FrontDesk:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core import frontdesk
-from bot.core.frontdesk import Choice, FrontDesk, Reply
+from bot.core.frontdesk import Choice, FrontDesk, Reply, first_paragraph
 from bot.core.language import is_question, key_words, sentences, tokenize
 from bot.core.matcher import Calibration, Ranking
 from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words, without_numbering
@@ -310,7 +310,7 @@ class MultiQuestions:
         ending = call_us + desk._disclaimer(lang, conversation)
         read_more: tuple[Choice, ...] = ()
         if len("\n\n".join(sections) + ending) > MAX_REPLY_CHARS:
-            sections = [f"{e.title[lang]}\n{_first_paragraph(e.answer[lang])}" for e in entries]
+            sections = [f"{e.title[lang]}\n{first_paragraph(e.answer[lang])}" for e in entries]
             sections += [self._not_in_article(unanswered, lang)] if unanswered else []
             _ = desk.catalogs(lang).gettext
             read_more = tuple(Choice(e.id, _("Read more: {title}").format(title=e.title[lang]))
@@ -375,6 +375,4 @@ def _with_context(question: str, text: str) -> str:
     return f"{before[-1]} {question}"
 
 
-def _first_paragraph(answer: str) -> str:
-    return answer.split("\n\n")[0].split("\n")[0]
 
