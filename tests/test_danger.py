@@ -385,6 +385,9 @@ def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     # Told before the message comes back to how he is now.
     "Sir, 1 yr age chele ke rope obstacle theke namano hoy, mathay rokto, behush. Ekhon C6 "
     "injury. Muse cell er trial e ki hoise?",
+    # An old story in the Urdu of Bihari families ("hua tha", "ab theek hai").
+    "pichle saal javed ka BP achanak 220 chala gaya tha, sar phat raha tha. ab theek hai. ye "
+    "stem cell wale trial kitne bharose ke hain?",
     # Fine now, after the story.
     "aage 1 bochor, baba matha betha boro, BP 230, gham, mukh lal. ekhon thik. stem cell kivabe "
     "kaj kore?",
@@ -425,6 +428,10 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     "General question. My father had a stroke just now, face drooping, what to do?",
     "3 bochor age accident e paralysed. 10 min dhore khichuni hocche, thamche na",
     "Injured in 2020, that day he was unconscious. Now he is unconscious again and not waking up",
+    # The Urdu of Bihari families, in both scripts.
+    "bhaijan ka saans nahi aa raha, kya karen. seene pe haath rakh ke gir gaya abhi",
+    "javed wheelchair se gir gaya ramp pe, sar me chot, khoon nikal raha bohut",
+    "বিবির দাওরা উঠেছে, হাত পা ঝাঁকি দিচ্ছে, মুখে ফেনা",
     # A child's age is no date: "3 bochor er pola" is a 3-year-old.
     "chachato bon er 3 bochor er pola kerosine kheye felse bomi kortese",
     # Fine before, and a danger now.

@@ -347,7 +347,8 @@ ROUND6_HELD_OUT = tuple(f"round6/{name}.yaml" for name in (
 # sets, a near-miss, a two-question and a multi-turn set by eight more new writers are held out.
 # K, L and N of round 6 had all their misses read this round: full tuning sets now.
 ROUND7_TUNING = tuple(f"round7/{name}.yaml" for name in (
-    "danger-DA", "danger-DB", "danger-DC", "danger-DD", "valid-VA", "valid-VB", "valid-VC",
+    "danger-DA", "danger-DB", "danger-DC", "danger-DD", "danger-DE", "danger-DF", "valid-VA",
+    "valid-VB", "valid-VC",
     "valid-VD", "multiturn-MA",
     "multiturn-MB", "multiturn-MC", "multiturn-ME", "twoq-TA", "twoq-TC", "twoq-TD"))
 ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
@@ -357,8 +358,7 @@ LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_
 HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 7, never read
     "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
-    "round7/firstsight-BA.yaml": 3, "round7/firstsight-RJ.yaml": 1,
-    "round7/firstsight-BS.yaml": 1, "round7/multiturn-heldout-MH.yaml": 1}
+    "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -432,7 +432,7 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 7's tuning writers get "
-                                       "39 false alarms in 1,190 calm turns (README)")
+                                       "47 false alarms in 1,238 calm turns (README)")
 def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played]) -> None:
     """Written this round and tuned first for missed emergencies: DA, DB, VA, VB, MA, TA."""

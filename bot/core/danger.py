@@ -69,9 +69,11 @@ _LEVEL = regex.compile(r"^[ctl]\d{1,2}$")
 # Past-tense endings, Bangla ("পড়ছিল", "হয়েছিলো") and Banglish ("porsilo", "hoyechilo"): the
 # word lists in faq/triggers.yaml ("past") cannot hold every verb.
 _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছিলাম|silo|cilo|silen|cilen|silam|cilam)$")
-# Present progressive endings ("হচ্ছে", "করতেছে", "hocche", "hoitese", "kapche" is not one:
-# "-che" is also the perfect of an old story's "pore geche"): the message is back at now.
-_PRESENT_ENDING = regex.compile(r"(?:চ্ছে|চ্ছেন|তেছে|তাছে|তেসে|তাসে|cce|cche|tese|tase|tece|tace)$")
+# Present progressive endings ("হচ্ছে", "করতেছে", "hocche", "hoitese", and the Urdu "kaanp raha";
+# "kapche" is not one: "-che" is also the perfect of an old story's "pore geche"): the message
+# is back at now.
+_PRESENT_ENDING = regex.compile(
+    r"(?:চ্ছে|চ্ছেন|তেছে|তাছে|তেসে|তাসে|cce|cche|tese|tase|tece|tace)$|^(?:raha|rahi|rahe)$")
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,21 @@ class DangerDetector:
             past[i] = past[i] or then
             if told and sentence_ends[i]:
                 then = told = False
+        # Bangla puts the verb last: in a dated story, a sentence that ends in the past ("…মুখ
+        # লাল, ঘামে ভিজ্যা গেছিলো।") told its earlier parts in the past too, back to the
+        # sentence's start or to a part told as now.
+        if dated_early:
+            starts = [i == 0 or sentence_ends[i - 1] for i in range(len(clauses))]
+            for i in reversed(range(len(clauses))):
+                if not (past[i] and not self._that_day.hits(clauses[i])) or starts[i]:
+                    continue
+                j = i - 1
+                while j >= 0 and not self._present.hits(clauses[j]) and not recent[j] and not (
+                        any(map(_PRESENT_ENDING.search, clauses[j]))):
+                    past[j] = True
+                    if starts[j]:
+                        break
+                    j -= 1
         # In a dated story, what comes before a line telling how the patient lives now is the
         # story's ("…kono hush nai, lungi rokte bhija. Ekhon T12 injury", "…now ok"), unless
         # it is told as going on ("…hoitese"). A line asking what to do, naming a danger or
@@ -312,6 +329,8 @@ class DangerDetector:
                     continue  # "pa er khichuni" (leg spasms), "ambulance fare koto?"
                 if imagined or of_treatment or calm:
                     continue  # "যদি কোনদিন সে পড়ে যায়, তাহলে কোথায় ফোন দেব?"
+                if self._that_day.hits(keys) and not self._present.hits(keys):
+                    continue  # "he was on a ventilator for breathing at that time"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
                 if long_ago[i] or (story and past[i]):
