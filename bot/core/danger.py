@@ -186,6 +186,9 @@ class DangerDetector:
         living = [bool(self._living_with.hits(keys)) for keys in clauses]
         past = [bool(self._past.hits(keys)) or any(map(_PAST_ENDING.search, keys))
                 for keys in clauses]
+        # Told as now: "now", "is", "ekhon", or a present progressive ("hoitese", "kaanp raha").
+        going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
+                    for keys in clauses]
         # What follows "that day" is that day's until the message comes back to now ("Oi din
         # hush silo na, nak diye rokto porse. Ekhon L2 injury"), and a message that does come
         # back tells an old story, dated or not ("সেদিন শ্বাসকষ্টে… বর্তমানে স্থিতিশীল"). In a
@@ -200,8 +203,7 @@ class DangerDetector:
                 then, told = True, False
             elif dated_early and past[i]:
                 then = told = True
-            elif (self._present.hits(keys) or recent[i]
-                  or any(map(_PRESENT_ENDING.search, keys))):
+            elif going_on[i] or recent[i]:
                 recalled = recalled or (then and not recent[i] and not told)
                 then = False
             past[i] = past[i] or then
@@ -216,8 +218,7 @@ class DangerDetector:
                 if not (past[i] and not self._that_day.hits(clauses[i])) or starts[i]:
                     continue
                 j = i - 1
-                while j >= 0 and not self._present.hits(clauses[j]) and not recent[j] and not (
-                        any(map(_PRESENT_ENDING.search, clauses[j]))):
+                while j >= 0 and not (going_on[j] or recent[j]):
                     past[j] = True
                     if starts[j]:
                         break
@@ -226,8 +227,6 @@ class DangerDetector:
         # story's ("…kono hush nai, lungi rokte bhija. Ekhon T12 injury", "…now ok"), unless
         # it is told as going on ("…hoitese"). A line asking what to do, naming a danger or
         # only saying where they are ("we are at home") is no such line.
-        going_on = [bool(self._present.hits(keys)) or any(map(_PRESENT_ENDING.search, keys))
-                    for keys in clauses]
         back = [i for i, keys in enumerate(clauses)
                 if self._fine_now.hits(keys) or (self._present.hits(keys) and (
                     long_ago[i] or (self._lasts(keys, found[i], living[i])

@@ -358,8 +358,8 @@ class FrontDesk:
             return self.greeting(lang, form, courtesy), text
         # A short turn right after an answer is one thought leaning on it ("sub acute? what
         # mean boss"), not two questions.
-        short_turn = context.last is not None and len(key_words(text)) <= FOLLOW_UP_MAX_WORDS
-        answers = None if short_turn else self._multi.reply(text, lang, form, conversation, alarm)
+        answers = None if self._leaned_on(text, context) else self._multi.reply(
+            text, lang, form, conversation, alarm)
         if answers is not None:
             # "only 10 people? so how far can we trust that?" right after the Muse trial: the
             # answer just given is not given again, beside a new one or alone (then the turn is
@@ -462,22 +462,27 @@ class FrontDesk:
         # leads to it ("how long must we keep watching then?" after safety: the long-term risks).
         return not sure and best.entry_id not in self._near(context)
 
+    @staticmethod
+    def _leaned_on(question: str, context: Context) -> str | None:
+        """The answer just given, when the turn is short enough to lean on it."""
+        return context.last if len(key_words(question)) <= FOLLOW_UP_MAX_WORDS else None
+
     def _asks_it_simpler(self, question: str, context: Context) -> str | None:
         """A short turn asking for the last answer again, simpler ("so in short?", "সহজ করে
         বলেন", "short e bolen boss"): that answer, in short. Beside the request, only words
         that name nothing the knowledge base knows ("…boss", "…ভাই")."""
-        if (not context.last or context.alarmed or question not in self._say_again
-                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+        last = self._leaned_on(question, context)
+        if last is None or context.alarmed or question not in self._say_again:
             return None
         rest = self._own_topic(self._say_again.remove(question))
-        return None if self.matcher.known_words(" ".join(rest)) else context.last
+        return None if self.matcher.known_words(" ".join(rest)) else last
 
     def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
         """A short turn asking what words of the last answer mean ("sensory mane?",
         "Sub-acute means how many months?", "blind? mane ki chokh bondho"): that answer again,
         whose words they are, however strongly another entry owns them."""
-        if (not context.last or context.alarmed or question not in self._meaning
-                or len(key_words(question)) > FOLLOW_UP_MAX_WORDS):
+        last = self._leaned_on(question, context)
+        if last is None or context.alarmed or question not in self._meaning:
             return None
         words = tokenize(normalize_text(question))
         hits = self._meaning.hits([word_key(w) for w in words])
@@ -486,19 +491,19 @@ class FrontDesk:
         term = self._own_topic(self._how_long.remove(" ".join(words[:hits[0].start])))
         if not term:
             term = self._own_topic(self._how_long.remove(self._meaning.remove(question)))
-        said = self.matcher.in_answer(term, context.last) if term else 0.0
+        said = self.matcher.in_answer(term, last) if term else 0.0
         # A term that another entry is named by is asked of that entry: "৬২টা ট্রায়াল মানে
         # কী?" after the success rate asks what the 62 trials found. So is a reading of it
         # that names another entry: "ভালা হওয়া মানে কি হাঁটবার পারা?" asks about walking.
-        named = any(sum(w in words for w in term) >= MEANT_SHARE * len(term)
-                    for entry_id, words in self._title_words.items() if entry_id != context.last)
+        named = any(sum(w in title for w in term) >= MEANT_SHARE * len(term)
+                    for entry_id, title in self._title_words.items() if entry_id != last)
         reading = " ".join(words[hits[0].end:])
         if self.matcher.known_words(" ".join(self._own_topic(reading))):
             ranked = self.matcher.rank(reading)
             named = named or (ranked.best is not None and not ranked.out_of_scope
-                              and ranked.best.entry_id != context.last
+                              and ranked.best.entry_id != last
                               and ranked.probability >= ANSWER_PROBABILITY)
-        return context.last if said >= MEANT_SHARE and not named else None
+        return last if said >= MEANT_SHARE and not named else None
 
     def _near(self, context: Context) -> set[str]:
         """The last answer's entry and what follows on from it: its follow-up buttons and the
@@ -510,8 +515,8 @@ class FrontDesk:
         """A short turn right after an answer that asks what the article does not cover (faq/
         out-of-scope.yaml `after_an_answer`: "kisti te dewa jay?" after the cost, "india te
         gele?", "ছোটদের ক্ষেত্রে?"): the honest fallback, however close the last answer's words."""
-        return (context.last is not None and question in self._not_covered_after
-                and len(key_words(question)) <= FOLLOW_UP_MAX_WORDS)
+        return (self._leaned_on(question, context) is not None
+                and question in self._not_covered_after)
 
     def _asked_next(self, question: str, context: Context) -> str | None:
         """The entry a short turn of a calm chat asks by its phrase alone, when it names no
@@ -665,14 +670,11 @@ class FrontDesk:
         form: Form | None = None,
         short: bool = False,
     ) -> Reply:
-        """The entry's answer; `short`: its first paragraph and a button for the rest ("so in
+        """The entry's answer; `short`: its first sentences and a button for the rest ("so in
         short?", "সহজ করে বলেন" right after it)."""
         entry = self.kb.entries[entry_id]
         text = in_short(entry.answer[lang]) if short else entry.answer[lang]
-        more: tuple[Choice, ...] = ()
-        if short and text != entry.answer[lang]:
-            _ = self.catalogs(lang).gettext
-            more = (Choice(entry_id, _("Read more: {title}").format(title=entry.title[lang])),)
+        more = (self.read_more(entry, lang),) if short and text != entry.answer[lang] else ()
         if entry.call_us:
             # The article says nothing about IBN-SINA's services: the hospital itself must answer.
             text += self._call_us(lang)
@@ -688,6 +690,11 @@ class FrontDesk:
             confidence=1.0,
             entry_ids=(entry_id,),
         )
+
+    def read_more(self, entry: Entry, lang: Lang) -> Choice:
+        """The button that opens the whole answer of an entry shown in part."""
+        _ = self.catalogs(lang).gettext
+        return Choice(entry.id, _("Read more: {title}").format(title=entry.title[lang]))
 
     def appointment(self, lang: Lang, form: Form | None = None, asked: str = "") -> Reply:
         """Both branches' numbers; the branch `asked` names, if one, first."""

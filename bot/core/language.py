@@ -327,12 +327,12 @@ _INVERTED = regex.compile(
     regex.IGNORECASE)
 # "safe or no", "cost how much", "AIS A what mean": asking in the middle or at the end, as
 # relatives' short English does.
-_OR_NOT = regex.compile(r"\bor (?:not|no)\b|\bhow (?:much|many)\b|\bwhat means?\b",
-                     regex.IGNORECASE)
+_ASKING_PHRASE = regex.compile(r"\bor (?:not|no)\b|\bhow (?:much|many)\b|\bwhat means?\b",
+                            regex.IGNORECASE)
 
 
 def is_question(sentence: str) -> bool:
-    if "?" in sentence or _OR_NOT.search(sentence) or _INVERTED.search(sentence):
+    if "?" in sentence or _ASKING_PHRASE.search(sentence) or _INVERTED.search(sentence):
         return True
     if any(w in QUESTION_WORDS for w in tokenize(sentence)):
         return True

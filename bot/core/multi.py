@@ -312,9 +312,7 @@ class MultiQuestions:
         if len("\n\n".join(sections) + ending) > MAX_REPLY_CHARS:
             sections = [f"{e.title[lang]}\n{first_paragraph(e.answer[lang])}" for e in entries]
             sections += [self._not_in_article(unanswered, lang)] if unanswered else []
-            _ = desk.catalogs(lang).gettext
-            read_more = tuple(Choice(e.id, _("Read more: {title}").format(title=e.title[lang]))
-                              for e in entries)
+            read_more = tuple(desk.read_more(e, lang) for e in entries)
         first = desk.answer(entry_ids[0], lang, conversation, form)
         follow_ups = tuple(c for c in first.choices if c.entry_id not in entry_ids)
         ranking = next(p.ranking for p in parts if p.entry_id == entry_ids[0])
