@@ -208,3 +208,24 @@ def test_a_danger_phrase_is_found_typed_without_its_vowels_only_in_an_unknown_wo
 def test_a_vowel_dropped_emergency_gets_999(desk: FrontDesk) -> None:
     reply = desk.reply("abba ekhn chad thk pr gse, mthay rkt porche", conversation="short")
     assert reply.kind is ReplyKind.EMERGENCY
+
+
+@pytest.mark.parametrize(("listed", "typed"), [
+    ("পেশাব বন্ধ", "পেশাব বনধ"),  # a conjunct typed as two letters
+    ("চিকিৎসা", "চিকিতসা"),  # khanda ta as ta
+    ("নীচে পড়ে", "নিচে পড়ে"),  # long i as short
+    ("মেরুদণ্ড", "মেরুদনড"),  # murdhanya na as na, no virama
+    ("হাঁটতে পারে না", "হাটতে পারে না"),  # chandrabindu left out
+    ("যদি", "জদি"),  # ja for ya
+])
+def test_a_bangla_phrase_is_found_as_writers_spell_it_by_ear(listed: str, typed: str) -> None:
+    assert PhraseSet([listed]).find(typed) is not None
+
+
+@pytest.mark.parametrize(("listed", "typed"), [
+    ("পড়ে গেছে", "পরে গেছে"),  # fell / later on
+    ("শ্বাস", "স্বাস্থ্য"),  # breath / health
+])
+def test_spelling_by_ear_keeps_words_that_differ_in_meaning_apart(
+        listed: str, typed: str) -> None:
+    assert PhraseSet([listed]).find(typed) is None

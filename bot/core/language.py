@@ -261,6 +261,29 @@ def romanize_bangla_word(word: str) -> str:
     return str(romanize_word(word)).lower()  # the library has no type hints
 
 
+# Letters that sound alike in spoken Bangla, and that writers who learnt Bangla by ear swap:
+# long and short i and u, the three sibilants, the two n's, khanda ta, chandrabindu, and the
+# virama that joins a conjunct ("চিকিতসা" for চিকিৎসা, "পেসাব" for পেশাব, "মেরুদনড" for
+# মেরুদণ্ড). Folding them on both sides lets a listed word find its misspelt forms. Alike
+# only in letters: ড়/র (পড়ে fell, পরে later) and the vowels that change a word stay apart.
+_BANGLA_SPELLING = str.maketrans({
+    "\u09c0": "\u09bf", "\u09c2": "\u09c1",  # ী ূ -> ি ু
+    "\u0988": "\u0987", "\u098a": "\u0989",  # ঈ ঊ -> ই উ
+    "\u09b7": "\u09b6",  # ষ -> শ
+    "\u09a3": "\u09a8",  # ণ -> ন
+    "\u09ce": "\u09a4",  # ৎ -> ত
+    "\u0981": None, "\u09cd": None,  # chandrabindu, virama
+})
+# য without the nukta of য় sounds as জ ("জদি" for যদি).
+_JA = regex.compile("\u09af(?!\u09bc)")
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def spelling_key(word: str) -> str:
+    """How a Bangla-script word is compared in the phrase lists: as heard, not as spelt."""
+    return _JA.sub("\u099c", word.translate(_BANGLA_SPELLING))
+
+
 # No word of any of the three forms is this long; a longer "word" is a keyboard held down or
 # pasted junk, and its trigrams would match anything.
 MAX_WORD = 30

@@ -27,6 +27,7 @@ from bot.core.language import (
     normalize_text,
     script_counts,
     skeleton,
+    spelling_key,
     tokenize,
 )
 
@@ -95,9 +96,9 @@ Pattern = tuple[_Word | None, ...]  # None stands for a gap of up to MAX_GAP wor
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def word_key(word: str) -> str:
-    """How a message word is compared: Bangla as written, Latin by its phonetic key."""
+    """How a message word is compared: Bangla as heard, Latin by its phonetic key."""
     bangla, _ = script_counts(word)
-    return word if bangla else fold(word)
+    return spelling_key(word) if bangla else fold(word)
 
 
 # One message is looked up in a dozen phrase lists (courtesies, the numbers, a branch, danger):
