@@ -342,6 +342,17 @@ def test_leg_spasms_are_not_a_seizure_but_a_seizure_still_is(desk: FrontDesk) ->
     assert alarmed(ask(desk, "leg spasms all day and now he is not breathing properly"))
 
 
+def test_waiting_or_asking_of_right_now_after_a_999_reply_gets_999_again(
+        desk: FrontDesk) -> None:
+    first = desk.reply("baba abar wheelchair theke pore gese, matha theke rokto", conversation="w")
+    assert alarmed(first)
+    for follow_up in ("should we wait till morning?", "তানভীর আসা পর্যন্ত অপেক্ষা করি?",
+                      "aj rate ki stem cell dile valo hobe?"):
+        assert alarmed(desk.reply(follow_up, conversation="w", context=first.context)), follow_up
+    assert not alarmed(desk.reply("ok ambulance called. thanks", conversation="w",
+                                  context=first.context))
+
+
 def test_a_short_question_right_after_a_999_reply_gets_999_again(desk: FrontDesk) -> None:
     first = desk.reply("abba abar pore gelo matha fata!!", conversation="terse")
     assert alarmed(first)
@@ -396,6 +407,16 @@ def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     "question only. stem cell give seizure?",
     "General question for my SCI lecture, nothing urgent. We teach autonomic dysreflexia. Which "
     "functions improve most?",
+    # Asked in general, naming nobody: why it happens, what the word means, how many a year.
+    "why do some patients with a neck injury need a machine to breathe?",
+    "অনেকের মেরুদণ্ডে আঘাতের পর খিঁচুনি কেন হয়?",
+    "dysreflexia shobdo ta ki jinish? ek nurse bollo",
+    "The word 'urinary retention' came up in the lecture. What does it mean for SCI?",
+    "bish kheye bochore koto jon mara jay, kono stat ache?",
+    "suicide among paralysed young people: is it common? do you have data?",
+    # "Basic question", an age in a report, a living-with line.
+    "basic q: accident er por pet clear hoy na keno?",
+    "Client female 40 yrs, fell from a tree 2 years ago. Now legs dead. Will stem cells help?",
 ])
 def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, text: str) -> None:
     assert not alarmed(ask(desk, text))
@@ -436,6 +457,19 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     "chachato bon er 3 bochor er pola kerosine kheye felse bomi kortese",
     # Fine before, and a danger now.
     "বাবা ২ বছর আগে পড়ে গিয়েছিল, এখন ভালো আছে। এইমাত্র খিঁচুনি শুরু হয়েছে",
+    # Asking why, or about a term, beside a danger going on, or for someone named.
+    "not breathing, why does this happen?",
+    "why is my father not breathing properly?",
+    "খিঁচুনি কেন হয়? আমার ছেলের এখন খিঁচুনি হচ্ছে",
+    "the term autonomic dysreflexia, what is it? his BP is 210 with a pounding headache",
+    "fell from the roof, what causes paralysis?",
+    # Suicide in the first person, however generally the question goes on.
+    "ami ar bachte chai na, paralysed der moddhe eta koto beshi?",
+    # An age told in a report is no date ("girl 17 yrs"), and minutes are now.
+    "Girl 17 yrs drank pesticide about 20 minutes before, vomiting. What to do?",
+    # A blocked catheter told in a health worker's English.
+    "Client paralysed from waist. No urine passed from last night, lower abdomen swollen and "
+    "hard. Catheter not draining.",
 ])
 def test_what_an_old_story_or_a_calm_word_cannot_hide_gets_999(
         desk: FrontDesk, text: str) -> None:

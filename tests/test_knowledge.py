@@ -170,7 +170,8 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
     assert set(shipped.triggers) == {
         "cry_for_help", "self_harm", "what_to_do", "emergency", "hypothetical", "injury",
         "condition", "recent", "duration", "sudden", "long_ago", "past", "time_unit", "counted",
-        "age", "that_day", "present", "living_with", "people", "treatment", "calm",
+        "age", "that_day", "present", "living_with", "people", "treatment", "calm", "general",
+        "writing_about",
         "fine_now", "lasting", "not_emergency",
         "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
         "address", "aside", "courtesy_filler",

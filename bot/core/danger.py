@@ -42,7 +42,7 @@ import regex
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import ascii_digits, is_question
-from bot.core.triggers import Hit, PhraseSet, message_keys
+from bot.core.triggers import Hit, PhraseSet, message_keys, word_key
 
 
 class Danger(StrEnum):
@@ -74,6 +74,16 @@ _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছি�
 # is back at now.
 _PRESENT_ENDING = regex.compile(
     r"(?:চ্ছে|চ্ছেন|তেছে|তাছে|তেসে|তাসে|cce|cche|tese|tase|tece|tace)$|^(?:raha|rahi|rahe)$")
+# Present words that also ask in general ("why do patients have…", "does the hospital keep
+# statistics…"), and the writer's own "I" (asking for an article is no patient).
+_AUXILIARY = frozenset(map(word_key, ("has", "have", "does", "doesnt")))
+_WRITER = frozenset(map(word_key, ("i", "me", "ami", "আমি")))
+# "is it common?", "are there data?": a present word that opens a question asks.
+_ASKED_OF = frozenset(map(word_key, ("it", "there", "this", "that")))
+
+
+def _asks_by(keys: Sequence[str], hit: Hit) -> bool:
+    return hit.end < len(keys) and keys[hit.end] in _ASKED_OF
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,9 @@ class DangerDetector:
         self._present = phrases("present")
         self._living_with = phrases("living_with")
         self._people = phrases("people")
+        self._general = phrases("general")
+        self._writing_about = phrases("writing_about")
+        self._family = phrases("family")
         self._treatment = phrases("treatment")
         self._calm = phrases("calm")
         self._fine_now = phrases("fine_now")
@@ -139,6 +152,7 @@ class DangerDetector:
         counted = {hit.start for hit in self._counted.hits(keys)}
         units = {hit.start for hit in self._unit.hits(keys)}
         ages = {hit.start for hit in self._age.hits(keys)}
+        dated_at = {hit.start for hit in self._long_ago.hits(keys)}
         todays_at = {hit.start for hit in recent}
         found = False
         todays: set[int] = set()
@@ -152,7 +166,9 @@ class DangerDetector:
                 unit = unit_at in units
             else:
                 continue
-            if not unit or unit_at + 1 in ages:
+            # An age: "40 years old", and "girl 17 yrs", "son (9 yrs)" unless told as a time
+            # ("son 2 yrs ago fell").
+            if not unit or unit_at + 1 in ages or (i - 1 in ages and unit_at not in dated_at):
                 continue
             found = True
             if i - 1 in todays_at:
@@ -250,6 +266,35 @@ class DangerDetector:
         return _Times(recent=recent, past=past, living=living, dated=dated, story=story,
                       calm=calm)
 
+    def _asks_in_general(
+        self, clauses: Sequence[Sequence[str]], sentence_ends: Sequence[bool],
+        recent: Sequence[bool], people: Sequence[bool],
+    ) -> list[bool]:
+        """Whether each clause asks about dangers in general: it asks so or speaks of patients
+        in general ("why do some people get seizures after a head injury?"), or its sentence
+        writes or counts about them ("the term 'autonomic dysreflexia'…", "kitnashok kheye
+        bishkriya, bochore koto jon mara jay?"); and the sentence names nobody ("my", "he",
+        "abbu"; the writer's own "I" may ask) and tells nothing going on now or recent, nor
+        asks what to do."""
+        result: list[bool] = []
+        sentence: list[int] = []
+        for i in range(len(clauses)):
+            sentence.append(i)
+            if not sentence_ends[i] and i < len(clauses) - 1:
+                continue
+            about = any(self._writing_about.hits(clauses[j]) for j in sentence)
+            calm = not any(
+                recent[j] or self._what_to_do.hits(clauses[j])
+                or any(map(_PRESENT_ENDING.search, clauses[j]))
+                or any(h.phrase not in _AUXILIARY and not _asks_by(clauses[j], h)
+                       for h in self._present.hits(clauses[j]))
+                or any(h.phrase not in _WRITER for h in self._family.hits(clauses[j]))
+                for j in sentence)
+            result.extend(calm and (about or people[j] or bool(self._general.hits(clauses[j])))
+                          for j in sentence)
+            sentence = []
+        return result
+
     def check(self, text: str, old_story: bool = False, alarmed: bool = False) -> DangerCheck:
         """The danger in `text`; `old_story` when the chat told of an old injury before (its
         time applies to what follows, as a story's time applies to the whole story); `alarmed`
@@ -267,9 +312,15 @@ class DangerDetector:
                 if hits := self._cry_for_help.hits(keys):
                     return DangerCheck(Danger.NOW, hits[0].phrase)
         self_harm = [self._self_harm.hits(keys) for keys in clauses]
+        # Right after a 999 reply, asking what to do, or anything asked of right now ("oke ki
+        # ekhon e stem cell dile valo hobe?"), is about the danger still going on.
+        # "৯৯৯ এ ফোন দিছি" (we called 999) tells it is being done.
         if alarmed and not any(self_harm):
             for keys in clauses:
-                if hits := self._what_to_do.hits(keys):
+                done = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
+                hits = [h for h in (*self._what_to_do.hits(keys), *self._recent.hits(keys))
+                        if not any(a <= h.start and h.end <= b for a, b in done)]
+                if hits:
                     return DangerCheck(Danger.NOW, hits[0].phrase)
         # Most messages name no danger at all: the times and the story need not be read then.
         found = [(self._emergency.hits(keys), self._injury.hits(keys),
@@ -299,6 +350,7 @@ class DangerDetector:
         recent, past, living = times.recent, times.past, times.living
         dated, story, calm = times.dated, times.story, times.calm
         people = [bool(self._people.hits(keys)) for keys in clauses]
+        general = self._asks_in_general(clauses, sentence_ends, recent, people)
         # Asked about, not told: "what if he has a seizure?", "how long after an accident…?".
         # "An accident just happened, what do I do?" asks what to do about it: told.
         # A long question that tells a story on the way ("…fell from the tree, can't move,
@@ -308,9 +360,13 @@ class DangerDetector:
                  for part, keys in zip(parts, clauses, strict=True)]
 
         # Thoughts of suicide are always an alarm; an attempt told as the past of an old story
-        # ("5 years before he drank poison, he survived, now his mind is better") is not.
+        # ("5 years before he drank poison, he survived, now his mind is better") is not, nor
+        # suicide as a topic, asked in general with nobody named, the writer included ("ami ar
+        # bachte chai na, paralysed der moddhe eta koto beshi?" is an alarm).
+        writer = any(self._family.hits(keys) for keys in clauses)
         for i, hits in enumerate(self_harm):
-            if hits and not ((long_ago[i] or (dated and past[i])) and not any(recent)):
+            if hits and not ((long_ago[i] or (dated and past[i])) and not any(recent)
+                             or (general[i] and not writer)):
                 return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
         verdict = DangerCheck(Danger.NONE)
         for i, keys in enumerate(clauses):
@@ -332,7 +388,7 @@ class DangerDetector:
                     continue  # "he was on a ventilator for breathing at that time"
                 if recent[i] or (any(recent) and not long_ago[i] and not past[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if long_ago[i] or (story and past[i]):
+                if long_ago[i] or (story and past[i]) or general[i]:
                     continue
                 if (self._hypothetical.hits(keys) or people[i]) and is_question(parts[i]):
                     continue
@@ -342,7 +398,7 @@ class DangerDetector:
                     continue  # "if father ever fall again from the chair, what do?"
                 if recent[i] or (any(recent) and not long_ago[i]):
                     return DangerCheck(Danger.NOW, hit.phrase)
-                if people[i]:
+                if people[i] or general[i]:
                     continue  # "patients injured in an accident": a topic
                 # A new fall from the wheelchair is an event of its own, whatever the story.
                 if long_ago[i] or dated or (story and not living[i]):

@@ -95,6 +95,8 @@ TRIGGER_KINDS = (
     "people",
     "treatment",
     "calm",
+    "general",
+    "writing_about",
     "fine_now",
     "lasting",
     "not_emergency",
