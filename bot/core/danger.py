@@ -365,7 +365,7 @@ class DangerDetector:
         # bachte chai na, paralysed der moddhe eta koto beshi?" is an alarm).
         writer = any(self._family.hits(keys) for keys in clauses)
         for i, hits in enumerate(self_harm):
-            if hits and not ((long_ago[i] or (dated and past[i])) and not any(recent)
+            if hits and not (((long_ago[i] or (dated and past[i])) and not any(recent))
                              or (general[i] and not writer)):
                 return DangerCheck(Danger.SELF_HARM, hits[0].phrase)
         verdict = DangerCheck(Danger.NONE)
