@@ -25,6 +25,10 @@ DISCLAIMER = {"en": "not medical advice", "bn": "চিকিৎসা-পরা
          {"is-it-a-cure", "ethics-regulation"}, "bn"),
         ("স্টেম সেল থেরাপি কি নিরাপদ? দেশে কোনো ক্লিনিক্যাল ট্রায়াল চলছে কি?",
          {"safety", "clinical-trials"}, "bn"),
+        # In one breath, the second in few words: answered beside the first.
+        ("stem cell safe ki r accident er koto din porjonto dewa jay", {"safety", "timing"},
+         "bn"),
+        ("টাকা কত লাগবে আর এতে ভাই পুরা ভালো হবে নাকি", {"cost", "is-it-a-cure"}, "bn"),
     ],
 )
 def test_two_questions_get_both_answers_in_one_reply(
@@ -177,6 +181,18 @@ def test_the_terminal_shows_every_answer(fresh_desk: FrontDesk) -> None:
         ("stem cell dile ki puro sere jabe, naki shudhu ektu unnoti hobe?", 1),
         ("stem cell dile ki labh hobe? mane abar ki nije hete bathroom e jete parbe?", 1),
         ("১) স্টেম সেল কি নিরাপদ ২) খরচ কত ৩) কল্যাণপুরে কোথায় যোগাযোগ করব", 3),
+        # Run together with no question mark: words joined to a question ask on, question
+        # word or not; "abar" joins after a "naki" only.
+        ("sorry typing on machine how much money the stem cell and my brother can walk after",
+         2),
+        ("eta ki puro sere jawar chikitsa naki r homeopathy kheye kono lav ache", 2),
+        ("pore cancer hoy naki abar ekhon dile kono khoti", 2),
+        ("stem cell dile ki abar hatte parbo?", 1),
+        # Things compared, a genitive "r", a "still", and words with a question mark.
+        ("what is the difference between a trial and normal treatment", 1),
+        ("stem cell ki injury r jaygar inflammation komay", 1),
+        ("পুরনো ইনজুরিতে কি আর স্টেম সেল কাজ করে", 1),
+        ("Can stem cells cure his knee arthritis and his diabetes side by side?", 1),
     ],
 )
 def test_questions_are_split_where_a_new_question_starts(text: str, count: int) -> None:

@@ -44,6 +44,9 @@ SURE_ALONE_PROBABILITY = 0.8
 # Questions each this sure of a different entry are answered apart when the whole message,
 # a blend of them, reads unsure ("is it safe & how much does it cost?").
 BLEND_PROBABILITY = 0.5
+# Beside a question the bot is sure of, another question is answered from this probability.
+BESIDE_PROBABILITY = 0.3
+BESIDE_WORDS = 2
 MAX_UNKNOWN_ALONE = 0.25
 # A question this close (cosine) to one phrasing of its entry is asked as the knowledge base
 # words it: the whole message's reading does not overrule it.
@@ -53,6 +56,8 @@ CONTEXT_BELOW_WORDS = 4
 # Words that point at what was just told, whatever the question's length: "…a clinic in
 # Kolkata promises a full cure. Can such clinics be trusted?" asks about that clinic.
 _POINTING_BACK = frozenset("these those such এসব ওসব এসকল এইসব ওইসব esob eisob oisob osob".split())
+# English words that make a short question ask on about the one before it.
+_IT = frozenset("it its they them this that".split())
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -87,7 +92,31 @@ class MultiQuestions:
             return [Part(questions[0] if questions else text, None)]
         numbers = any(q in self._desk._appointment for q in questions)
         parts = [self._decide(q, text, numbers) for q in questions]
-        return [self._apart_from_others(p, parts, text, numbers) for p in parts]
+        parts = [self._apart_from_others(p, parts, text, numbers) for p in parts]
+        # Questions run together without a question mark are cut only at joining words: each
+        # is a question of its own. Where the writer marks them, a second one the bot is
+        # unsure of more often says the first again ("…কাজ করে? সত্যি কথা কন।").
+        if "?" in text:
+            return parts
+        return [self._beside_a_sure_one(p, parts) for p in parts]
+
+    def _beside_a_sure_one(self, part: Part, parts: list[Part]) -> Part:
+        """In questions run together, beside one the bot is sure of, another that fits a
+        different entry fairly well is answered too: "টাকা কত লাগবে আর এতে ভাই পুরা ভালো হবে
+        নাকি" asks the cost and whether it cures, the second in words too few to be sure of."""
+        ranking = part.ranking
+        if (part.entry_id or part.unanswered or ranking is None or ranking.best is None
+                or ranking.out_of_scope or ranking.probability < BESIDE_PROBABILITY):
+            return part
+        if len(topic_words(part.question)) < BESIDE_WORDS or (
+                _IT & set(tokenize(part.question))
+                and len(self._own_words(part.question)) < OWN_TOPIC_WORDS):
+            return part  # "kon cell ar koto dose…", "…and does it fix nerves" ask one thing
+        sure = {p.entry_id for p in parts if p.entry_id and p.ranking
+                and p.ranking.probability >= ANSWER_PROBABILITY}
+        if not sure or ranking.best.entry_id in sure:
+            return part
+        return replace(part, entry_id=ranking.best.entry_id)
 
     def _apart_from_others(self, part: Part, parts: list[Part], text: str,
                            numbers: bool) -> Part:

@@ -29,8 +29,19 @@ MAX_QUESTIONS = 3
 # A question naming this many things (besides question words) has a topic of its own: "are these
 # research studies reliable?" has, "dam kemon?" and "is it all permanent?" have not.
 OWN_TOPIC_WORDS = 3
-_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "ebong", "আর", "এবং", "তাছাড়া",
-            "তাছাড়া")
+# Joined to a question, words naming this many things ask on ("…and my brother can walk
+# after"); fewer finish the question before them ("…and effective"), as does the second of
+# two things compared ("the difference between a trial and normal treatment").
+ASKS_ON_WORDS = 2
+_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "ebong",
+            "tar sathe", "আর", "এবং", "তাছাড়া", "তাছাড়া", "পাশাপাশি", "তার সাথে", "abar",
+            "আবার")
+# "abar"/"আবার" is "again" too ("abar hatte parbe?"): it joins only after a question that has
+# ended ("…khoti hoy naki abar koto din por dite hoy").
+_AGAIN = frozenset({"abar", "আবার"})
+_TAGS = frozenset({"naki", "নাকি", "kina", "কিনা"})
+_COMPARING = frozenset(
+    "between difference compare vs versus parthokko tofat পার্থক্য তফাত মধ্যে moddhe".split())
 # "1)", "2.", "১)", "২." opening an item, wherever it stands in the message.
 _NUMBERED = regex.compile(r"(?:^|\s+)[0-9০-৯]{1,2}[).](?!\d)")
 # "&" and "+" join like "and" when a space stands beside them ("is it safe & the cost?"), not
@@ -121,12 +132,27 @@ def _asks(piece: str, last: bool = False) -> bool:
     return asks and _names_something(piece)
 
 
+def _joined_by(rest: str, words: frozenset[str]) -> bool:
+    """`rest` of a sentence opens with one of the joining `words`."""
+    found = _CUT.match(rest)
+    return found is not None and found.group().lower() in words
+
+
+def _ends_asking(piece: str) -> bool:
+    words = tokenize(piece)
+    return bool(words) and words[-1] in _TAGS  # "কি আর" is "still": "…কি আর কাজ করে"
+
+
 def _cuts(sentence: str) -> list[tuple[int, bool]]:
     """Where a sentence may divide, and whether a joining word (not a comma) divides it there:
     commas and joining words, but not an "any more"."""
     found = list(_CUT.finditer(sentence))
     cuts = []
     for i, match in enumerate(found):
+        if match.group().lower() in _AGAIN:
+            before = tokenize(sentence[: match.start()])
+            if not before or before[-1] not in _TAGS:
+                continue
         if match.group().lower() in _ANY_MORE:
             end = found[i + 1].start() if i + 1 < len(found) else len(sentence)
             words = tokenize(sentence[match.end() : end])
@@ -150,11 +176,25 @@ def _sentence_questions(sentence: str, also_asks: Callable[[str], bool]) -> list
     joined = [j or r for j, r in zip(joined, restating, strict=True)]
     asks = [not r and (_asks(p, last=i == len(pieces) - 1) or also_asks(p))
             for i, (p, r) in enumerate(zip(pieces, restating, strict=True))]
+    unmarked = "?" not in sentence
     for i in range(1, len(pieces)):
         # "My father had an accident 3 years ago and is paralysed, can…": a verb after "and"
         # goes on telling what the words before it told; it asks only with a subject after it.
         if asks[i] and joined[i] and not asks[i - 1] and _goes_on_telling(pieces[i]):
             asks[i] = False
+        # Joined to a question, words naming a topic of their own ask on, question word or
+        # not, as people ask aloud: "how much money the stem cell and my brother can walk
+        # after", "…chikitsa naki r homeopathy kheye kono lav ache".
+        # Only where the writer marks no questions: "…cure his knee arthritis and his
+        # diabetes side by side?" asks one thing.
+        # "r" and "ar" also mark the genitive ("injury r jaygar"): after a question word only
+        # ("…chikitsa naki r homeopathy…").
+        elif (not asks[i] and joined[i] and asks[i - 1] and not restating[i] and unmarked
+              and len(topic_words(pieces[i])) >= ASKS_ON_WORDS
+              and not _COMPARING & set(tokenize(pieces[i - 1]))
+              and (not _joined_by(sentence[starts[i]:], _ANY_MORE)
+                   or _ends_asking(pieces[i - 1]))):
+            asks[i] = True
     ends: list[int] = []
     for i, stop in enumerate(stops):
         if asks[i]:
