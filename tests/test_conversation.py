@@ -115,6 +115,27 @@ def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) ->
     assert [r.entry_id for r in replies] == ["muse-cell-trial", "muse-cell-trial"]
 
 
+@pytest.mark.parametrize(("first", "for_the_patient", "entry"), [
+    ("will the bladder get better with stem cells?", "For uncle also?", "bladder-bowel"),
+    ("stem cell e kon function beshi valo hoy?", "amar jamair o ki?", "what-improves"),
+    ("স্টেম সেল দিলে কি হাঁটতে পারবে?", "ওনার বেলায়?", "walking-again"),
+    ("should we try stem cells?", "for a 60 y/o?", "considering-it"),
+    ("should we try stem cells?", "abbur case e? uni 60", "considering-it"),
+])
+def test_asking_whether_the_answer_holds_for_the_patient_is_about_that_answer(
+        desk: FrontDesk, first: str, for_the_patient: str, entry: str) -> None:
+    replies = chat(desk, first, for_the_patient)
+    assert replies[0].entry_id == entry
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+def test_a_request_for_the_number_after_an_answer_gets_the_numbers(desk: FrontDesk) -> None:
+    for request in ("Give number pls", "লেখা নাই? তালি কার কাছে জানবো, নম্বর দেন",
+                    "tahole doctor dekhabo, kothay call dibo?"):
+        replies = chat(desk, "does IBN-SINA offer stem cell therapy?", request)
+        assert replies[1].kind is ReplyKind.APPOINTMENT, request
+
+
 @pytest.mark.parametrize(("first", "meaning", "entry"), [
     ("when should stem cells be given after the injury?", "sub-acute mane ki?", "timing"),
     ("স্টেম সেল থেরাপি কি কাজ করে?", "অটোনমিক মানে?", "does-it-work"),
@@ -130,6 +151,9 @@ def test_how_many_people_after_a_study_asks_about_that_study(desk: FrontDesk) ->
     # A short turn is one thought, however it is punctuated.
     ("when is the best time to give stem cells after injury?", "sub acute? what mean boss",
      "timing"),
+    # "What thing is that?" of a word another entry is titled by, in any ending.
+    ("are commercial stem cell clinics safe?", "tahole oi trial ta ki jinish?",
+     "clinical-trials"),
 ])
 def test_asking_what_a_word_of_the_answer_means_is_about_that_answer(
         desk: FrontDesk, first: str, meaning: str, entry: str) -> None:

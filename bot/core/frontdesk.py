@@ -38,6 +38,7 @@ from bot.core.language import (
     tokenize,
 )
 from bot.core.matcher import Learned, Match, Matcher, Ranking
+from bot.core.questions import topic_words
 from bot.core.triggers import PhraseSet, word_key
 from bot.core.vocabulary import Form, Lang, ReplyKind
 
@@ -61,6 +62,8 @@ IN_SHORT_CHARS = 300
 # A question about meaning is about the last answer when this share of its words is that
 # answer's ("rare mane ekebare kom?": "rare" is; "ekebare kom" is the patient's reading of it).
 MEANT_SHARE = 0.5
+# A title word's stem is at least this long: "trial" finds "trials", "ai" finds nothing.
+TITLE_STEM = 4
 # A message the bot could answer alone that points back ("tahole ki lav?") takes the entry the
 # chat leads to only when that entry's own score comes this close to the best one's.
 FOLLOW_UP_CLOSE = 0.6
@@ -73,11 +76,15 @@ FOLLOW_UPS = 3
 # 846 evaluation messages has 233 characters; 800 keeps a 4,096-character message of garbage
 # under 20 ms (bench/bench_long_message.py).
 MAX_TEXT = 800
+# A question beside a request for the numbers names at least this many things of its own.
+OWN_QUESTION_WORDS = 2
 # Show the "information, not medical advice" line at most this often per conversation.
 DISCLAIMER_EVERY_SECONDS = 30 * 60
 _REMEMBERED_CONVERSATIONS = 10_000
 _FIGURE = re.compile(r"\d\d")  # two digits or more, in any script
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_AGE = re.compile(r"\d{1,3}")
+_CLAUSES = re.compile(r"[,;?!.।]")
 
 
 class Courtesy(StrEnum):
@@ -433,9 +440,12 @@ class FrontDesk:
     def _own_topic(self, question: str) -> list[str]:
         """The words of a message that name a topic: not the words pointing back ("sure?",
         "tahole"), nor those many entries share ("mane?", "how many patients?"), nor the asker
-        and the patient ("amra", "ammur")."""
-        return self.matcher.topic_words(self._family.remove(self._follows_on.remove(
+        and the patient ("amra", "ammur"), nor the patient's age ("abbur case e? uni 60")."""
+        words = self.matcher.topic_words(self._family.remove(self._follows_on.remove(
             self._refers_back.remove(self._how_many.remove(question)))))
+        if question in self._family:
+            words = [w for w in words if not _AGE.fullmatch(w)]
+        return words
 
     def _asks_only_how_long(
         self, question: str, context: Context, ranking: Ranking, sure: bool
@@ -486,24 +496,52 @@ class FrontDesk:
             return None
         words = tokenize(normalize_text(question))
         hits = self._meaning.hits([word_key(w) for w in words])
-        # The term asked about stands before "mane"/"means" when anything does ("blind? mane
-        # ki chokh bondho"); what follows is the patient's reading of it.
-        term = self._own_topic(self._how_long.remove(" ".join(words[:hits[0].start])))
+        # The term asked about stands before "mane"/"means" in its clause when anything does
+        # ("blind? mane ki chokh bondho", "এক গ্রেড উন্নতি কলেন, ওই গ্রেডটা কী জিনিস?"); what
+        # follows is the patient's reading of it.
+        clause = next(c for c in _CLAUSES.split(question) if c in self._meaning)
+        clause_words = tokenize(normalize_text(clause))
+        at = self._meaning.hits([word_key(w) for w in clause_words])[0].start
+        before = " ".join(clause_words[:at])
+        asked = ((before if topic_words(before) else "") or " ".join(words[:hits[0].start])
+                 or self._meaning.remove(question))
+        term = self._own_topic(self._how_long.remove(asked))
         if not term:
-            term = self._own_topic(self._how_long.remove(self._meaning.remove(question)))
-        said = self.matcher.in_answer(term, last) if term else 0.0
+            # Words many entries share ("trial") name no topic, but may name a title: "tahole
+            # oi trial ta ki jinish?" after the clinics asks what a clinical trial is.
+            return self._titled(asked, besides=last)
+        said = self.matcher.in_answer(term, last)
         # A term that another entry is named by is asked of that entry: "৬২টা ট্রায়াল মানে
         # কী?" after the success rate asks what the 62 trials found. So is a reading of it
         # that names another entry: "ভালা হওয়া মানে কি হাঁটবার পারা?" asks about walking.
-        named = any(sum(w in title for w in term) >= MEANT_SHARE * len(term)
-                    for entry_id, title in self._title_words.items() if entry_id != last)
+        titled = any(sum(_in_title(w, title) for w in term) >= MEANT_SHARE * len(term)
+                     for entry_id, title in self._title_words.items() if entry_id != last)
+        named = titled
         reading = " ".join(words[hits[0].end:])
         if self.matcher.known_words(" ".join(self._own_topic(reading))):
             ranked = self.matcher.rank(reading)
             named = named or (ranked.best is not None and not ranked.out_of_scope
                               and ranked.best.entry_id != last
                               and ranked.probability >= ANSWER_PROBABILITY)
-        return last if said >= MEANT_SHARE and not named else None
+        if said >= MEANT_SHARE and not named:
+            return last
+        return self._titled(asked, besides=last) if titled else None
+
+    def _titled(self, text: str, besides: str) -> str | None:
+        """The entry (not `besides`) whose title holds the words `text` names."""
+        words = [w for w in topic_words(self._family.remove(self._follows_on.remove(
+            self._refers_back.remove(text)))) if len(w) >= TITLE_STEM or w.isdigit()]
+        titled = {entry_id for entry_id, title in self._title_words.items()
+                  if words and entry_id != besides and all(_in_title(w, title) for w in words)}
+        # Of several ("trial"), the title it fills most: "Clinical trials", not "Muse cell
+        # trial (10 people)".
+        def filled(entry_id: str) -> float:
+            return max(sum(any(_in_title(w, frozenset((t,))) for w in words) for t in title)
+                       / len(title)
+                       for title in map(key_words, self.kb.entries[entry_id].title.values())
+                       if title)
+
+        return max(sorted(titled), key=filled, default=None)
 
     def _near(self, context: Context) -> set[str]:
         """The last answer's entry and what follows on from it: its follow-up buttons and the
@@ -635,7 +673,8 @@ class FrontDesk:
         appointment = self.appointment(lang, form, asked=text)
         other = " ".join(s for s in sentences(text) if "?" in s
                          and s not in self._appointment and not self._asks_where_a_branch_is(s))
-        if not other:
+        # "লেখা নাই? …নম্বর দেন" leans on the last answer: no question of its own.
+        if len(self.matcher.topic_words(other)) < OWN_QUESTION_WORDS:
             return appointment
         ranking = self.matcher.rank(other, limit=1)
         kind, matches = self._decide(ranking)
@@ -911,6 +950,14 @@ class FrontDesk:
             "This is general information from a published article, not medical advice. "
             "Please talk to a doctor about the patient's own case."
         )
+
+
+def _in_title(word: str, title: frozenset[str]) -> bool:
+    """A word of a title, in any ending: "trial" of "Clinical trials", "gredta" (গ্রেডটা, the
+    grade) of "AIS grade"."""
+    return word in title or any(
+        min(len(word), len(t)) >= TITLE_STEM and (word.startswith(t) or t.startswith(word))
+        for t in title)
 
 
 def first_paragraph(answer: str) -> str:
