@@ -417,6 +417,14 @@ def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     # "Basic question", an age in a report, a living-with line.
     "basic q: accident er por pet clear hoy na keno?",
     "Client female 40 yrs, fell from a tree 2 years ago. Now legs dead. Will stem cells help?",
+    # Said to be only for learning, in the present tense of a question or a description.
+    "What is autonomic dysreflexia? Just to learn, no patient having this now.",
+    "Some clients also have seizure history. Can stem cells cause fits? Only for learning.",
+    # "In the past", "last winter", and a line of how the patient lives now.
+    "Some of my clients talked about suicide in the past, they are fine now. Do you have a "
+    "counsellor?",
+    "last winter my cousin dived into shallow water, he was not breathing. now he cant walk. "
+    "what is AIS?",
 ])
 def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, text: str) -> None:
     assert not alarmed(ask(desk, text))

@@ -75,9 +75,12 @@ _PAST_ENDING = regex.compile(r"(?:ছিল|ছিলো|ছিলেন|ছি�
 _PRESENT_ENDING = regex.compile(
     r"(?:চ্ছে|চ্ছেন|তেছে|তাছে|তেসে|তাসে|cce|cche|tese|tase|tece|tace)$|^(?:raha|rahi|rahe)$")
 # Present words that also ask in general ("why do patients have…", "does the hospital keep
-# statistics…"), and the writer's own "I" (asking for an article is no patient).
+# statistics…"), and the writers themselves ("as per our training", "I want to print it"):
+# asking for an article or a class names no patient.
 _AUXILIARY = frozenset(map(word_key, ("has", "have", "does", "doesnt")))
-_WRITER = frozenset(map(word_key, ("i", "me", "ami", "আমি")))
+_DESCRIBING = _AUXILIARY | frozenset(map(word_key, ("is", "are")))
+_WRITER = frozenset(map(word_key, ("i", "me", "we", "us", "our", "ami", "amra", "amader", "আমি",
+                                   "আমরা", "আমাদের")))
 # "is it common?", "are there data?": a present word that opens a question asks.
 _ASKED_OF = frozenset(map(word_key, ("it", "there", "this", "that")))
 
@@ -193,6 +196,12 @@ class DangerDetector:
         """Clause `i` imagines a danger and the message asks about it after it."""
         return self._opens_a_condition(clauses[i]) and any(map(is_question, parts[i + 1:]))
 
+    def _still_going(self, keys: Sequence[str]) -> bool:
+        """Told as going on, not merely in the present tense of a question or a description
+        ("what is autonomic dysreflexia?", "some clients have seizure history")."""
+        return any(map(_PRESENT_ENDING.search, keys)) or any(
+            h.phrase not in _DESCRIBING for h in self._present.hits(keys))
+
     def _story_times(
         self, parts: Sequence[str], clauses: Sequence[Sequence[str]],
         sentence_ends: Sequence[bool], found: Sequence[tuple[list[Hit], list[Hit], list[Hit]]],
@@ -261,8 +270,8 @@ class DangerDetector:
         # "General question, nothing urgent: …" names dangers as topics, unless a time of now
         # is told too, or a danger told as going on ("…he is having a seizure, what to do?").
         calm = (not any(recent) and any(self._calm.hits(keys) for keys in clauses)
-                and not any(self._what_to_do.hits(keys) or (now and any(hits))
-                            for keys, now, hits in zip(clauses, going_on, found, strict=True)))
+                and not any(self._what_to_do.hits(keys) or (self._still_going(keys) and any(hits))
+                            for keys, hits in zip(clauses, found, strict=True)))
         return _Times(recent=recent, past=past, living=living, dated=dated, story=story,
                       calm=calm)
 
