@@ -193,6 +193,10 @@ def test_the_terminal_shows_every_answer(fresh_desk: FrontDesk) -> None:
         ("stem cell ki injury r jaygar inflammation komay", 1),
         ("পুরনো ইনজুরিতে কি আর স্টেম সেল কাজ করে", 1),
         ("Can stem cells cure his knee arthritis and his diabetes side by side?", 1),
+        # A fragment joined on after a question mark, and the SMS "n".
+        ("will stem cell make him walk again? & total cost", 2),
+        ("What did that review of 22 MSC studies find, n are these studies reliable?", 2),
+        ("will he walk again? & thanks", 1),
     ],
 )
 def test_questions_are_split_where_a_new_question_starts(text: str, count: int) -> None:

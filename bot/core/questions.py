@@ -22,6 +22,7 @@ from bot.core.language import (
     is_question,
     key_words,
     question_sentences,
+    sentences,
     tokenize,
 )
 
@@ -33,12 +34,12 @@ OWN_TOPIC_WORDS = 3
 # after"); fewer finish the question before them ("…and effective"), as does the second of
 # two things compared ("the difference between a trial and normal treatment").
 ASKS_ON_WORDS = 2
-_JOINERS = ("and", "also", "plus", "secondly", "ar", "r", "ebong",
-            "tar sathe", "আর", "এবং", "তাছাড়া", "তাছাড়া", "পাশাপাশি", "তার সাথে", "abar",
-            "আবার")
+_JOINERS = ("and", "n", "also", "plus", "secondly", "ar", "r", "ebong", "tar sathe", "sathe",
+            "আর", "এবং", "তাছাড়া", "তাছাড়া", "পাশাপাশি", "তার সাথে", "সাথে", "abar", "আবার")
 # "abar"/"আবার" is "again" too ("abar hatte parbe?"): it joins only after a question that has
 # ended ("…khoti hoy naki abar koto din por dite hoy").
 _AGAIN = frozenset({"abar", "আবার"})
+_WORD_JOINERS = frozenset({*_JOINERS, "&", "+"})
 _TAGS = frozenset({"naki", "নাকি", "kina", "কিনা"})
 _COMPARING = frozenset(
     "between difference compare vs versus parthokko tofat পার্থক্য তফাত মধ্যে moddhe".split())
@@ -220,6 +221,23 @@ def _item_break(text: str, at: int) -> str:
     return " " if text[:at].rstrip().endswith(("?", ".", "!", "।")) else ". "
 
 
+def _asking_sentences(text: str) -> list[str]:
+    """The sentences that ask, and a fragment joined on after one ("…walk again? & total
+    cost", "…is it safe? n the side effects"): it asks on, question word or not."""
+    asking = question_sentences(text)
+    every = sentences(text)
+    if len(asking) == len(every):
+        return asking
+    kept: list[str] = []
+    for i, sentence in enumerate(every):
+        if sentence in asking or (
+                i and every[i - 1] in kept and _LEADING.match(sentence)
+                and _joined_by(sentence.lstrip(" ,;:—-"), _WORD_JOINERS)
+                and len(topic_words(sentence)) >= ASKS_ON_WORDS):
+            kept.append(sentence)
+    return kept
+
+
 def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: False) -> list[str]:
     """The questions of `text`, in the order asked. One item (the asking sentences) when the
     message asks one thing; never more than MAX_QUESTIONS (the shortest merge first).
@@ -227,7 +245,7 @@ def split_questions(text: str, also_asks: Callable[[str], bool] = lambda _: Fals
     text = _DECIMAL.sub("\u066b", text)
     text = _ANNOUNCING.sub(". ", _NUMBERED.sub(lambda m: _item_break(text, m.start()), text))
     questions: list[str] = []
-    for sentence in question_sentences(text):
+    for sentence in _asking_sentences(text):
         if questions and (not _names_something(sentence) or _restates(sentence)):
             questions[-1] = f"{questions[-1]} {sentence}"  # "…koto? জনাব?", "…? mane …"
         else:
