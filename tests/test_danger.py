@@ -347,7 +347,8 @@ def test_waiting_or_asking_of_right_now_after_a_999_reply_gets_999_again(
     first = desk.reply("baba abar wheelchair theke pore gese, matha theke rokto", conversation="w")
     assert alarmed(first)
     for follow_up in ("should we wait till morning?", "তানভীর আসা পর্যন্ত অপেক্ষা করি?",
-                      "aj rate ki stem cell dile valo hobe?"):
+                      "aj rate ki stem cell dile valo hobe?",
+                      "oke ki ekhon e stem cell dile valo hobe?"):
         assert alarmed(desk.reply(follow_up, conversation="w", context=first.context)), follow_up
     assert not alarmed(desk.reply("ok ambulance called. thanks", conversation="w",
                                   context=first.context))

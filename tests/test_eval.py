@@ -225,9 +225,11 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
         "success rate koto", "how much does stem cell therapy cost", "study gula ki reliable?",
         "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki",
         # and two short turns of round 7's MB, written without the phrasings, equal two of them
-        "what is AIS", "ibn sina savar e ki stem cell dey")}
+        "what is AIS", "ibn sina savar e ki stem cell dey",
+        # and a turn of round 8's MJ, the nephew's "Is it safe?"
+        "Is it safe?")}
     messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
-                                   *ROUND7_TUNING, *LATER_HELD_OUT)
+                                   *ROUND7_TUNING, *ROUND8_TUNING, *LATER_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
@@ -355,10 +357,15 @@ ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
 # Round 8 (README): five first-sight sets, a near-miss, a two-question and a multi-turn set by
-# eight new writers, written and scored before any change of round 8: held out.
+# eight new writers, written and scored before any change of round 8: held out. Three
+# validation sets (VE, VF, MV) were scored on arrival and not read: reported like them.
+ROUND8_TUNING = tuple(f"round8/{name}.yaml" for name in (
+    "danger-DG", "danger-DH", "nearmiss-NS", "twoq-TF", "twoq-TG", "twoq-TV", "multiturn-MJ",
+    "multiturn-MK"))
 ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "firstsight-FA", "firstsight-FB", "firstsight-FC", "firstsight-FD", "firstsight-FE",
-    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI"))
+    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VE", "valid-VF",
+    "multiturn-MV"))
 LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT,
                   *ROUND8_HELD_OUT)
 HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
@@ -366,7 +373,8 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
     "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 4,
-    "round8/firstsight-FE.yaml": 1}
+    "round8/firstsight-FE.yaml": 1, "round8/valid-VE.yaml": 2, "round8/valid-VF.yaml": 1,
+    "round8/multiturn-MV.yaml": 1}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -412,11 +420,11 @@ def play(desk: FrontDesk, name: str) -> Played:
 def round4(desk: FrontDesk) -> dict[str, Played]:
     return {name: play(desk, name)
             for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING,
-                         *LATER_HELD_OUT)}
+                         *ROUND8_TUNING, *LATER_HELD_OUT)}
 
 
-@pytest.mark.parametrize("name",
-                         (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING))
+@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
+                                  *ROUND7_TUNING, *ROUND8_TUNING))
 def test_round4_tuning_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
     print(f"\n{name}: {played.right}/{played.turns} right")
@@ -447,6 +455,18 @@ def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
     calm = sum(round4[name].calm for name in ROUND7_TUNING)
     alarms = sum(round4[name].false_alarms for name in ROUND7_TUNING)
     print(f"\nround 7 false alarms: {alarms}/{calm}")
+    assert alarms <= MAX_FALSE_ALARMS * calm
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 8's tuning writers get "
+                                       "17 false alarms in 644 calm turns (README)")
+def test_round8_tuning_sets_keep_false_alarms_under_one_percent(
+        round4: dict[str, Played]) -> None:
+    """Written this round: danger DG, DH, near misses NS, two questions TF, TG, TV,
+    conversations MJ, MK."""
+    calm = sum(round4[name].calm for name in ROUND8_TUNING)
+    alarms = sum(round4[name].false_alarms for name in ROUND8_TUNING)
+    print(f"\nround 8 false alarms: {alarms}/{calm}")
     assert alarms <= MAX_FALSE_ALARMS * calm
 
 
