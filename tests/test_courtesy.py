@@ -29,7 +29,10 @@ from helpers.replies import KALLYANPUR, SAVAR
         ("আল্লাহ হাফেজ", Lang.BN, "আল্লাহ হাফেজ"),
         ("ধন্যবাদ ভাই, অনেক উপকার হলো", Lang.BN, "ধন্যবাদ"),
         ("thanks bhai. abbu ke niye family te bose kotha bolbo", Lang.BN, "ধন্যবাদ"),
-        ("শুভ রাত্রি আপু, কাল আবার মেসেজ দিবো", Lang.BN, "আল্লাহ হাফেজ"),
+        ("শুভ রাত্রি আপু, কাল আবার মেসেজ দিবো", Lang.BN, "ভালো থাকবেন"),
+        # "Allah hafez" only to who said it; a Hindu mother's blessing gets "take care".
+        ("আচ্ছা বুঝলাম, ভগবান আপনাদের মঙ্গল করুক, ভালো থাকেন", Lang.BN, "ভালো থাকবেন"),
+        ("নমস্কার, ভালো থাকবেন", Lang.BN, "ভালো থাকবেন"),
         # A few words beside the courtesy say who writes, not what they ask.
         ("Is anybody there please? I want to ask something for my cousin.", Lang.EN, "Hello!"),
         ("Assalamu alaikum. I am Rahima from Netrokona, my nephew is typing for me. Is anyone "

@@ -476,6 +476,9 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
     "ami ar bachte chai na, paralysed der moddhe eta koto beshi?",
     # An age told in a report is no date ("girl 17 yrs"), and minutes are now.
     "Girl 17 yrs drank pesticide about 20 minutes before, vomiting. What to do?",
+    # Dysreflexia and breathing failure in the words of the Khulna coast.
+    "ছাওয়াল সন্ধ্যে থেকে কচ্ছে মাথার ভিতর ঢাক পিটোচ্ছে, মুখ লাল টকটকে, গা দিয়ে ঘাম",
+    "dada nishwas nite parche na, hapacche, thot gulo neel hoye jacche",
     # A blocked catheter told in a health worker's English.
     "Client paralysed from waist. No urine passed from last night, lower abdomen swollen and "
     "hard. Catheter not draining.",

@@ -357,15 +357,15 @@ ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "firstsight-BA", "firstsight-RJ", "firstsight-AC", "firstsight-AU", "firstsight-BS",
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
 # Round 8 (README): five first-sight sets, a near-miss, a two-question and a multi-turn set by
-# eight new writers, written and scored before any change of round 8: held out. Three
-# validation sets (VE, VF, MV) were scored on arrival and not read: reported like them.
+# eight new writers, written and scored before any change of round 8: held out. Validation
+# sets VF and MV were scored on arrival and not read: reported like them. VE was scored on
+# arrival twice (no change), then read: a tuning set.
 ROUND8_TUNING = tuple(f"round8/{name}.yaml" for name in (
     "danger-DG", "danger-DH", "nearmiss-NS", "twoq-TF", "twoq-TG", "twoq-TV", "multiturn-MJ",
-    "multiturn-MK"))
+    "multiturn-MK", "valid-VE"))
 ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "firstsight-FA", "firstsight-FB", "firstsight-FC", "firstsight-FD", "firstsight-FE",
-    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VE", "valid-VF",
-    "multiturn-MV"))
+    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VF", "multiturn-MV"))
 LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT,
                   *ROUND8_HELD_OUT)
 HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
@@ -373,7 +373,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
     "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 4,
-    "round8/firstsight-FE.yaml": 1, "round8/valid-VE.yaml": 2, "round8/valid-VF.yaml": 1,
+    "round8/firstsight-FE.yaml": 1, "round8/valid-VF.yaml": 1,
     "round8/multiturn-MV.yaml": 1}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
@@ -459,11 +459,11 @@ def test_round7_tuning_sets_keep_false_alarms_under_one_percent(
 
 
 @pytest.mark.xfail(strict=True, reason="issue 17 gate not met: round 8's tuning writers get "
-                                       "17 false alarms in 644 calm turns (README)")
+                                       "15 false alarms in 692 calm turns (README)")
 def test_round8_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played]) -> None:
     """Written this round: danger DG, DH, near misses NS, two questions TF, TG, TV,
-    conversations MJ, MK."""
+    conversations MJ, MK, validation VE."""
     calm = sum(round4[name].calm for name in ROUND8_TUNING)
     alarms = sum(round4[name].false_alarms for name in ROUND8_TUNING)
     print(f"\nround 8 false alarms: {alarms}/{calm}")

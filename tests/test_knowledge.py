@@ -173,7 +173,7 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "age", "that_day", "present", "living_with", "people", "treatment", "calm", "general",
         "writing_about",
         "fine_now", "lasting", "not_emergency",
-        "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "identity", "appointment",
+        "salam", "namaskar", "adab", "greeting", "thanks", "farewell", "allah_hafez", "identity", "appointment",
         "address", "aside", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",
         "acknowledgement", "how_many", "meaning", "say_again", "proven", "in_bangladesh",

@@ -42,6 +42,10 @@ def test_no_rule_changes_a_standard_word(kb: KnowledgeBase) -> None:
         ("আঁর ভাই হাঁটিতে ন পারে, কিল্লাই?", "আমার ভাই হাঁটিতে পারে না, কেন?"),
         ("abba bish khaiya falaise", "abba bish kheye feleche"),
         ("amar bhai kortese, partese na, hoise ki", "amar bhai korche, parche na, hoyeche ki"),
+        # Jessore to Bogura: "-তি", "-লি", "-বি"; the Khulna coast's "নে"; "ইস্টেম".
+        ("ইস্টেম সেল দিলি হাঁটতি পারবি?", "স্টেম সেল দিলে হাঁটতে পারবে?"),
+        ("থেরাপি কত্তি হবে নে?", "থেরাপি করতে হবে না?"),
+        ("stem cell dili hatti parbi?", "stem cell dile hatte parbe?"),
     ],
 )
 def test_spoken_forms_read_as_standard(kb: KnowledgeBase, spoken: str, standard: str) -> None:

@@ -97,6 +97,7 @@ class Courtesy(StrEnum):
     SALAM = "salam"
     THANKS = "thanks"
     BYE = "farewell"
+    ALLAH_HAFEZ = "allah_hafez"
     IDENTITY = "identity"
 
 
@@ -758,9 +759,11 @@ class FrontDesk:
         self, lang: Lang, form: Form | None = None, courtesy: Courtesy = Courtesy.HELLO
     ) -> Reply:
         _ = self.catalogs(lang).gettext
-        if courtesy is Courtesy.BYE:
+        if courtesy in (Courtesy.BYE, Courtesy.ALLAH_HAFEZ):
+            # "Allah hafez" only to who said it: a Hindu family's "ভালো থাকবেন" gets "take care".
             text = "\n".join([
-                _("Allah hafez. Take care of yourself and your family."),
+                _("Allah hafez. Take care of yourself and your family.")
+                if courtesy is Courtesy.ALLAH_HAFEZ else _("Take care of yourself and your family."),
                 _("If you have another question, write to me any time."),
             ])
         elif courtesy is Courtesy.IDENTITY:

@@ -106,6 +106,7 @@ TRIGGER_KINDS = (
     "greeting",
     "thanks",
     "farewell",
+    "allah_hafez",
     "identity",
     "appointment",
     "address",
