@@ -761,11 +761,10 @@ class FrontDesk:
         _ = self.catalogs(lang).gettext
         if courtesy in (Courtesy.BYE, Courtesy.ALLAH_HAFEZ):
             # "Allah hafez" only to who said it: a Hindu family's "ভালো থাকবেন" gets "take care".
-            text = "\n".join([
-                _("Allah hafez. Take care of yourself and your family.")
-                if courtesy is Courtesy.ALLAH_HAFEZ else _("Take care of yourself and your family."),
-                _("If you have another question, write to me any time."),
-            ])
+            goodbye = (_("Allah hafez. Take care of yourself and your family.")
+                       if courtesy is Courtesy.ALLAH_HAFEZ
+                       else _("Take care of yourself and your family."))
+            text = "\n".join([goodbye, _("If you have another question, write to me any time.")])
         elif courtesy is Courtesy.IDENTITY:
             text = "\n".join([self.about(lang), "", _("To talk to a person, please call:"),
                               self.numbers(lang)])
