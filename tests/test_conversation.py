@@ -129,6 +129,14 @@ def test_asking_whether_the_answer_holds_for_the_patient_is_about_that_answer(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
 
 
+@pytest.mark.parametrize("rough", ["ballpark?", "approx o bolte paren na?",
+                                   "মোটামুটি একটা আন্দাজ দেন"])
+def test_asking_for_a_rough_figure_after_the_cost_is_the_cost_again(
+        desk: FrontDesk, rough: str) -> None:
+    replies = chat(desk, "how much does stem cell therapy cost?", rough)
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == "cost"
+
+
 def test_a_request_for_the_number_after_an_answer_gets_the_numbers(desk: FrontDesk) -> None:
     for request in ("Give number pls", "লেখা নাই? তালি কার কাছে জানবো, নম্বর দেন",
                     "tahole doctor dekhabo, kothay call dibo?"):

@@ -570,7 +570,8 @@ class FrontDesk:
                 continue
             # A figure the last answer gave is no topic of the turn's own: "only 10 patients??"
             # after the trial of 10 (but "only neck injuries?" names one).
-            topic = self._own_topic(phrases.remove(question))
+            # "…একটা আন্দাজ দেন" and "…bolte paren na?" ask politely: no topic of their own.
+            topic = self._own_topic(self._filler.remove(phrases.remove(question)))
             if not topic or (all(_NUMBER.fullmatch(w) for w in topic)
                              and self.matcher.in_answer(topic, context.last) >= IN_ANSWER):
                 return entry_id

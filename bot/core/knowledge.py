@@ -125,6 +125,7 @@ TRIGGER_KINDS = (
     "no_use",
     "settled",
     "so_few",
+    "approximate",
     "family",
 )
 
