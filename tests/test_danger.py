@@ -350,8 +350,9 @@ def test_waiting_or_asking_of_right_now_after_a_999_reply_gets_999_again(
                       "aj rate ki stem cell dile valo hobe?",
                       "oke ki ekhon e stem cell dile valo hobe?"):
         assert alarmed(desk.reply(follow_up, conversation="w", context=first.context)), follow_up
-    assert not alarmed(desk.reply("ok ambulance called. thanks", conversation="w",
-                                  context=first.context))
+    # The ambulance on its way is no reason to drop the 999 line: the danger goes on.
+    assert alarmed(desk.reply("ambulance called, what else?", conversation="w",
+                              context=first.context))
 
 
 def test_a_short_question_right_after_a_999_reply_gets_999_again(desk: FrontDesk) -> None:

@@ -323,13 +323,9 @@ class DangerDetector:
         self_harm = [self._self_harm.hits(keys) for keys in clauses]
         # Right after a 999 reply, asking what to do, or anything asked of right now ("oke ki
         # ekhon e stem cell dile valo hobe?"), is about the danger still going on.
-        # "৯৯৯ এ ফোন দিছি" (we called 999) tells it is being done.
         if alarmed and not any(self_harm):
             for keys in clauses:
-                done = [(h.start, h.end) for h in self._not_emergency.hits(keys)]
-                hits = [h for h in (*self._what_to_do.hits(keys), *self._recent.hits(keys))
-                        if not any(a <= h.start and h.end <= b for a, b in done)]
-                if hits:
+                if hits := self._what_to_do.hits(keys) or self._recent.hits(keys):
                     return DangerCheck(Danger.NOW, hits[0].phrase)
         # Most messages name no danger at all: the times and the story need not be read then.
         found = [(self._emergency.hits(keys), self._injury.hits(keys),
