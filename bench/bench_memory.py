@@ -44,6 +44,7 @@ CACHES: dict[str, _lru_cache_wrapper[Any]] = {
     "language.normalize_text": language.normalize_text,
     "language._repair_bangla_word": language._repair_bangla_word,
     "language.romanize_bangla_word": language.romanize_bangla_word,
+    "language.spelling_key": language.spelling_key,
     "language.fold": language.fold,
     "triggers.word_key": triggers.word_key,
     "matcher._word_features": matcher._word_features,
