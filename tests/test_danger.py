@@ -419,9 +419,6 @@ def test_khulna_forms_and_shorthand_get_999(desk: FrontDesk, text: str) -> None:
     # "Basic question", an age in a report, a living-with line.
     "basic q: accident er por pet clear hoy na keno?",
     "Client female 40 yrs, fell from a tree 2 years ago. Now legs dead. Will stem cells help?",
-    # An injury told in the pluperfect is a story, dated or not.
-    "উনি যে খেজুর গাছ থেকে পড়েছিল, তারপর আর নড়তে পারে না। স্টেম সেল দিলে কি ভালো হবে?",
-    "bhai er accident hoyechilo, ekhon pa nare na. stem cell e kaj hobe?",
     # Said to be only for learning, in the present tense of a question or a description.
     "What is autonomic dysreflexia? Just to learn, no patient having this now.",
     "Some clients also have seizure history. Can stem cells cause fits? Only for learning.",

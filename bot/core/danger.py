@@ -406,10 +406,7 @@ class DangerDetector:
                 if people[i] or general[i]:
                     continue  # "patients injured in an accident": a topic
                 # A new fall from the wheelchair is an event of its own, whatever the story.
-                # "উনি যে গাছ থেকে পড়িছিল…", "accident hoyechilo": told in the pluperfect, the
-                # injury is a story even with no date; "he fell" alone is not.
-                if (long_ago[i] or dated or (story and not living[i])
-                        or any(map(_PAST_ENDING.search, keys))):
+                if long_ago[i] or dated or (story and not living[i]):
                     if verdict.level is Danger.NONE:
                         verdict = DangerCheck(Danger.OLD_INJURY, hit.phrase)
                 elif not asked[i] and verdict.level is not Danger.UNSURE:
