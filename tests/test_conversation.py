@@ -129,6 +129,22 @@ def test_asking_whether_the_answer_holds_for_the_patient_is_about_that_answer(
     assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
 
 
+def test_two_things_in_one_short_sentence_after_an_answer_get_both_answers(
+        desk: FrontDesk) -> None:
+    replies = chat(desk, "stem cell dile ki hatte parbe?", "is it safe and does it work?")
+    assert set(replies[1].entry_ids) == {"safety", "does-it-work"}
+    # Two sentences of a short turn are one thought leaning on the answer.
+    replies = chat(desk, "when is the best time to give stem cells after injury?",
+                   "sub acute? what mean boss")
+    assert replies[1].entry_ids == ("timing",)
+
+
+def test_why_beside_a_topic_of_its_own_is_not_about_the_last_answer(desk: FrontDesk) -> None:
+    replies = chat(desk, "how much does it cost?",
+                   "why do some people get seizures after a head injury?")
+    assert replies[1].entry_id != "cost"
+
+
 @pytest.mark.parametrize("rough", ["ballpark?", "approx o bolte paren na?",
                                    "মোটামুটি একটা আন্দাজ দেন"])
 def test_asking_for_a_rough_figure_after_the_cost_is_the_cost_again(

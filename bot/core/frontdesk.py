@@ -69,6 +69,8 @@ TITLE_STEM = 4
 FOLLOW_UP_CLOSE = 0.6
 LAST_LEAD = 0.2
 TOPICLESS_OWN = 0.2
+# A turn naming this many things of its own is about them, however it points back ("why…?").
+OWN_TOPIC_WORDS = 3
 IN_ANSWER = 1.0
 FOLLOW_UPS = 3
 # Patients may paste long texts; the matcher and the phrase lists read at most this much (the
@@ -365,9 +367,12 @@ class FrontDesk:
         if courtesy and self._only_filler(question):
             return self.greeting(lang, form, courtesy), text
         # A short turn right after an answer is one thought leaning on it ("sub acute? what
-        # mean boss"), not two questions.
-        answers = None if self._leaned_on(text, context) else self._multi.reply(
-            text, lang, form, conversation, alarm)
+        # mean boss", "embryo cell? halal or not?"), unless one sentence joins two things the
+        # bot is sure of ("স্টেম সেল কি নিরাপদ আর খরচ কত").
+        answers = self._multi.reply(text, lang, form, conversation, alarm)
+        if answers is not None and self._leaned_on(text, context) and (
+                len(answers.entry_ids) < 2 or answers.unanswered or len(sentences(text)) > 1):
+            answers = None
         if answers is not None:
             # "only 10 people? so how far can we trust that?" right after the Muse trial: the
             # answer just given is not given again, beside a new one or alone (then the turn is
@@ -634,7 +639,11 @@ class FrontDesk:
         # About the last answer itself: it points back, names only what that answer said, or
         # names nothing ("mane?", "how many patients?") without drawing a consequence.
         said = bool(topic) and self.matcher.in_answer(topic, context.last) >= IN_ANSWER
-        about_last = question in self._refers_back or (topicless and not follows_on) or said
+        # "why?" points back, but "why do some people get seizures after a head injury?" asks
+        # about what it names, none of which the last answer said.
+        points_back = question in self._refers_back and (
+            len(topic) < OWN_TOPIC_WORDS or self.matcher.in_answer(topic, context.last) > 0)
+        about_last = points_back or (topicless and not follows_on) or said
         leans = about_last or follows_on or topicless
         if sure and not leans:
             return None
