@@ -369,9 +369,10 @@ class FrontDesk:
         # A short turn right after an answer is one thought leaning on it ("sub acute? what
         # mean boss", "embryo cell? halal or not?"), unless one sentence joins two things the
         # bot is sure of ("স্টেম সেল কি নিরাপদ আর খরচ কত").
-        answers = self._multi.reply(text, lang, form, conversation, alarm)
-        if answers is not None and self._leaned_on(text, context) and (
-                len(answers.entry_ids) < 2 or answers.unanswered or len(sentences(text)) > 1):
+        leaned = self._leaned_on(text, context) is not None
+        answers = None if leaned and len(sentences(text)) > 1 else self._multi.reply(
+            text, lang, form, conversation, alarm)
+        if answers is not None and leaned and (len(answers.entry_ids) < 2 or answers.unanswered):
             answers = None
         if answers is not None:
             # "only 10 people? so how far can we trust that?" right after the Muse trial: the
