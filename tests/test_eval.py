@@ -358,14 +358,16 @@ ROUND7_HELD_OUT = tuple(f"round7/{name}.yaml" for name in (
     "nearmiss-NQ", "twoq-heldout-TB", "multiturn-heldout-MH"))
 # Round 8 (README): five first-sight sets, a near-miss, a two-question and a multi-turn set by
 # eight new writers, written and scored before any change of round 8: held out. Validation
-# sets VF and MV were scored on arrival and not read: reported like them. VE was scored on
+# sets VF, MV and VS (misspelt emergencies, written at the end) were scored on arrival and
+# not read: reported like them. VE was scored on
 # arrival twice (no change), then read: a tuning set.
 ROUND8_TUNING = tuple(f"round8/{name}.yaml" for name in (
     "danger-DG", "danger-DH", "nearmiss-NS", "twoq-TF", "twoq-TG", "twoq-TV", "multiturn-MJ",
     "multiturn-MK", "valid-VE"))
 ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "firstsight-FA", "firstsight-FB", "firstsight-FC", "firstsight-FD", "firstsight-FE",
-    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VF", "multiturn-MV"))
+    "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VF", "multiturn-MV",
+    "valid-VS"))
 LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT,
                   *ROUND8_HELD_OUT)
 HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
@@ -374,7 +376,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
     "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 4,
     "round8/firstsight-FE.yaml": 1, "round8/valid-VF.yaml": 1,
-    "round8/multiturn-MV.yaml": 1}
+    "round8/multiturn-MV.yaml": 1, "round8/valid-VS.yaml": 17}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
