@@ -448,11 +448,16 @@ class FrontDesk:
         """The words of a message that name a topic: not the words pointing back ("sure?",
         "tahole"), nor those many entries share ("mane?", "how many patients?"), nor the asker
         and the patient ("amra", "ammur"), nor the patient's age ("abbur case e? uni 60")."""
-        words = self.matcher.topic_words(self._family.remove(self._follows_on.remove(
-            self._refers_back.remove(self._how_many.remove(question)))))
+        words = self.matcher.topic_words(self._without_chat_words(
+            self._how_many.remove(question)))
         if question in self._family:
             words = [w for w in words if not _AGE.fullmatch(w)]
         return words
+
+    def _without_chat_words(self, text: str) -> str:
+        """`text` without the words that lean on the chat: pointing back ("sure?"), drawing a
+        consequence ("tahole"), the asker and the patient ("amra", "ammur")."""
+        return self._family.remove(self._follows_on.remove(self._refers_back.remove(text)))
 
     def _asks_only_how_long(
         self, question: str, context: Context, ranking: Ranking, sure: bool
@@ -536,14 +541,14 @@ class FrontDesk:
 
     def _titled(self, text: str, besides: str) -> str | None:
         """The entry (not `besides`) whose title holds the words `text` names."""
-        words = [w for w in topic_words(self._family.remove(self._follows_on.remove(
-            self._refers_back.remove(text)))) if len(w) >= TITLE_STEM or w.isdigit()]
+        words = [w for w in topic_words(self._without_chat_words(text))
+                 if len(w) >= TITLE_STEM or w.isdigit()]
         titled = {entry_id for entry_id, title in self._title_words.items()
                   if words and entry_id != besides and all(_in_title(w, title) for w in words)}
         # Of several ("trial"), the title it fills most: "Clinical trials", not "Muse cell
         # trial (10 people)".
         def filled(entry_id: str) -> float:
-            return max(sum(any(_in_title(w, frozenset((t,))) for w in words) for t in title)
+            return max(sum(any(_same_stem(w, t) for w in words) for t in title)
                        / len(title)
                        for title in map(key_words, self.kb.entries[entry_id].title.values())
                        if title)
@@ -965,12 +970,17 @@ class FrontDesk:
         )
 
 
+def _same_stem(word: str, title_word: str) -> bool:
+    """`word` is `title_word` in any ending: "trial" of "trials", "gredta" (গ্রেডটা, the grade)
+    of "gred"."""
+    return word == title_word or (
+        min(len(word), len(title_word)) >= TITLE_STEM
+        and (word.startswith(title_word) or title_word.startswith(word)))
+
+
 def _in_title(word: str, title: frozenset[str]) -> bool:
-    """A word of a title, in any ending: "trial" of "Clinical trials", "gredta" (গ্রেডটা, the
-    grade) of "AIS grade"."""
-    return word in title or any(
-        min(len(word), len(t)) >= TITLE_STEM and (word.startswith(t) or t.startswith(word))
-        for t in title)
+    """A word of a title, in any ending: "trial" of "Clinical trials"."""
+    return word in title or any(_same_stem(word, t) for t in title)
 
 
 def first_paragraph(answer: str) -> str:
