@@ -487,3 +487,29 @@ def test_a_story_a_fear_or_a_general_question_raises_no_alarm(desk: FrontDesk, t
 def test_what_an_old_story_or_a_calm_word_cannot_hide_gets_999(
         desk: FrontDesk, text: str) -> None:
     assert alarmed(ask(desk, text))
+
+
+# Emergencies typed by a writer who spells Bangla by ear (round 9): letters that sound alike
+# swapped, a phala or a first vowel left out, a phala typed in too many.
+@pytest.mark.parametrize("text", [
+    "বাবার মাতা ফাইটা গেসে রকত পরতাসে",  # মাথা ফেটে গেছে
+    "আম্মার শাস নিতে কস্ট হইতাসে এহন",  # শ্বাস নিতে কষ্ট
+    "ভাই অজ্ঞ্যান হইয়া গেসে",  # অজ্ঞান
+    "জামাইর পেট ফুইলা গেসে পসাব বন্দ",  # পেশাব বন্ধ
+    "দম লইতে পারতেসে না মুক নিল অইয়া গেসে",  # দম নিতে, মুখ নীল
+])
+def test_danger_spelt_by_ear_gets_999(desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text))
+
+
+# ... and words that only look like a danger word spelt so stay calm.
+@pytest.mark.parametrize("text", [
+    "আমার শাশুড়ির হাঁটুতে বাত, স্টেম সেলে কি সারে?",  # শাশুড়ি is not শ্বাস
+    "ইবনে সিনায় কি স্বাস্থ্যবীমা নেয়?",  # স্বাস্থ্য is not শ্বাস
+    "আমার শ্বশুর জানতে চান স্টেম সেল কতটা নিরাপদ",
+    "দুলাভাই কোথায় যেন পড়ছেন ৬২টা ট্রায়ালের কথা, সেটা কী?",  # reading, not fell
+    "সবসময় কি এমনই থাকবে?",
+])
+def test_a_word_that_only_sounds_like_a_danger_word_raises_no_alarm(
+        desk: FrontDesk, text: str) -> None:
+    assert not alarmed(ask(desk, text))

@@ -115,7 +115,7 @@ class DangerDetector:
     def __init__(self, kb: KnowledgeBase) -> None:
         def phrases(kind: str, shorthand: bool = False) -> PhraseSet:
             return PhraseSet((p for by_form in kb.triggers[kind].values() for p in by_form),
-                             known=kb.latin_words if shorthand else None)
+                             known=kb.known_words if shorthand else None)
 
         # SMS shorthand ("pr gse", "rkt") is read only by the lists that raise an alarm: read
         # by those that calm one (a story's time, "if", patients in general), a word typed

@@ -15,7 +15,7 @@ from pathlib import Path
 import regex
 import yaml
 
-from bot.core.language import ascii_digits, script_counts
+from bot.core.language import ascii_digits, normalize_text, script_counts
 from bot.core.spoken import Ending, SpokenForms
 from bot.core.triggers import word_key
 from bot.core.vocabulary import Form, Lang
@@ -130,7 +130,7 @@ TRIGGER_KINDS = (
 )
 
 
-_LATIN_WORD = regex.compile(r"[a-z]+")
+_KNOWN_WORD = regex.compile(r"[a-z]+|[\u0980-\u09e3\u09f0-\u09fe]+")
 
 
 @dataclass(frozen=True)
@@ -161,17 +161,19 @@ class KnowledgeBase:
     spoken: SpokenForms
 
     @cached_property
-    def latin_words(self) -> frozenset[str]:
-        """The phonetic keys of every Latin word the knowledge base holds (phrasings, phrase
-        lists): a message word outside them may be one of them typed without its vowels."""
+    def known_words(self) -> frozenset[str]:
+        """The keys (`triggers.word_key`) of every word the knowledge base holds: phrasings,
+        phrase lists, titles and Bangla answers. A message word outside them may be a listed
+        word typed short ("rkt" for "rokto") or spelt by ear ("শাস" for শ্বাস)."""
         texts = [q for e in self.entries.values() for qs in e.questions.values() for q in qs]
+        texts += [t for e in self.entries.values() for t in (*e.title.values(), *e.answer.values())]
         texts += [p for kinds in self.triggers.values() for ps in kinds.values() for p in ps]
         for lists in (self.out_of_scope, self.off_topic, self.conditions, self.spinal_cord,
                       self.article_topics, self.after_an_answer):
             texts += [p for ps in lists.values() for p in ps]
-        # The Latin words only, and each once: normalizing every phrase costs a fifth of a
-        # second at start-up.
-        return frozenset(map(word_key, set(_LATIN_WORD.findall("\n".join(texts).lower()))))
+        # Each word once: normalizing every phrase costs a fifth of a second at start-up.
+        words = set(_KNOWN_WORD.findall("\n".join(texts).lower()))
+        return frozenset(word_key(normalize_text(w)) for w in words)
 
     def section_of(self, entry_id: str) -> Section:
         entry = self.entries[entry_id]

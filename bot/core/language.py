@@ -284,6 +284,58 @@ def spelling_key(word: str) -> str:
     return _JA.sub("\u099c", word.translate(_BANGLA_SPELLING))
 
 
+# Beyond spelling_key: what a writer who spells by ear also swaps. Aspirated and plain
+# consonants sound alike to her ("মাতা" for মাথা, "বিস" for বিষ), and so do শ and স ("শাস").
+# Only the danger lists read words so (`triggers.PhraseSet`): মাতা is also "mother".
+_BANGLA_SOUND = str.maketrans({
+    "\u0996": "\u0995", "\u0998": "\u0997", "\u099d": "\u099c",  # খ ঘ ঝ
+    "\u09a0": "\u099f", "\u09a2": "\u09a1", "\u09a5": "\u09a4", "\u09a7": "\u09a6",  # ঠ ঢ থ ধ
+    "\u09ab": "\u09aa", "\u09ad": "\u09ac",  # ফ ভ
+    "\u09b8": "\u09b6", "\u099b": "\u09b6",  # স ছ -> শ ("গেসে" for গেছে)
+    "\u0982": "\u0999",  # ং -> ঙ
+})
+# ড় as র ("পরসে" for পড়ছে): in a danger phrase, not "later".
+_RA = "\u09a1\u09bc"
+VOWEL_SIGNS = frozenset("\u09be\u09bf\u09c1\u09c3\u09c7\u09c8\u09cb\u09cc")
+# ব, য (জ in a spelling key) and র after a consonant are mostly the phala of a conjunct, which
+# such a writer adds or leaves out ("অজ্ঞ্যান" for অজ্ঞান, "জর" for জ্বর).
+_PHALA_LETTERS = frozenset("\u09ac\u099c\u09b0")
+_CONSONANT_LETTER = regex.compile(r"[\u0995-\u09b9]")
+_PHALA = regex.compile("\u09cd[\u09ac\u09af\u09b0]")
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def sound_key(key: str) -> str:
+    """A Bangla spelling key (`spelling_key`) with the letters that sound alike made one."""
+    return key.translate(_BANGLA_SOUND).replace(_RA, "\u09b0")
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def extra_phalas(sound: str) -> frozenset[str]:
+    """`sound` (a `sound_key` of a message word) without each letter that may be a phala
+    typed in too many. Never the last letter: the rest of a word past a listed one is its
+    ending."""
+    return frozenset(
+        sound[:i] + sound[i + 1:] for i in range(1, len(sound) - 1)
+        if sound[i] in _PHALA_LETTERS and _CONSONANT_LETTER.match(sound[i - 1])
+    )
+
+
+def dropped_letters(word: str) -> frozenset[str]:
+    """How a listed Bangla `word` sounds (`sound_key`) with one phala it holds left out, or,
+    in a long word, the vowel of its first syllable ("পসাব" for পেশাব): the slips of a writer
+    who spells by ear. Other vowels stay: "পড়ছে" (is reading) is not "পড়েছে" (has fallen)."""
+    spelt = normalize_text(word)
+    found = {spelling_key(spelt[:m.start()] + spelt[m.end():]) for m in _PHALA.finditer(spelt)}
+    key = spelling_key(spelt)
+    if len(key) >= _LONG_WORD and key[1] in VOWEL_SIGNS:
+        found.add(key[:1] + key[2:])
+    return frozenset(sound_key(k) for k in found)
+
+
+_LONG_WORD = 5
+
+
 # No word of any of the three forms is this long; a longer "word" is a keyboard held down or
 # pasted junk, and its trigrams would match anything.
 MAX_WORD = 30

@@ -22,11 +22,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.language import (
+    VOWEL_SIGNS,
     WORD_CACHE_SIZE,
+    dropped_letters,
+    extra_phalas,
     fold,
     normalize_text,
     script_counts,
     skeleton,
+    sound_key,
     spelling_key,
     tokenize,
 )
@@ -74,21 +78,63 @@ def vowels_dropped(word: str, key: str) -> bool:
     return i == len(word)
 
 
+# A listed Bangla word is read by ear only when it sounds this long: a shorter one is a
+# letter away from too many others ("মরা", dead, from "মা", mother). One that sounds alike
+# must still be one word of a longer phrase when it is this short ("জাপ" is ঝাঁপ, and Japan).
+_HEARD_MIN = 3
+_ALONE_MIN = 4
+# A phala typed in too many is read only in a long listed word.
+_EXTRA_MIN = 5
+# What may follow a listed word read by ear, in the same message word: an ending. Anything
+# longer is another word ("শাশুড়ি", mother-in-law, is not শ্বাস).
+_ENDINGS = frozenset(sound_key(spelling_key(normalize_text(e))) for e in (
+    "", "র", "রা", "রে", "রও", "রই", "কে", "কেও", "তে", "তেও", "টা", "টাও", "টাই", "টি", "টু",
+    "ও", "ই", "ন", "য়", "য়ে", "য়ও"))
+_ENDING_MAX = 3
+
+
+def _an_ending(rest: str) -> bool:
+    return rest in _ENDINGS or (len(rest) <= _ENDING_MAX and rest[:1] in VOWEL_SIGNS)
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def heard_as(word: str, heard: str, own: frozenset[str], prefix: bool) -> bool:
+    """Whether Bangla message word `word` (a `word_key`) is the listed word that sounds
+    `heard` (a `sound_key`), spelt by ear: letters that sound alike swapped, one of its slips
+    `own` (`language.dropped_letters`), or a phala too many ("মাতা" মাথা, "শাস" শ্বাস, "পসাব"
+    পেশাব, "অজ্ঞ্যান" অজ্ঞান). With `prefix`, an ending may follow."""
+    sound = sound_key(word)
+    for length in range(len(heard) - 1, len(heard) + 2) if prefix else (len(sound),):
+        part, rest = sound[:length], sound[length:]
+        if len(part) < length or not _an_ending(rest):
+            continue
+        if part == heard or part in own or (
+                len(heard) >= _EXTRA_MIN and heard in extra_phalas(part)):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class _Word:
     key: str
     prefix: bool  # matches any word that starts with `key`
     # The consonants of a Latin key, for a message word typed without its vowels.
     loose: str | None = None
+    # How a Bangla key sounds (`sound_key`) and its slips, for a message word spelt by ear.
+    heard: str | None = None
+    slips: frozenset[str] = frozenset()
 
     def matches(self, word: str, short: bool = False) -> bool:
         """Whether message word `word` is this word; with `short`, also typed without some of
-        its vowels."""
-        if self.prefix:
-            return word.startswith(self.key)
-        return word == self.key or (
-            short and self.loose is not None and shorthand(word) == self.loose
-            and vowels_dropped(word, self.key))
+        its vowels, or spelt by ear."""
+        if (self.prefix and word.startswith(self.key)) or word == self.key:
+            return True
+        if not short:
+            return False
+        if self.heard is not None:
+            return heard_as(word, self.heard, self.slips, self.prefix)
+        return (self.loose is not None and shorthand(word) == self.loose
+                and vowels_dropped(word, self.key))
 
 
 Pattern = tuple[_Word | None, ...]  # None stands for a gap of up to MAX_GAP words
@@ -130,8 +176,22 @@ def compile_phrase(phrase: str) -> Pattern:
             prefix = (bangla and not (exact and last)) or (star and last)
             key = word_key(word)
             loose = None if bangla or prefix else _loose(key)
-            pattern.append(_Word(key, prefix=prefix, loose=loose))
+            pattern.append(_heard(_Word(key, prefix=prefix, loose=loose), word))
+    first = pattern[0] if pattern else None
+    alone = sum(w is not None for w in pattern) == 1
+    if alone and first and first.heard and len(first.heard) < _ALONE_MIN:
+        pattern[0] = _Word(first.key, first.prefix)
     return tuple(pattern)
+
+
+def _heard(listed: _Word, word: str) -> _Word:
+    """`listed`, Bangla `word` as written in the list, with how it sounds and its slips."""
+    if not script_counts(word)[0]:
+        return listed
+    heard = sound_key(listed.key)
+    if len(heard) < _HEARD_MIN:
+        return listed
+    return _Word(listed.key, listed.prefix, listed.loose, heard, dropped_letters(word))
 
 
 def _match_at(
@@ -178,13 +238,22 @@ class PhraseSet:
         self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._prefix: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._loose: defaultdict[str, list[Pattern]] = defaultdict(list)
+        # A Bangla first word by its sound and by its slips (`heard_as`), so that a word spelt
+        # by ear is looked up, not compared with every pattern.
+        self._heard: defaultdict[str, list[Pattern]] = defaultdict(list)
         for pattern in patterns:
             first = pattern[0]
             assert first is not None
             (self._prefix if first.prefix else self._exact)[first.key].append(pattern)
             if first.loose is not None:
                 self._loose[first.loose].append(pattern)
+            if known is not None and first.heard is not None:
+                for sound in (first.heard, *first.slips):
+                    self._heard[sound].append(pattern)
         self._prefix_lengths = sorted({len(key) for key in self._prefix})
+        # A word with one letter too many is found by its slips, one letter longer.
+        self._heard_lengths = sorted({len(sound) + extra for sound in self._heard
+                                      for extra in (0, 1)})
         # Remembered: words repeat a lot.
         self._candidates = lru_cache(maxsize=REMEMBERED_WORDS)(self._starting_with)
 
@@ -193,12 +262,34 @@ class PhraseSet:
         short = shorthand(word) if self._known is not None and word not in self._known else None
         loose = tuple(p for p in self._loose.get(short, ())
                       if p[0] and vowels_dropped(word, p[0].key)) if short else ()
+        if self._heard and self._known is not None and word not in self._known:
+            loose += self._heard_first(word)
         return tuple(self._exact.get(word, ())) + loose + tuple(
             pattern
             for length in self._prefix_lengths
             if length <= len(word)
             for pattern in self._prefix.get(word[:length], ())
         )
+
+    def _heard_first(self, word: str) -> tuple[Pattern, ...]:
+        """The patterns whose first word `word` is, spelt by ear (`heard_as`), and not as
+        listed: those are found already."""
+        if not script_counts(word)[0]:
+            return ()
+        sound = sound_key(word)
+        seen: dict[int, Pattern] = {}
+        for length in self._heard_lengths:
+            if length > len(sound) + 1:
+                break
+            part = sound[:length]
+            for variant in (part, *extra_phalas(sound[:length + 1])):
+                for pattern in self._heard.get(variant, ()):
+                    first = pattern[0]
+                    assert first is not None
+                    if id(pattern) not in seen and not first.matches(word) and first.matches(
+                            word, short=True):
+                        seen[id(pattern)] = pattern
+        return tuple(seen.values())
 
     def hits(self, words: Sequence[str]) -> list[Hit]:
         """Every phrase found in `words` (keys from `message_keys`), in message order."""
