@@ -359,9 +359,9 @@ QUESTION_WORDS = frozenset(
     """
     explain
     ki kii kivabe kibhabe kemne kmne kemon kmn keno kno kene kano kothay kobe kokhon koto kto
-    kon konta koyjon kotojon
+    kon konta koyjon kotojon kotodin koydin koidin
     naki kina parbe parbo parben hobe hbe jabe pabe paben lagbe dorkar bolen bolun janaben
-    কি কী কেন কীভাবে কিভাবে কেমনে কেমন কবে কখন কোথায় কত কতো কতদিন কতজন কয়জন কোন কোনটা নাকি
+    কি কী কেন কীভাবে কিভাবে কেমনে কেমন কবে কখন কোথায় কত কতো কতদিন কয়দিন কতজন কয়জন কোন কোনটা নাকি
     কিনা পারবে পারবেন পারবো হবে হবেন যাবে পাবে পাবেন লাগবে দরকার বলবেন বলুন বলেন জানাবেন
     """.split()
 )

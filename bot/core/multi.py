@@ -47,6 +47,8 @@ BLEND_PROBABILITY = 0.5
 # Beside a question the bot is sure of, another question is answered from this probability.
 BESIDE_PROBABILITY = 0.3
 BESIDE_WORDS = 2
+# ... or, naming one thing only, from this one: "নিরাপদ কি। কাজ করে কি।"
+BESIDE_FEW_WORDS_PROBABILITY = 0.4
 MAX_UNKNOWN_ALONE = 0.25
 # A question this close (cosine) to one phrasing of its entry is asked as the knowledge base
 # words it: the whole message's reading does not overrule it.
@@ -108,7 +110,8 @@ class MultiQuestions:
         if (part.entry_id or part.unanswered or ranking is None or ranking.best is None
                 or ranking.out_of_scope or ranking.probability < BESIDE_PROBABILITY):
             return part
-        if len(topic_words(part.question)) < BESIDE_WORDS or (
+        few_words = len(topic_words(part.question)) < BESIDE_WORDS
+        if (few_words and ranking.probability < BESIDE_FEW_WORDS_PROBABILITY) or (
                 _IT & set(tokenize(part.question))
                 and len(self._own_words(part.question)) < OWN_TOPIC_WORDS):
             return part  # "kon cell ar koto dose…", "…and does it fix nerves" ask one thing
@@ -167,7 +170,7 @@ class MultiQuestions:
         # the numbers, is named as unanswered: one the bot is merely unsure of may be a word
         # the patient added. A sentence ending in a full stop tells rather than asks ("ek doctor
         # bollen boyosh beshi, arekjon bolen somossa nai."): it is not quoted back either.
-        told = question.rstrip().endswith((".", "।"))
+        told = question.rstrip().endswith((".", "।")) and not is_question(question)
         fits_nothing = numbers and ranking.probability < NOT_ANSWERED_BELOW and (
             self._own_topic(question))
         return Part(question, ranking,

@@ -48,8 +48,11 @@ _NUMBERED = regex.compile(r"(?:^|\s+)[0-9০-৯]{1,2}[).](?!\d)")
 # "&" and "+" join like "and" when a space stands beside them ("is it safe & the cost?"), not
 # inside a name or a level ("B&B", "C5+C6").
 _SIGNS = r"(?<!\S)[&+]|[&+](?!\S)"
+# A slash joins two questions ("Safe ki/legal ki", "cost/time?"), not a number's parts
+# ("210/115", "24/7").
+_SLASH = r"(?<!\d)/(?!\d)"
 _CUT = regex.compile(
-    rf"[,;]|{_SIGNS}|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
+    rf"[,;]|{_SIGNS}|{_SLASH}|(?<![\p{{L}}\p{{M}}])(?:{'|'.join(_JOINERS)})(?![\p{{L}}\p{{M}}])",
     regex.IGNORECASE,
 )
 # Words that ask only in a question of their own ("কতটুকু?", "who?"): used to tell where a
