@@ -459,3 +459,24 @@ def test_a_turn_with_no_clue_of_its_language_follows_the_chat(desk: FrontDesk) -
                    "kallyanpur e?")
     assert replies[0].lang is Lang.BN
     assert replies[1].lang is Lang.BN
+
+
+@pytest.mark.parametrize(("first", "quoting", "entry"), [
+    ("how do stem cells repair a damaged spinal cord?", "the word 'neurotrophic', what is it?",
+     "how-stem-cells-help"),
+    ("how reliable are these studies?", "‘আনকন্ট্রোলড’ কথাটা বুঝি নাই, এটা কী?",
+     "trial-quality"),
+    ("will he walk again after stem cells?", "'motor recovery' bolte ki bujhaise?",
+     "walking-again"),
+])
+def test_quoting_words_of_the_answer_asks_about_that_answer(
+        desk: FrontDesk, first: str, quoting: str, entry: str) -> None:
+    replies = chat(desk, first, quoting)
+    assert replies[0].entry_id == entry
+    assert replies[1].kind is ReplyKind.ANSWER and replies[1].entry_id == entry
+
+
+def test_a_quote_beside_a_question_of_its_own_is_that_question(desk: FrontDesk) -> None:
+    replies = chat(desk, "does stem cell therapy work?",
+                   "You said 'a substantial subset'. How many of 100 patients is that?")
+    assert replies[1].entry_id != "does-it-work"

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+import regex
+
 from bot.core.conversation import MAX_CONTEXT_QUESTION, NEW, Context
 from bot.core.danger import Danger, DangerCheck, DangerDetector
 from bot.core.i18n import Catalogs
@@ -62,6 +64,10 @@ IN_SHORT_CHARS = 300
 # A question about meaning is about the last answer when this share of its words is that
 # answer's ("rare mane ekebare kom?": "rare" is; "ekebare kom" is the patient's reading of it).
 MEANT_SHARE = 0.5
+# A turn quoting the last answer may say this much more: what the writer makes of it.
+QUOTING_MAX_WORDS = 14
+# Words in quotes: '…', ‘…’, "…", “…”; not the apostrophe of "can't".
+_QUOTED = regex.compile(r"(?<![\p{L}\p{M}])['‘\"“]([^'‘’\"“”]{2,60}?)['’\"”](?![\p{L}\p{M}])")
 # A title word's stem is at least this long: "trial" finds "trials", "ai" finds nothing.
 TITLE_STEM = 4
 # A message the bot could answer alone that points back ("tahole ki lav?") takes the entry the
@@ -423,6 +429,8 @@ class FrontDesk:
                 self._asked_after_a_story(question, context)
                 if ranking is not None and not ranking.out_of_scope else None)):
             kind, matches = ReplyKind.ANSWER, (Match(asked, 0.0),)
+        elif quoted := self._quotes_the_answer(question, context):
+            kind, matches = ReplyKind.ANSWER, (Match(quoted, 0.0),)
         elif ranking is not None and (again := self._asked_again(question, ranking, context,
                                                                  kind is ReplyKind.ANSWER)):
             question, kind, matches = again
@@ -538,6 +546,27 @@ class FrontDesk:
         if said >= MEANT_SHARE and not named:
             return last
         return self._titled(asked, besides=last) if titled else None
+
+    def _quotes_the_answer(self, question: str, context: Context) -> str | None:
+        """A turn that quotes words of the last answer and asks about them ("what is this
+        'motor'?", "‘ফলো-আপ কম’ মানে কি? কয় বছর দেখেছে তাহলে?"): that answer again, or the
+        entry whose title the quoted words fill. A writer who quotes has read the answer."""
+        last = context.last
+        if last is None or context.alarmed or len(key_words(question)) > QUOTING_MAX_WORDS:
+            return None
+        quoted = " ".join(m.group(1) for m in _QUOTED.finditer(question))
+        term = self._own_topic(quoted)
+        if not term or not (is_question(question) or question in self._meaning):
+            return None
+        # Without "means", the rest of the turn must ask nothing of its own: "You wrote 'a
+        # substantial subset'. How many out of 100 is that?" asks the success rate.
+        rest = self._own_topic(_QUOTED.sub(" ", question))
+        if question not in self._meaning and rest:
+            return None
+        titled = self._titled(quoted, besides=last)
+        if titled is not None:
+            return titled
+        return last if self.matcher.in_answer(term, last) >= MEANT_SHARE else None
 
     def _titled(self, text: str, besides: str) -> str | None:
         """The entry (not `besides`) whose title holds the words `text` names."""

@@ -90,7 +90,7 @@ _EXTRA_MIN = 5
 _ENDINGS = frozenset(sound_key(spelling_key(normalize_text(e))) for e in (
     "", "র", "রা", "রে", "রও", "রই", "কে", "কেও", "তে", "তেও", "টা", "টাও", "টাই", "টি", "টু",
     "ও", "ই", "ন", "য়", "য়ে", "য়ও"))
-_ENDING_MAX = 3
+_ENDING_MAX = 2
 
 
 def _an_ending(rest: str) -> bool:
