@@ -468,6 +468,8 @@ def test_a_turn_with_no_clue_of_its_language_follows_the_chat(desk: FrontDesk) -
      "trial-quality"),
     ("will he walk again after stem cells?", "'motor recovery' bolte ki bujhaise?",
      "walking-again"),
+    # A long turn: the quote, then what the writer makes of it.
+    ("are stem cells safe?", "‘কোনো বড় সমস্যা পাওয়া যায়নি’ মানে কি ছোট সমস্যা হয়?", "safety"),
 ])
 def test_quoting_words_of_the_answer_asks_about_that_answer(
         desk: FrontDesk, first: str, quoting: str, entry: str) -> None:
