@@ -513,3 +513,14 @@ def test_danger_spelt_by_ear_gets_999(desk: FrontDesk, text: str) -> None:
 def test_a_word_that_only_sounds_like_a_danger_word_raises_no_alarm(
         desk: FrontDesk, text: str) -> None:
     assert not alarmed(ask(desk, text))
+
+
+# A health worker's question marked general ("no case now", "for record") names dangers as
+# topics (round 9).
+@pytest.mark.parametrize("text", [
+    "For training: why do SCI patients get a pounding headache with high BP? No case now.",
+    "SCI rogir khichuni kano hoy? general q, kono specific pt na",
+    "মেরুরজ্জুর আঘাতের রোগীর শ্বাসকষ্ট কেন হয়? রেকর্ডের জন্য জানতে চাই, কোনো কেস নেই।",
+])
+def test_a_question_marked_general_raises_no_alarm(desk: FrontDesk, text: str) -> None:
+    assert not alarmed(ask(desk, text))
