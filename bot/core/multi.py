@@ -60,9 +60,6 @@ CONTEXT_BELOW_WORDS = 4
 _POINTING_BACK = frozenset("these those such এসব ওসব এসকল এইসব ওইসব esob eisob oisob osob".split())
 # English words that make a short question ask on about the one before it.
 _IT = frozenset("it its they them this that".split())
-# Words that ask, and also tell ("arekjon bolen somossa nai."): a sentence ending in a full
-# stop asks only with another question word ("নিরাপদ কি।").
-_TELLING_TOO = frozenset("bolen bolun janaben বলবেন বলুন বলেন জানাবেন".split())
 # Telegram sends at most 4,096 characters in one message; the adapter adds a little markup.
 MAX_REPLY_CHARS = 3900
 # A question quoted back as the part with no answer: long enough to recognise.
@@ -173,8 +170,7 @@ class MultiQuestions:
         # the numbers, is named as unanswered: one the bot is merely unsure of may be a word
         # the patient added. A sentence ending in a full stop tells rather than asks ("ek doctor
         # bollen boyosh beshi, arekjon bolen somossa nai."): it is not quoted back either.
-        told = question.rstrip().endswith((".", "।")) and not is_question(
-            " ".join(w for w in tokenize(question) if w.lower() not in _TELLING_TOO))
+        told = question.rstrip().endswith((".", "।"))
         fits_nothing = numbers and ranking.probability < NOT_ANSWERED_BELOW and (
             self._own_topic(question))
         return Part(question, ranking,
