@@ -386,13 +386,16 @@ LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_
 # English too far from any listed word to be read safely (README, round 9).
 TUNING_MISSED_EMERGENCIES = {
     "round9/danger-DS.yaml": 3, "round9/danger-DT.yaml": 12, "round9/multiturn-MN.yaml": 1}
-HELD_OUT_MISSED_EMERGENCIES = {  # at the start of round 8, never read
+HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
-    "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 4,
+    "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 3,
     "round8/firstsight-FE.yaml": 1, "round8/valid-VF.yaml": 1,
-    "round8/multiturn-MV.yaml": 1, "round8/valid-VS.yaml": 17}
+    "round8/multiturn-MV.yaml": 1, "round8/valid-VS.yaml": 5,
+    "round9/firstsight-FF.yaml": 1, "round9/firstsight-FG.yaml": 1,
+    "round9/firstsight-FI.yaml": 1, "round9/firstsight-FJ.yaml": 3,
+    "round9/valid-VG.yaml": 1, "round9/valid-VD.yaml": 9}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -480,6 +483,11 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
     pytest.param(ROUND8_TUNING, id="round8", marks=pytest.mark.xfail(
         strict=True, reason="issue 17 gate not met: round 8's tuning writers get 17 false "
                             "alarms in 692 calm turns (README)")),
+    # … and in round 9: danger DS, DT spelt by ear, UA, UB, two questions TI, conversations MN,
+    # near misses NT.
+    pytest.param(ROUND9_TUNING, id="round9", marks=pytest.mark.xfail(
+        strict=True, reason="issue 17 gate not met: round 9's tuning writers get 22 false "
+                            "alarms in 467 calm turns (README)")),
 ])
 def test_later_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played], sets: tuple[str, ...]) -> None:
