@@ -298,3 +298,17 @@ def test_the_fast_path_skips_only_words_the_normaliser_would_leave_alone() -> No
 )
 def test_english_question_words_ask_where_a_clause_opens(sentence: str, asks: bool) -> None:
     assert is_question(sentence) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("The undersigned would like to know whether the hospital offers this therapy.", True),
+        ("Kindly inform the likely cost of the treatment.", True),
+        ("এর খরচ সম্পর্কে জানালে উপকৃত হব।", True),
+        ("chikitsar khoroch shomporke obogoto korben.", True),
+        ("He was informed of the cost last year.", False),
+    ],
+)
+def test_an_office_letter_asks_without_a_question_mark(sentence: str, asks: bool) -> None:
+    assert is_question(sentence) is asks

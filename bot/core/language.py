@@ -402,8 +402,14 @@ _INVERTED = regex.compile(
     regex.IGNORECASE)
 # "safe or no", "cost how much", "AIS A what mean": asking in the middle or at the end, as
 # relatives' short English does.
-_ASKING_PHRASE = regex.compile(r"\bor (?:not|no)\b|\bhow (?:much|many)\b|\bwhat means?\b",
-                            regex.IGNORECASE)
+_ASKING_PHRASE = regex.compile(
+    r"\bor (?:not|no)\b|\bhow (?:much|many)\b|\bwhat means?\b"
+    # ... and asking as an office letter does: "kindly inform whether…", "জানালে উপকৃত হব".
+    r"|\bwhether\b|\b(?:want|like|wish) to know\b|\bkindly (?:inform|let|tell|explain|furnish|"
+    r"confirm)\b|\bplease (?:inform|let me know)\b"
+    r"|জানালে (?:উপকৃত|খুশি|কৃতজ্ঞ)|অবগত করবেন|জানতে (?:চাই|ইচ্ছুক|আগ্রহী)"
+    r"|\bjanale (?:upokrito|khushi|kritoggo)|\bobogoto korben\b|\bjante (?:chai|icchuk|agrohi)\b",
+    regex.IGNORECASE)
 
 
 def is_question(sentence: str) -> bool:
