@@ -524,3 +524,18 @@ def test_a_word_that_only_sounds_like_a_danger_word_raises_no_alarm(
 ])
 def test_a_question_marked_general_raises_no_alarm(desk: FrontDesk, text: str) -> None:
     assert not alarmed(ask(desk, text))
+
+
+def test_a_story_of_someone_left_lying_there_years_ago_raises_no_alarm(desk: FrontDesk) -> None:
+    # "rohilo" (lay there) tells the story of that day, as a tea-garden writer tells it.
+    reply = ask(desk, "dada 5 bochor aage tractor theke pore gelo, rastay behush pore rohilo, "
+                      "matha theke rokto. stem cell dile hatte parbek?")
+    assert not alarmed(reply)
+    assert reply.entry_id == "walking-again" or "walking-again" in reply.entry_ids
+
+
+def test_what_to_do_typed_by_ear_after_an_emergency_gets_no_article_answer(
+        desk: FrontDesk) -> None:
+    reply = ask(desk, "abbu urine bag empty from morning, tummy big and hard. wat to do??")
+    assert alarmed(reply)
+    assert not reply.entry_ids
