@@ -408,3 +408,16 @@ def test_a_numbered_list_of_short_questions_gets_every_answer(
     reply = fresh_desk.reply(text, conversation="list")
     assert reply.kind is ReplyKind.ANSWER and set(reply.entry_ids) == {"safety", "cost"}
     assert reply.text.count(SAVAR) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Salam.\n1) stem cell research going where, anything new coming?\n2) and doctors will make "
+    "one same rule for it all over?",
+    "is it safe? and the cost, roughly how much?",
+    "Safe ki/legal ki",
+])
+def test_a_second_question_joined_on_gets_its_answer_too(
+    fresh_desk: FrontDesk, text: str
+) -> None:
+    reply = fresh_desk.reply(text, conversation="joined")
+    assert reply.kind is ReplyKind.ANSWER and len(reply.entry_ids) == 2

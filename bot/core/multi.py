@@ -23,7 +23,13 @@ from bot.core import frontdesk
 from bot.core.frontdesk import Choice, FrontDesk, Reply, first_paragraph
 from bot.core.language import is_question, key_words, sentences, tokenize
 from bot.core.matcher import Calibration, Ranking
-from bot.core.questions import OWN_TOPIC_WORDS, split_questions, topic_words, without_numbering
+from bot.core.questions import (
+    JOINING_WORDS,
+    OWN_TOPIC_WORDS,
+    split_questions,
+    topic_words,
+    without_numbering,
+)
 from bot.core.triggers import PhraseSet
 from bot.core.vocabulary import Form, Lang
 
@@ -98,9 +104,10 @@ class MultiQuestions:
         # Questions run together without a question mark are cut only at joining words: each
         # is a question of its own. Where the writer marks them, a second one the bot is
         # unsure of more often says the first again ("…কাজ করে? সত্যি কথা কন।").
-        if "?" in text:
-            return parts
-        return [self._beside_a_sure_one(p, parts) for p in parts]
+        # A question joined on by a word ("…ki jinish, ar oitay dhukle taka lage koto?") asks
+        # a second thing, marked or not.
+        return [self._beside_a_sure_one(p, parts)
+                if "?" not in text or _joined_on(p.question, text) else p for p in parts]
 
     def _beside_a_sure_one(self, part: Part, parts: list[Part]) -> Part:
         """In questions run together, beside one the bot is sure of, another that fits a
@@ -378,6 +385,13 @@ def _torn_between(whole: Ranking, asked: list[Part]) -> bool:
     among = {m.entry_id for m in whole.matches}
     return (len(answers) >= 2 and len(set(answers)) == len(answers)
             and all(a is not None and a in among for a in answers))
+
+
+def _joined_on(question: str, text: str) -> bool:
+    """Whether a joining word ("and", "ar", "আর") stands just before `question` in `text`."""
+    at = text.find(question)
+    before = tokenize(text[:at]) if at > 0 else []
+    return bool(before) and before[-1].lower() in JOINING_WORDS
 
 
 def _unsure(part: Part) -> bool:

@@ -39,7 +39,7 @@ _JOINERS = ("and", "n", "also", "plus", "secondly", "ar", "r", "ebong", "tar sat
 # "abar"/"আবার" is "again" too ("abar hatte parbe?"): it joins only after a question that has
 # ended ("…khoti hoy naki abar koto din por dite hoy").
 _AGAIN = frozenset({"abar", "আবার"})
-_WORD_JOINERS = frozenset({*_JOINERS, "&", "+"})
+JOINING_WORDS = frozenset({*_JOINERS, "&", "+"})
 _TAGS = frozenset({"naki", "নাকি", "kina", "কিনা"})
 _COMPARING = frozenset(
     "between difference compare vs versus parthokko tofat পার্থক্য তফাত মধ্যে moddhe".split())
@@ -235,7 +235,7 @@ def _asking_sentences(text: str) -> list[str]:
     for i, sentence in enumerate(every):
         if sentence in asking or (
                 i and every[i - 1] in kept and _LEADING.match(sentence)
-                and _joined_by(sentence.lstrip(" ,;:—-"), _WORD_JOINERS)
+                and _joined_by(sentence.lstrip(" ,;:—-"), JOINING_WORDS)
                 and len(topic_words(sentence)) >= ASKS_ON_WORDS):
             kept.append(sentence)
     return kept
