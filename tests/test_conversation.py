@@ -482,3 +482,11 @@ def test_a_quote_beside_a_question_of_its_own_is_that_question(desk: FrontDesk) 
     replies = chat(desk, "does stem cell therapy work?",
                    "You said 'a substantial subset'. How many of 100 patients is that?")
     assert replies[1].entry_id != "does-it-work"
+
+
+@pytest.mark.parametrize("asking", ["ok then the number", "তাহলে কোন নাম্বারে ফোন দিব?",
+                                    "kon number e call dibo?"])
+def test_asking_which_number_after_an_answer_gets_the_numbers(
+        desk: FrontDesk, asking: str) -> None:
+    replies = chat(desk, "how much does stem cell therapy cost?", asking)
+    assert replies[1].kind is ReplyKind.APPOINTMENT
