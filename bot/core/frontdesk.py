@@ -77,6 +77,9 @@ LAST_LEAD = 0.2
 TOPICLESS_OWN = 0.2
 # A turn naming this many things of its own is about them, however it points back ("why…?").
 OWN_TOPIC_WORDS = 3
+# ... and, with "why", this many that the last answer did not say ("why do some people get
+# seizures after a head injury?" after the cost).
+POINTS_BACK_WORDS = 2
 IN_ANSWER = 1.0
 FOLLOW_UPS = 3
 # Patients may paste long texts; the matcher and the phrase lists read at most this much (the
@@ -677,7 +680,7 @@ class FrontDesk:
         # "why?" points back, but "why do some people get seizures after a head injury?" asks
         # about what it names, none of which the last answer said.
         points_back = question in self._refers_back and (
-            len(topic) < OWN_TOPIC_WORDS or self.matcher.in_answer(topic, context.last) > 0)
+            len(topic) < POINTS_BACK_WORDS or self.matcher.in_answer(topic, context.last) > 0)
         about_last = points_back or (topicless and not follows_on) or said
         leans = about_last or follows_on or topicless
         if sure and not leans:
