@@ -539,3 +539,22 @@ def test_what_to_do_typed_by_ear_after_an_emergency_gets_no_article_answer(
     reply = ask(desk, "abbu urine bag empty from morning, tummy big and hard. wat to do??")
     assert alarmed(reply)
     assert not reply.entry_ids
+
+
+# Without punctuation, "now" still ends the story of an old injury and opens today (round 9).
+@pytest.mark.parametrize("text", [
+    "2 years ago he fell from a roof now suddenly he is having a seizure",
+    "গত মাসে মাথায় ব্যথা পাইছিল এখন হঠাৎ খিঁচুনি উঠছে",
+    "2 bochor age pore gesilo ekhon hotat sash nite parche na",
+])
+def test_an_emergency_after_an_old_story_without_punctuation_gets_999(
+        desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text))
+
+
+@pytest.mark.parametrize("text", [
+    "in 2019 he fell from a roof now he cannot walk will stem cells help",
+    "২০১৯ সালে ছাদ থেকে পড়ে গেছিল এখন হাঁটতে পারে না স্টেম সেল দিলে কি হাঁটবে",
+])
+def test_an_old_story_without_punctuation_stays_calm(desk: FrontDesk, text: str) -> None:
+    assert not alarmed(ask(desk, text))

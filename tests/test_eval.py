@@ -372,11 +372,12 @@ ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "valid-VS"))
 # Round 9 (README): five first-sight sets, a two-question and a multi-turn set by seven new
 # writers, written and scored before any change of round 9: held out. Validation sets VG, VD
-# and VH were scored on arrival and not read: reported like them. Tuning: danger DS and DT
-# (emergencies spelt by ear), single messages UA and UB, two questions TI, conversations MN,
-# near misses NT.
+# and VH were scored on arrival and not read: reported like them. Tuning: danger DS, DT and
+# DU (emergencies spelt by ear), single messages UA-UD, two questions TI and TJ, conversations
+# MN and MO, near misses NT.
 ROUND9_TUNING = tuple(f"round9/{name}.yaml" for name in (
-    "danger-DS", "danger-DT", "tune-UA", "tune-UB", "twoq-TI", "multiturn-MN", "nearmiss-NT"))
+    "danger-DS", "danger-DT", "tune-UA", "tune-UB", "twoq-TI", "multiturn-MN", "nearmiss-NT",
+    "tune-UC", "tune-UD", "twoq-TJ", "danger-DU", "multiturn-MO"))
 ROUND9_HELD_OUT = tuple(f"round9/{name}.yaml" for name in (
     "firstsight-FF", "firstsight-FG", "firstsight-FH", "firstsight-FI", "firstsight-FJ",
     "twoq-heldout-TH", "multiturn-heldout-MM", "valid-VG", "valid-VD", "valid-VH"))
@@ -385,9 +386,9 @@ LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_
 # Tuning sets whose emergencies are not all found yet: DS and DT spell them by ear, DT's
 # English too far from any listed word to be read safely (README, round 9).
 TUNING_MISSED_EMERGENCIES = {
-    "round9/danger-DS.yaml": 3, "round9/danger-DT.yaml": 12, "round9/multiturn-MN.yaml": 1}
+    "round9/danger-DS.yaml": 1, "round9/danger-DT.yaml": 12, "round9/danger-DU.yaml": 3}
 HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
-    "round4/twoq-heldout-J.yaml": 1, "round6/firstsight-M.yaml": 1,
+    "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
     "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 3,
@@ -395,7 +396,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round8/multiturn-MV.yaml": 1, "round8/valid-VS.yaml": 5,
     "round9/firstsight-FF.yaml": 1, "round9/firstsight-FG.yaml": 1,
     "round9/firstsight-FI.yaml": 1, "round9/firstsight-FJ.yaml": 3,
-    "round9/valid-VG.yaml": 1, "round9/valid-VD.yaml": 9}
+    "round9/valid-VG.yaml": 1, "round9/valid-VD.yaml": 8}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01

@@ -56,8 +56,14 @@ class Danger(StrEnum):
 _ALARMS = frozenset({Danger.UNSURE, Danger.NOW, Danger.SELF_HARM})
 
 # Sentences and clauses: the time words of one sentence date the danger words of that sentence.
-_CLAUSE_END = regex.compile(r"[.!?।;,\n]+|\s[-–—]+\s")
-_SENTENCE_END = regex.compile(r"[.!?।\n]")
+# A writer who does not punctuate still says where the story ends and today begins: "now"
+# ("গত মাসে মাথায় ব্যথা পাইছিল এখন হঠাৎ খিঁচুনি উঠছে") opens a sentence of its own.
+_NOW = r"(?:now|ekhon|ekhn|akhon|akn|এখন|এহন|অখন)"
+_CLAUSE_END = regex.compile(
+    rf"[.!?।;,\n]+|\s[-–—]+\s"
+    rf"|(?<!(?:^|\s)(?:just|right|till|until|by|from|for|ei|এই|এইমাত্র)\s*)\s+(?={_NOW}(?![\p{{L}}\p{{M}}]))",
+    regex.IGNORECASE)
+_SENTENCE_END = regex.compile(r"[.!?।\n]|^\s+$")
 # A calendar year ("in 2019", "২০২১ সালে", "2020 e") dates a story as well as any phrase does.
 # "জরুরি!" or "help please" alone is a cry for help; in a longer message, or a question
 # ("ফিজিওথেরাপি কি জরুরি?", "is physiotherapy necessary?"), it is not.
