@@ -558,3 +558,10 @@ def test_an_emergency_after_an_old_story_without_punctuation_gets_999(
 ])
 def test_an_old_story_without_punctuation_stays_calm(desk: FrontDesk, text: str) -> None:
     assert not alarmed(ask(desk, text))
+
+
+def test_an_old_story_spelt_by_ear_stays_calm(desk: FrontDesk) -> None:
+    # "গত বসর" is গত বছর (last year), "হেদিন" is সেদিন (that day).
+    reply = ask(desk, "ভাইয়ের গত বসর ছাদ থিকা পইরা গেসিল হেদিন মুক দিয়া রকত আইসিল "
+                      "অহন স্টেম সেল দিলে কি হাটতে পারব")
+    assert not alarmed(reply)

@@ -393,10 +393,10 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round7/firstsight-RJ.yaml": 1, "round7/firstsight-BS.yaml": 1,
     "round8/firstsight-FB.yaml": 1, "round8/firstsight-FC.yaml": 3,
     "round8/firstsight-FE.yaml": 1, "round8/valid-VF.yaml": 1,
-    "round8/multiturn-MV.yaml": 1, "round8/valid-VS.yaml": 5,
+    "round8/valid-VS.yaml": 5,
     "round9/firstsight-FF.yaml": 1, "round9/firstsight-FG.yaml": 1,
     "round9/firstsight-FI.yaml": 1, "round9/firstsight-FJ.yaml": 3,
-    "round9/valid-VG.yaml": 1, "round9/valid-VD.yaml": 8}
+    "round9/valid-VD.yaml": 8}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01

@@ -119,26 +119,29 @@ class _Times:
 
 class DangerDetector:
     def __init__(self, kb: KnowledgeBase) -> None:
-        def phrases(kind: str, shorthand: bool = False) -> PhraseSet:
+        def phrases(kind: str, shorthand: bool = False, by_ear: bool = False) -> PhraseSet:
             return PhraseSet((p for by_form in kb.triggers[kind].values() for p in by_form),
-                             known=kb.known_words if shorthand else None)
+                             known=kb.known_words if shorthand or by_ear else None,
+                             shorthand=shorthand)
 
         # SMS shorthand ("pr gse", "rkt") is read only by the lists that raise an alarm: read
         # by those that calm one (a story's time, "if", patients in general), a word typed
-        # short would silence a real emergency ("chle", a son, is not "sale", a year).
+        # short would silence a real emergency ("chle", a son, is not "sale", a year). Bangla
+        # spelt by ear is read by a story's time words too ("গত বসর", "হেদিন"): a writer who
+        # spells her emergencies so spells her old stories so.
         self._cry_for_help = phrases("cry_for_help", shorthand=True)
         self._self_harm = phrases("self_harm", shorthand=True)
         self._emergency = phrases("emergency", shorthand=True)
         self._hypothetical = phrases("hypothetical")
         self._injury = phrases("injury", shorthand=True)
         self._condition = phrases("condition", shorthand=True)
-        self._past = phrases("past")
+        self._past = phrases("past", by_ear=True)
         self._what_to_do = phrases("what_to_do", shorthand=True)
         self._recent = phrases("recent", shorthand=True)
         self._duration = phrases("duration", shorthand=True)
         self._sudden = phrases("sudden", shorthand=True)
-        self._long_ago = phrases("long_ago")
-        self._that_day = phrases("that_day")
+        self._long_ago = phrases("long_ago", by_ear=True)
+        self._that_day = phrases("that_day", by_ear=True)
         self._present = phrases("present")
         self._living_with = phrases("living_with")
         self._people = phrases("people")
@@ -150,8 +153,8 @@ class DangerDetector:
         self._fine_now = phrases("fine_now")
         self._lasting = phrases("lasting")
         self._not_emergency = phrases("not_emergency")
-        self._unit = phrases("time_unit")
-        self._counted = phrases("counted")
+        self._unit = phrases("time_unit", by_ear=True)
+        self._counted = phrases("counted", by_ear=True)
         self._age = phrases("age")
 
     def _counted_time(self, keys: Sequence[str], recent: list[Hit]) -> tuple[bool, set[int]]:

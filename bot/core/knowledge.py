@@ -131,6 +131,7 @@ TRIGGER_KINDS = (
 
 
 _KNOWN_WORD = regex.compile(r"[a-z]+|[\u0980-\u09e3\u09f0-\u09fe]+")
+_LATIN_WORD = regex.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -162,17 +163,21 @@ class KnowledgeBase:
 
     @cached_property
     def known_words(self) -> frozenset[str]:
-        """The keys (`triggers.word_key`) of every word the knowledge base holds: phrasings,
-        phrase lists, titles and Bangla answers. A message word outside them may be a listed
-        word typed short ("rkt" for "rokto") or spelt by ear ("শাস" for শ্বাস)."""
-        texts = [q for e in self.entries.values() for qs in e.questions.values() for q in qs]
-        texts += [t for e in self.entries.values() for t in (*e.title.values(), *e.answer.values())]
-        texts += [p for kinds in self.triggers.values() for ps in kinds.values() for p in ps]
-        for lists in (self.out_of_scope, self.off_topic, self.conditions, self.spinal_cord,
-                      self.article_topics, self.after_an_answer):
-            texts += [p for ps in lists.values() for p in ps]
+        """The keys (`triggers.word_key`) of the words the knowledge base holds. A message word
+        outside them may be a listed word typed short ("rkt" for "rokto") or spelt by ear
+        ("শাস" for শ্বাস). Latin words come from everything the editors wrote; Bangla ones only
+        from the standard text (phrasings, titles, answers): the phrase lists hold misspellings
+        on purpose ("বসর!", a year), and each must not stop another from being read by ear."""
+        standard = [q for e in self.entries.values() for qs in e.questions.values() for q in qs]
+        standard += [t for e in self.entries.values()
+                     for t in (*e.title.values(), *e.answer.values())]
+        lists = [p for kinds in self.triggers.values() for ps in kinds.values() for p in ps]
+        for more in (self.out_of_scope, self.off_topic, self.conditions, self.spinal_cord,
+                     self.article_topics, self.after_an_answer):
+            lists += [p for ps in more.values() for p in ps]
         # Each word once: normalizing every phrase costs a fifth of a second at start-up.
-        words = set(_KNOWN_WORD.findall("\n".join(texts).lower()))
+        words = set(_KNOWN_WORD.findall("\n".join(standard).lower()))
+        words |= set(_LATIN_WORD.findall("\n".join(lists).lower()))
         return frozenset(word_key(normalize_text(w)) for w in words)
 
     def section_of(self, entry_id: str) -> Section:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.core.language import (
@@ -228,13 +228,19 @@ def _describe(pattern: Pattern) -> str:
 class PhraseSet:
     """Tells whether, and where, a message contains any of a list of phrases."""
 
-    def __init__(self, phrases: Iterable[str], known: frozenset[str] | None = None) -> None:
-        """`known`: the Latin words of the knowledge base. Given, a message word outside it may
-        be a listed word typed without some of its vowels ("pr gse" for "pore gese", "rkt" for
-        "rokto"): the danger lists read SMS shorthand so; lists whose hit means "not in the
-        article" do not, as a real word ("thik", "dont") is no shorthand for another."""
+    def __init__(self, phrases: Iterable[str], known: frozenset[str] | None = None,
+                 shorthand: bool = True) -> None:
+        """`known`: the words of the knowledge base (`KnowledgeBase.known_words`). Given, a
+        message word outside it may be a listed word typed without some of its vowels ("pr gse"
+        for "pore gese", "rkt" for "rokto"), or a Bangla one spelt by ear ("শাস" for শ্বাস, "বসর"
+        for বছর); without `shorthand`, only spelt by ear. The danger lists read so; lists whose
+        hit means "not in the article" do not, as a real word ("thik", "dont") is no shorthand
+        for another."""
         self._known = known
         patterns = [p for p in map(compile_phrase, phrases) if p and p[0] is not None]
+        if not shorthand:
+            patterns = [tuple(replace(w, loose=None) if w else None for w in p)
+                        for p in patterns]
         self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._prefix: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._loose: defaultdict[str, list[Pattern]] = defaultdict(list)
