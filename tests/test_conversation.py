@@ -490,3 +490,10 @@ def test_asking_which_number_after_an_answer_gets_the_numbers(
         desk: FrontDesk, asking: str) -> None:
     replies = chat(desk, "how much does stem cell therapy cost?", asking)
     assert replies[1].kind is ReplyKind.APPOINTMENT
+
+
+@pytest.mark.parametrize("more", ["aro bolen", "তারপর?", "tell me more"])
+def test_asking_to_go_on_gets_the_last_answer_in_full(desk: FrontDesk, more: str) -> None:
+    first, again = chat(desk, "how do stem cells repair a damaged spinal cord?", more)
+    assert again.kind is ReplyKind.ANSWER and again.entry_id == first.entry_id
+    assert desk.kb.entries[again.entry_id].answer[again.lang] in again.text  # in full

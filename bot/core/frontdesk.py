@@ -187,6 +187,7 @@ class FrontDesk:
         self._how_many = self._phrases("how_many")
         self._meaning = self._phrases("meaning")
         self._say_again = self._phrases("say_again")
+        self._tell_more = self._phrases("tell_more")
         self._title_words = {e.id: frozenset(w for title in e.title.values()
                                              for w in key_words(title))
                              for e in kb.entries.values()}
@@ -422,6 +423,8 @@ class FrontDesk:
         short = False
         if simpler := self._asks_it_simpler(question, context):
             kind, matches, short = ReplyKind.ANSWER, (Match(simpler, 0.0),), True
+        elif more := self._asks_for_more(question, context):
+            kind, matches = ReplyKind.ANSWER, (Match(more, 0.0),)
         elif meant := self._asks_what_it_meant(question, context):
             kind, matches = ReplyKind.ANSWER, (Match(meant, 0.0),)
         elif ranking is not None and (self._asks_only_how_long(question, context, ranking,
@@ -508,6 +511,15 @@ class FrontDesk:
         if last is None or context.alarmed or question not in self._say_again:
             return None
         rest = self._own_topic(self._say_again.remove(question))
+        return None if self.matcher.known_words(" ".join(rest)) else last
+
+    def _asks_for_more(self, question: str, context: Context) -> str | None:
+        """A short turn asking to go on ("aro bolen", "তারপর?", "tell me more"), with nothing
+        of its own beside it: the last answer again, in full."""
+        last = self._leaned_on(question, context)
+        if last is None or context.alarmed or question not in self._tell_more:
+            return None
+        rest = self._own_topic(self._tell_more.remove(question))
         return None if self.matcher.known_words(" ".join(rest)) else last
 
     def _asks_what_it_meant(self, question: str, context: Context) -> str | None:

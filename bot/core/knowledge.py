@@ -120,6 +120,7 @@ TRIGGER_KINDS = (
     "how_many",
     "meaning",
     "say_again",
+    "tell_more",
     "proven",
     "in_bangladesh",
     "no_use",
