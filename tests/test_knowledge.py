@@ -177,7 +177,8 @@ def test_every_trigger_kind_has_phrases_in_every_form(shipped: KnowledgeBase) ->
         "appointment",
         "address", "aside", "courtesy_filler",
         "appointment_alone", "refers_back", "follows_on", "how_long",
-        "acknowledgement", "how_many", "meaning", "say_again", "tell_more", "proven", "in_bangladesh",
+        "acknowledgement", "how_many", "meaning", "say_again", "tell_more", "proven",
+        "in_bangladesh",
         "no_use", "settled",
         "so_few", "approximate", "family",
     }
