@@ -308,6 +308,9 @@ def test_english_question_words_ask_where_a_clause_opens(sentence: str, asks: bo
         ("এর খরচ সম্পর্কে জানালে উপকৃত হব।", True),
         ("chikitsar khoroch shomporke obogoto korben.", True),
         ("He was informed of the cost last year.", False),
+        # "When…" opening a sentence that ends in a full stop tells what happened.
+        ("when abbu had the accident he could not breathe, they kept him in ICU.", False),
+        ("when should stem cells be given after the injury", True),
     ],
 )
 def test_an_office_letter_asks_without_a_question_mark(sentence: str, asks: bool) -> None:

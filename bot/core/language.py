@@ -419,12 +419,17 @@ def is_question(sentence: str) -> bool:
         return True
     # "my husband fell from a roof, plz tell can stem cell make him walk": a clause that opens
     # like a question is one, even where the sentence does not.
+    # "When he fell last year, he could not breathe." tells, where it ends in a full stop.
+    told = sentence.rstrip().endswith((".", "।"))
     for clause in clauses(sentence):
         words = tokenize(clause)
         first = next((w for w in words if w not in _LEAD_IN), None)
-        if first in QUESTION_STARTERS:
+        if first in QUESTION_STARTERS and not (told and first in _TELLING_STARTERS):
             return True
     return False
+
+
+_TELLING_STARTERS = frozenset({"when"})
 
 
 def clauses(sentence: str) -> list[str]:
