@@ -503,6 +503,9 @@ def test_a_taught_question_is_answered_from_the_next_message_on(kb: KnowledgeBas
         "এমআরআই করতে কত টাকা লাগে?",
         "is there a dentist at kallyanpur?", "dater doctor ache?", "দাঁতের ডাক্তার কবে বসেন?",
         "physio koto taka apnader?", "ফিজিওথেরাপির খরচ কত এক সেশনে?",
+        # round 9: a health worker's tests and benefits
+        "লাম্বার স্পাইনের এক্স-রে এর চার্জ কত?", "urodynamic test koto taka?",
+        "how much is an EMG at Savar?", "প্রতিবন্ধী ভাতার জন্য কী কী কাগজ লাগে?",
     ],
 )
 def test_out_of_scope_near_misses_are_never_answered(desk: FrontDesk, text: str) -> None:
