@@ -371,8 +371,9 @@ ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
     "nearmiss-NR", "twoq-heldout-TE", "multiturn-heldout-MI", "valid-VF", "multiturn-MV",
     "valid-VS"))
 # Round 9 (README): five first-sight sets, a two-question and a multi-turn set by seven new
-# writers, written and scored before any change of round 9: held out. Validation sets VG, VD
-# and VH were scored on arrival and not read: reported like them. Tuning: danger DS, DT and
+# writers, written and scored before any change of round 9: held out. Validation sets VG, VD,
+# VH, and at the end VI, VJ, VK and VT, were scored on arrival and not read: reported like
+# them. Tuning: danger DS, DT and
 # DU (emergencies spelt by ear), single messages UA-UD, two questions TI and TJ, conversations
 # MN and MO, near misses NT.
 ROUND9_TUNING = tuple(f"round9/{name}.yaml" for name in (
@@ -380,7 +381,8 @@ ROUND9_TUNING = tuple(f"round9/{name}.yaml" for name in (
     "tune-UC", "tune-UD", "twoq-TJ", "danger-DU", "multiturn-MO"))
 ROUND9_HELD_OUT = tuple(f"round9/{name}.yaml" for name in (
     "firstsight-FF", "firstsight-FG", "firstsight-FH", "firstsight-FI", "firstsight-FJ",
-    "twoq-heldout-TH", "multiturn-heldout-MM", "valid-VG", "valid-VD", "valid-VH"))
+    "twoq-heldout-TH", "multiturn-heldout-MM", "valid-VG", "valid-VD", "valid-VH",
+    "valid-VI", "valid-VJ", "valid-VK", "valid-VT"))
 LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_HELD_OUT,
                   *ROUND8_HELD_OUT, *ROUND9_HELD_OUT)
 # Tuning sets whose emergencies are not all found yet: DS and DT spell them by ear, DT's
@@ -396,7 +398,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round8/valid-VS.yaml": 5,
     "round9/firstsight-FF.yaml": 1, "round9/firstsight-FG.yaml": 1,
     "round9/firstsight-FI.yaml": 1, "round9/firstsight-FJ.yaml": 3,
-    "round9/valid-VD.yaml": 8}
+    "round9/valid-VD.yaml": 8, "round9/valid-VJ.yaml": 1, "round9/valid-VK.yaml": 13}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
