@@ -565,3 +565,12 @@ def test_an_old_story_spelt_by_ear_stays_calm(desk: FrontDesk) -> None:
     reply = ask(desk, "ভাইয়ের গত বসর ছাদ থিকা পইরা গেসিল হেদিন মুক দিয়া রকত আইসিল "
                       "অহন স্টেম সেল দিলে কি হাটতে পারব")
     assert not alarmed(reply)
+
+
+# Banglish typed by ear (round 9): a, o and u alike, c as s, in a phrase of listed words.
+@pytest.mark.parametrize("text", [
+    "cip bai hotat ek pas aboss hoye gece kota bujha jay na",
+    "debur er mata batha gam presar 190 110 agey kokono eto uthe nai",
+])
+def test_banglish_typed_by_ear_gets_999(desk: FrontDesk, text: str) -> None:
+    assert alarmed(ask(desk, text))

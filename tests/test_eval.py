@@ -373,12 +373,11 @@ ROUND8_HELD_OUT = tuple(f"round8/{name}.yaml" for name in (
 # Round 9 (README): five first-sight sets, a two-question and a multi-turn set by seven new
 # writers, written and scored before any change of round 9: held out. Validation sets VG, VD,
 # VH, and at the end VI, VJ, VK and VT, were scored on arrival and not read: reported like
-# them. Tuning: danger DS, DT and
-# DU (emergencies spelt by ear), single messages UA-UD, two questions TI and TJ, conversations
-# MN and MO, near misses NT.
+# them. Tuning: danger DS, DT, DU, DV and DW (emergencies spelt by ear), single messages
+# UA-UD, two questions TI and TJ, conversations MN and MO, near misses NT.
 ROUND9_TUNING = tuple(f"round9/{name}.yaml" for name in (
     "danger-DS", "danger-DT", "tune-UA", "tune-UB", "twoq-TI", "multiturn-MN", "nearmiss-NT",
-    "tune-UC", "tune-UD", "twoq-TJ", "danger-DU", "multiturn-MO"))
+    "tune-UC", "tune-UD", "twoq-TJ", "danger-DU", "multiturn-MO", "danger-DV", "danger-DW"))
 ROUND9_HELD_OUT = tuple(f"round9/{name}.yaml" for name in (
     "firstsight-FF", "firstsight-FG", "firstsight-FH", "firstsight-FI", "firstsight-FJ",
     "twoq-heldout-TH", "multiturn-heldout-MM", "valid-VG", "valid-VD", "valid-VH",
@@ -388,7 +387,8 @@ LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_
 # Tuning sets whose emergencies are not all found yet: DS and DT spell them by ear, DT's
 # English too far from any listed word to be read safely (README, round 9).
 TUNING_MISSED_EMERGENCIES = {
-    "round9/danger-DS.yaml": 1, "round9/danger-DT.yaml": 12, "round9/danger-DU.yaml": 3}
+    "round9/danger-DS.yaml": 1, "round9/danger-DT.yaml": 9, "round9/danger-DU.yaml": 3,
+    "round9/danger-DV.yaml": 8, "round9/danger-DW.yaml": 4}
 HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,

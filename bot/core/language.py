@@ -304,6 +304,18 @@ _CONSONANT_LETTER = regex.compile(r"[\u0995-\u09b9]")
 _PHALA = regex.compile("\u09cd[\u09ac\u09af\u09b0]")
 
 
+# Banglish spelt by ear: the vowels of a word typed as heard ("soss" for shash, "ruktu" for
+# rokto) a, o and u alike (e and i tell a verb's person: "gechi", I went, is not "geche"), and
+# c is s ("hoice" for hoise).
+_LATIN_VOWELS = str.maketrans("au", "oo")
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def latin_sound(key: str) -> str:
+    """A Latin phonetic key (`fold`) as a writer who types Bangla by ear may spell it."""
+    return _REPEATS.sub(r"\1", key.replace("c", "s").translate(_LATIN_VOWELS))
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def sound_key(key: str) -> str:
     """A Bangla spelling key (`spelling_key`) with the letters that sound alike made one."""

@@ -27,6 +27,7 @@ from bot.core.language import (
     dropped_letters,
     extra_phalas,
     fold,
+    latin_sound,
     normalize_text,
     script_counts,
     skeleton,
@@ -83,6 +84,11 @@ def vowels_dropped(word: str, key: str) -> bool:
 # must still be one word of a longer phrase when it is this short ("জাপ" is ঝাঁপ, and Japan).
 _HEARD_MIN = 3
 _ALONE_MIN = 4
+# A Latin listed word is also read with its vowels as heard (`latin_sound`) when it is this
+# long, or, as one word of a longer phrase, this long ("soss nite" for shash nite): alone,
+# shorter ones are too many other words ("agun", fire, is not "ogan", unconscious).
+_LATIN_ALONE_MIN = 5
+_LATIN_HEARD_MIN = 3
 # A phala typed in too many is read only in a long listed word.
 _EXTRA_MIN = 5
 # What may follow a listed word read by ear, in the same message word: an ending. Anything
@@ -131,8 +137,12 @@ class _Word:
             return True
         if not short:
             return False
-        if self.heard is not None:
+        if self.heard is not None and script_counts(self.key)[0]:
             return heard_as(word, self.heard, self.slips, self.prefix)
+        if self.heard is not None and word.isascii() and (
+                latin_sound(word).startswith(self.heard) if self.prefix
+                else latin_sound(word) == self.heard):
+            return True
         return (self.loose is not None and shorthand(word) == self.loose
                 and vowels_dropped(word, self.key))
 
@@ -179,15 +189,19 @@ def compile_phrase(phrase: str) -> Pattern:
             pattern.append(_heard(_Word(key, prefix=prefix, loose=loose), word))
     first = pattern[0] if pattern else None
     alone = sum(w is not None for w in pattern) == 1
-    if alone and first and first.heard and len(first.heard) < _ALONE_MIN:
-        pattern[0] = _Word(first.key, first.prefix)
+    if alone and first and first.heard and len(first.heard) < (
+            _ALONE_MIN if script_counts(first.key)[0] else _LATIN_ALONE_MIN):
+        pattern[0] = _Word(first.key, first.prefix, first.loose)
     return tuple(pattern)
 
 
 def _heard(listed: _Word, word: str) -> _Word:
-    """`listed`, Bangla `word` as written in the list, with how it sounds and its slips."""
+    """`listed`, `word` as written in the list, with how it sounds and, in Bangla, its
+    slips."""
     if not script_counts(word)[0]:
-        return listed
+        if len(listed.key) < _LATIN_HEARD_MIN:
+            return listed
+        return _Word(listed.key, listed.prefix, listed.loose, latin_sound(listed.key))
     heard = sound_key(listed.key)
     if len(heard) < _HEARD_MIN:
         return listed
@@ -284,7 +298,8 @@ class PhraseSet:
         """The patterns whose first word `word` is, spelt by ear (`heard_as`), and not as
         listed: those are found already."""
         if not script_counts(word)[0]:
-            return ()
+            return tuple(p for p in self._heard.get(latin_sound(word), ())
+                         if p[0] is not None and not p[0].matches(word)) if word.isascii() else ()
         sound = sound_key(word)
         # A phala typed in too many may stand second ("শ্বাস" for শাস).
         if sound[:2] not in self._heard_starts and sound[:1] + sound[2:3] not in self._heard_starts:
