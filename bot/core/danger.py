@@ -43,6 +43,7 @@ import regex
 from bot.core.knowledge import KnowledgeBase
 from bot.core.language import ascii_digits, is_question
 from bot.core.triggers import Hit, PhraseSet, message_keys, word_key
+from bot.core.vocabulary import Form
 
 
 class Danger(StrEnum):
@@ -122,7 +123,8 @@ class DangerDetector:
         def phrases(kind: str, shorthand: bool = False, by_ear: bool = False) -> PhraseSet:
             return PhraseSet((p for by_form in kb.triggers[kind].values() for p in by_form),
                              known=kb.known_words if shorthand or by_ear else None,
-                             shorthand=shorthand)
+                             shorthand=shorthand,
+                             banglish=frozenset(kb.triggers[kind].get(Form.BANGLISH, ())))
 
         # SMS shorthand ("pr gse", "rkt") is read only by the lists that raise an alarm: read
         # by those that calm one (a story's time, "if", patients in general), a word typed

@@ -17,7 +17,7 @@ that can start at each of its words rather than against every pattern.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -208,6 +208,16 @@ def _heard(listed: _Word, word: str) -> _Word:
     return _Word(listed.key, listed.prefix, listed.loose, heard, dropped_letters(word))
 
 
+def _heard_only_in(pattern: Pattern, banglish: bool, shorthand: bool) -> Pattern:
+    """`pattern`, its Latin words read by ear only if it is a Banglish phrase, and typed
+    short only with `shorthand`."""
+    def kept(word: _Word) -> _Word:
+        latin_heard = word.heard is not None and not script_counts(word.key)[0]
+        return replace(word, loose=word.loose if shorthand else None,
+                       heard=None if latin_heard and not banglish else word.heard)
+    return tuple(kept(w) if w else None for w in pattern)
+
+
 def _match_at(
     pattern: Pattern, words: Sequence[str], start: int, known: frozenset[str] | None = None
 ) -> int | None:
@@ -243,18 +253,18 @@ class PhraseSet:
     """Tells whether, and where, a message contains any of a list of phrases."""
 
     def __init__(self, phrases: Iterable[str], known: frozenset[str] | None = None,
-                 shorthand: bool = True) -> None:
+                 shorthand: bool = True, banglish: Collection[str] = ()) -> None:
         """`known`: the words of the knowledge base (`KnowledgeBase.known_words`). Given, a
         message word outside it may be a listed word typed without some of its vowels ("pr gse"
         for "pore gese", "rkt" for "rokto"), or a Bangla one spelt by ear ("শাস" for শ্বাস, "বসর"
         for বছর); without `shorthand`, only spelt by ear. The danger lists read so; lists whose
         hit means "not in the article" do not, as a real word ("thik", "dont") is no shorthand
-        for another."""
+        for another. Latin words are read by ear only in the `banglish` phrases: English ones
+        read so meet other English words ("checking" is not "choking")."""
         self._known = known
-        patterns = [p for p in map(compile_phrase, phrases) if p and p[0] is not None]
-        if not shorthand:
-            patterns = [tuple(replace(w, loose=None) if w else None for w in p)
-                        for p in patterns]
+        patterns = [_heard_only_in(compile_phrase(p), p in banglish, shorthand)
+                    for p in phrases]
+        patterns = [p for p in patterns if p and p[0] is not None]
         self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._prefix: defaultdict[str, list[Pattern]] = defaultdict(list)
         self._loose: defaultdict[str, list[Pattern]] = defaultdict(list)
