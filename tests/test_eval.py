@@ -388,7 +388,7 @@ LATER_HELD_OUT = (*ROUND4_HELD_OUT, *ROUND5_HELD_OUT, *ROUND6_HELD_OUT, *ROUND7_
 # English too far from any listed word to be read safely (README, round 9).
 TUNING_MISSED_EMERGENCIES = {
     "round9/danger-DS.yaml": 1, "round9/danger-DT.yaml": 11, "round9/danger-DU.yaml": 3,
-    "round9/danger-DV.yaml": 8, "round9/danger-DW.yaml": 4}
+    "round9/danger-DV.yaml": 6, "round9/danger-DW.yaml": 4}
 HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round6/firstsight-M.yaml": 1,
     "round6/firstsight-O.yaml": 1, "round6/multiturn-heldout-MT.yaml": 4,
