@@ -398,7 +398,7 @@ HELD_OUT_MISSED_EMERGENCIES = {  # at the end of round 9, never read
     "round8/valid-VS.yaml": 5,
     "round9/firstsight-FF.yaml": 1, "round9/firstsight-FG.yaml": 1,
     "round9/firstsight-FI.yaml": 1, "round9/firstsight-FJ.yaml": 3,
-    "round9/valid-VD.yaml": 8, "round9/valid-VJ.yaml": 1, "round9/valid-VK.yaml": 13}
+    "round9/valid-VD.yaml": 7, "round9/valid-VJ.yaml": 1, "round9/valid-VK.yaml": 13}
 MULTI_TURN_TUNING = ("round4/multiturn-G.yaml", "round5/multiturn-W.yaml",
                      "round6/multiturn-F6.yaml")
 MAX_FALSE_ALARMS = 0.01
@@ -489,8 +489,8 @@ def test_false_alarms_stay_under_one_percent_of_calm_messages(
     # … and in round 9: danger DS, DT spelt by ear, UA, UB, two questions TI, conversations MN,
     # near misses NT.
     pytest.param(ROUND9_TUNING, id="round9", marks=pytest.mark.xfail(
-        strict=True, reason="issue 17 gate not met: round 9's tuning writers get 22 false "
-                            "alarms in 467 calm turns (README)")),
+        strict=True, reason="issue 17 gate not met: round 9's tuning writers get 37 false "
+                            "alarms in 845 calm turns (README)")),
 ])
 def test_later_tuning_sets_keep_false_alarms_under_one_percent(
         round4: dict[str, Played], sets: tuple[str, ...]) -> None:
