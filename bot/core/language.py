@@ -322,7 +322,8 @@ def sound_key(key: str) -> str:
     return key.translate(_BANGLA_SOUND).replace(_RA, "\u09b0")
 
 
-@lru_cache(maxsize=WORD_CACHE_SIZE)
+# Only unknown Bangla words near a listed one's length ask for these: a few hundred do.
+@lru_cache(maxsize=1024)
 def extra_phalas(sound: str) -> frozenset[str]:
     """`sound` (a `sound_key` of a message word) without each letter that may be a phala
     typed in too many. Never the last letter: the rest of a word past a listed one is its

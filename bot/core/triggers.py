@@ -103,7 +103,6 @@ def _an_ending(rest: str) -> bool:
     return rest in _ENDINGS or (len(rest) <= _ENDING_MAX and rest[:1] in VOWEL_SIGNS)
 
 
-@lru_cache(maxsize=WORD_CACHE_SIZE)
 def heard_as(word: str, heard: str, own: frozenset[str], prefix: bool) -> bool:
     """Whether Bangla message word `word` (a `word_key`) is the listed word that sounds
     `heard` (a `sound_key`), spelt by ear: letters that sound alike swapped, one of its slips
