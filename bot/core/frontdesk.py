@@ -421,10 +421,10 @@ class FrontDesk:
         ):
             return self.greeting(lang, form, courtesy), text
         short = False
-        if simpler := self._asks_it_simpler(question, context):
+        if simpler := self._asks_again(question, context, self._say_again):
             kind, matches, short = ReplyKind.ANSWER, (Match(simpler, 0.0),), True
-        elif more := self._asks_for_more(question, context):
-            kind, matches = ReplyKind.ANSWER, (Match(more, 0.0),)
+        elif more := self._asks_again(question, context, self._tell_more):
+            kind, matches = ReplyKind.ANSWER, (Match(more, 0.0),)  # in full
         elif meant := self._asks_what_it_meant(question, context):
             kind, matches = ReplyKind.ANSWER, (Match(meant, 0.0),)
         elif ranking is not None and (self._asks_only_how_long(question, context, ranking,
@@ -503,23 +503,15 @@ class FrontDesk:
         """The answer just given, when the turn is short enough to lean on it."""
         return context.last if len(key_words(question)) <= FOLLOW_UP_MAX_WORDS else None
 
-    def _asks_it_simpler(self, question: str, context: Context) -> str | None:
-        """A short turn asking for the last answer again, simpler ("so in short?", "সহজ করে
-        বলেন", "short e bolen boss"): that answer, in short. Beside the request, only words
-        that name nothing the knowledge base knows ("…boss", "…ভাই")."""
+    def _asks_again(self, question: str, context: Context, asking: PhraseSet) -> str | None:
+        """The last answer, when a short turn asks for it again by a phrase of `asking` and
+        says nothing beside it but words the knowledge base does not know ("…boss", "…ভাই"):
+        simpler ("so in short?", "সহজ করে বলেন": `say_again`) or on ("aro bolen", "তারপর?",
+        "tell me more": `tell_more`)."""
         last = self._leaned_on(question, context)
-        if last is None or context.alarmed or question not in self._say_again:
+        if last is None or context.alarmed or question not in asking:
             return None
-        rest = self._own_topic(self._say_again.remove(question))
-        return None if self.matcher.known_words(" ".join(rest)) else last
-
-    def _asks_for_more(self, question: str, context: Context) -> str | None:
-        """A short turn asking to go on ("aro bolen", "তারপর?", "tell me more"), with nothing
-        of its own beside it: the last answer again, in full."""
-        last = self._leaned_on(question, context)
-        if last is None or context.alarmed or question not in self._tell_more:
-            return None
-        rest = self._own_topic(self._tell_more.remove(question))
+        rest = self._own_topic(asking.remove(question))
         return None if self.matcher.known_words(" ".join(rest)) else last
 
     def _asks_what_it_meant(self, question: str, context: Context) -> str | None:
