@@ -334,6 +334,10 @@ def extra_phalas(sound: str) -> frozenset[str]:
     )
 
 
+# A listed word this long may be read with its first vowel left out.
+_LONG_WORD = 5
+
+
 def dropped_letters(word: str) -> frozenset[str]:
     """How a listed Bangla `word` sounds (`sound_key`) with one phala it holds left out, or,
     in a long word, the vowel of its first syllable ("পসাব" for পেশাব): the slips of a writer
@@ -344,9 +348,6 @@ def dropped_letters(word: str) -> frozenset[str]:
     if len(key) >= _LONG_WORD and key[1] in VOWEL_SIGNS:
         found.add(key[:1] + key[2:])
     return frozenset(sound_key(k) for k in found)
-
-
-_LONG_WORD = 5
 
 
 # No word of any of the three forms is this long; a longer "word" is a keyboard held down or
@@ -425,14 +426,17 @@ _ASKING_PHRASE = regex.compile(
     regex.IGNORECASE)
 
 
+_TELLING_STARTERS = frozenset({"when"})
+
+
 def is_question(sentence: str) -> bool:
     if "?" in sentence or _ASKING_PHRASE.search(sentence) or _INVERTED.search(sentence):
         return True
     if any(w in QUESTION_WORDS for w in tokenize(sentence)):
         return True
     # "my husband fell from a roof, plz tell can stem cell make him walk": a clause that opens
-    # like a question is one, even where the sentence does not.
-    # "When he fell last year, he could not breathe." tells, where it ends in a full stop.
+    # like a question is one, even where the sentence does not; but "When he fell last year,
+    # he could not breathe." tells, where it ends in a full stop.
     told = sentence.rstrip().endswith((".", "।"))
     for clause in clauses(sentence):
         words = tokenize(clause)
@@ -440,9 +444,6 @@ def is_question(sentence: str) -> bool:
         if first in QUESTION_STARTERS and not (told and first in _TELLING_STARTERS):
             return True
     return False
-
-
-_TELLING_STARTERS = frozenset({"when"})
 
 
 def clauses(sentence: str) -> list[str]:
