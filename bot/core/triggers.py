@@ -211,9 +211,12 @@ def _heard_only_in(pattern: Pattern, banglish: bool, shorthand: bool) -> Pattern
     """`pattern`, its Latin words read by ear only if it is a Banglish phrase, and typed
     short only with `shorthand`."""
     def kept(word: _Word) -> _Word:
+        loose = word.loose if shorthand else None
         latin_heard = word.heard is not None and not script_counts(word.key)[0]
-        return replace(word, loose=word.loose if shorthand else None,
-                       heard=None if latin_heard and not banglish else word.heard)
+        heard = None if latin_heard and not banglish else word.heard
+        if loose is word.loose and heard is word.heard:
+            return word
+        return replace(word, loose=loose, heard=heard)
     return tuple(kept(w) if w else None for w in pattern)
 
 
@@ -261,7 +264,9 @@ class PhraseSet:
         for another. Latin words are read by ear only in the `banglish` phrases: English ones
         read so meet other English words ("checking" is not "choking")."""
         self._known = known
-        patterns = [_heard_only_in(compile_phrase(p), p in banglish, shorthand)
+        # Without `known`, no word is read short or by ear: the patterns serve as compiled.
+        patterns = [compile_phrase(p) if known is None
+                    else _heard_only_in(compile_phrase(p), p in banglish, shorthand)
                     for p in phrases]
         patterns = [p for p in patterns if p and p[0] is not None]
         self._exact: defaultdict[str, list[Pattern]] = defaultdict(list)
