@@ -563,12 +563,12 @@ class FrontDesk:
             return None
         quoted = " ".join(m.group(1) for m in _QUOTED.finditer(question))
         term = self._own_topic(quoted)
-        if not term or not (is_question(question) or question in self._meaning):
+        means = question in self._meaning
+        if not term or not (means or is_question(question)):
             return None
         # Without "means", the rest of the turn must ask nothing of its own: "You wrote 'a
         # substantial subset'. How many out of 100 is that?" asks the success rate.
-        rest = self._own_topic(_QUOTED.sub(" ", question))
-        if question not in self._meaning and rest:
+        if not means and self._own_topic(_QUOTED.sub(" ", question)):
             return None
         titled = self._titled(quoted, besides=last)
         if titled is not None:
